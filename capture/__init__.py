@@ -1,0 +1,1 @@
+"""The ptrace recorder: launches or attaches, records every system call into Arrow batches."""

@@ -1,0 +1,157 @@
+"""The renacer trace file, schema v1.
+
+One Parquet file per recording, one row per event. A system call is one row carrying both its
+entry and its exit. Plain Parquet types only (int64 nanoseconds, not a timestamp type) so that
+any Parquet reader sees the same values as DuckDB.
+
+Columns, in file order:
+
+seq        uint64   global event counter at the call's entry (or at the signal/exit event).
+                    Entries, exits, signals and process exits of all threads share one counter,
+                    so ``seq`` orders entries and ``exit_seq`` places each exit among them.
+exit_seq   uint64   the counter at the call's exit; null when the call never returned.
+ts_ns      int64    entry time, CLOCK_MONOTONIC ns since the recording started.
+dur_ns     int64    exit minus entry; null when the call never returned.
+pid        int32    thread-group id (the process id a user sees).
+tid        int32    thread id.
+kind       dict     ``syscall``; ``signal`` (a signal delivered to tid: nr is the signal number,
+                    name its name, mem the raw 128-byte siginfo); ``exit`` (the thread group
+                    leader exited: ret is the exit code); ``killed`` (killed by a signal: nr is
+                    the signal number, name its name, ret 1 if it dumped core).
+nr         int16    syscall number (x86_64 numbering, see metadata ``arch``), or signal number.
+name       dict     syscall or signal name.
+a0 … a5    uint64   the six raw argument registers.
+ret        int64    raw return value (negative errno on failure); null when it never returned.
+errno      dict     errno name (``ECONNREFUSED``) when ret is in [-4095, -1], else null.
+fd         int32    the descriptor the call acts on (read, connect, close, …) or returns
+                    (socket, openat, accept, …); null when the call has none.
+family     dict     address family of the captured sockaddr (``AF_INET``, ``AF_INET6``,
+                    ``AF_UNIX``, ``AF_NETLINK``, or ``AF_<n>``).
+addr       string   decoded address: dotted IPv4, IPv6 text, unix path (``@name`` for abstract),
+                    ``pid:groups`` for netlink.
+port       int32    port in host order, for AF_INET/AF_INET6.
+path       string   the path argument of file calls (first path for rename-like calls).
+size       int64    bytes transferred by a buffer call (ret when it succeeded), or requested
+                    (the count argument) when it failed.
+data       binary   the first ``-s`` bytes of the buffer, captured at entry (writes) or at exit
+                    (reads); for readv/writev/sendmsg/recvmsg the iovecs gathered in order.
+sockaddr   binary   the raw sockaddr the call passed or received (what family/addr/port decode).
+mem        binary   other captured memory as length-prefixed parts, see ``captures.py`` and
+                    ``split_mem``: optval, timespec, pollfd arrays, argv strings, siginfo, …
+callchain  list<uint64>  return addresses (reserved for ``--source``; null in v1 recordings).
+src_file   dict     source file of the user code making the call (reserved, see callchain).
+src_line   int32    source line (reserved).
+src_func   dict     function name (reserved).
+"""
+from __future__ import annotations
+
+import json
+import struct
+from typing import Any
+
+import pyarrow as pa
+
+SCHEMA_VERSION = 1
+# Key of the JSON metadata document in the Parquet key-value metadata.
+METADATA_KEY = b"renacer"
+VERSION_KEY = b"renacer.schema_version"
+
+_dict_str = pa.dictionary(pa.int32(), pa.string())
+
+TRACE_SCHEMA = pa.schema(
+    [
+        pa.field("seq", pa.uint64(), nullable=False),
+        pa.field("exit_seq", pa.uint64()),
+        pa.field("ts_ns", pa.int64(), nullable=False),
+        pa.field("dur_ns", pa.int64()),
+        pa.field("pid", pa.int32(), nullable=False),
+        pa.field("tid", pa.int32(), nullable=False),
+        pa.field("kind", _dict_str, nullable=False),
+        pa.field("nr", pa.int16(), nullable=False),
+        pa.field("name", _dict_str),
+        pa.field("a0", pa.uint64()),
+        pa.field("a1", pa.uint64()),
+        pa.field("a2", pa.uint64()),
+        pa.field("a3", pa.uint64()),
+        pa.field("a4", pa.uint64()),
+        pa.field("a5", pa.uint64()),
+        pa.field("ret", pa.int64()),
+        pa.field("errno", _dict_str),
+        pa.field("fd", pa.int32()),
+        pa.field("family", _dict_str),
+        pa.field("addr", pa.string()),
+        pa.field("port", pa.int32()),
+        pa.field("path", pa.string()),
+        pa.field("size", pa.int64()),
+        pa.field("data", pa.binary()),
+        pa.field("sockaddr", pa.binary()),
+        pa.field("mem", pa.binary()),
+        pa.field("callchain", pa.list_(pa.uint64())),
+        pa.field("src_file", _dict_str),
+        pa.field("src_line", pa.int32()),
+        pa.field("src_func", _dict_str),
+    ],
+)
+
+KINDS = ("syscall", "signal", "exit", "killed")
+
+# Part length meaning "the pointer could not be read (NULL or unmapped)": no bytes follow.
+MEM_UNREADABLE = 0xFFFFFFFF
+
+
+def split_mem(mem: bytes | None) -> list[bytes | None]:
+    """Split a ``mem`` cell into its parts; an unreadable part is None.
+
+    Each part is a little-endian uint32 length followed by that many bytes; the parts come in the
+    order of the syscall's capture ops (``captures.CAPTURES``). A truncated tail is ignored.
+    """
+    parts: list[bytes | None] = []
+    if not mem:
+        return parts
+    i = 0
+    n = len(mem)
+    while i + 4 <= n:
+        (length,) = struct.unpack_from("<I", mem, i)
+        i += 4
+        if length == MEM_UNREADABLE:
+            parts.append(None)
+            continue
+        parts.append(bytes(mem[i : i + length]))
+        i += length
+    return parts
+
+
+def join_mem(parts: list[bytes | None]) -> bytes:
+    """The inverse of ``split_mem`` (used by tests and by tools that build traces)."""
+    out = bytearray()
+    for part in parts:
+        if part is None:
+            out += struct.pack("<I", MEM_UNREADABLE)
+        else:
+            out += struct.pack("<I", len(part)) + part
+    return bytes(out)
+
+
+def schema_with_metadata(meta: dict[str, Any]) -> pa.Schema:
+    """The trace schema carrying the recording's metadata document."""
+    return TRACE_SCHEMA.with_metadata(
+        {METADATA_KEY: json.dumps(meta, sort_keys=True).encode(), VERSION_KEY: str(SCHEMA_VERSION).encode()}
+    )
+
+
+class TraceFormatError(Exception):
+    """A file that is not a renacer trace, is truncated, or is of a newer schema version."""
+
+
+def read_metadata(kv: dict[bytes, bytes] | None, source: str = "trace") -> dict[str, Any]:
+    """Parse and check the renacer metadata of a Parquet/Arrow key-value map."""
+    if not kv or METADATA_KEY not in kv:
+        raise TraceFormatError(f"{source} is not a renacer trace (no renacer metadata)")
+    meta = json.loads(kv[METADATA_KEY])
+    version = int(meta.get("schema_version", 0))
+    if version > SCHEMA_VERSION:
+        raise TraceFormatError(
+            f"{source} has trace schema version {version}; this renacer reads up to version "
+            f"{SCHEMA_VERSION} — upgrade renacer to read it"
+        )
+    return meta

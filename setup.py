@@ -1,0 +1,15 @@
+"""Build the Cython recorder; everything else is declared in pyproject.toml."""
+import numpy
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+extensions = [
+    Extension(
+        "renacer.capture._recorder",
+        sources=["capture/_recorder.pyx"],
+        include_dirs=[numpy.get_include(), "capture"],
+        extra_compile_args=["-O2"],
+    )
+]
+
+setup(ext_modules=cythonize(extensions, compiler_directives={"language_level": "3"}))
