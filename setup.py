@@ -12,4 +12,4 @@ extensions = [
     )
 ]
 
-setup(ext_modules=cythonize(extensions, compiler_directives={"language_level": "3"}))
+setup(ext_modules=cythonize(extensions, include_path=["capture"], compiler_directives={"language_level": "3"}))

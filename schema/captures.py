@@ -4,8 +4,9 @@ This table is the contract between the recorder (which interprets it in C, per s
 decoders (which read the captured bytes back from the ``data``, ``sockaddr``, ``path`` and
 ``mem`` columns). Each syscall has a tuple of capture ops; ops that write ``mem`` each append
 one length-prefixed part (see ``trace.split_mem``), in the order listed here, so a decoder
-finds its parts by position. Exit ops (``*_OUT``) run only when the call succeeded (ret >= 0);
-a part whose pointer is NULL or unreadable is stored as ``None``.
+finds its parts by position. Entry ops are listed before exit ops. Exit ops (``*_OUT``) run only
+when the call succeeded (ret >= 0), so a failed call has no exit parts; a part whose pointer is
+NULL or unreadable is stored as ``None``.
 
 Op fields: ``op`` (below), ``arg`` (index of the pointer argument), ``n`` (index of the length
 or count argument, or of the length *pointer* for SA_OUT/MEM_OUT_LENPTR), ``unit`` (bytes per
@@ -155,7 +156,7 @@ CAPTURES: dict[str, tuple[Op, ...]] = {
     "epoll_ctl": (Op(MEM_IN, 3, 0, EPOLL_EVENT),),
     "epoll_wait": (Op(MEM_OUT_RET, 1, 0, EPOLL_EVENT),),
     "epoll_pwait": (Op(MEM_OUT_RET, 1, 0, EPOLL_EVENT),),
-    "epoll_pwait2": (Op(MEM_OUT_RET, 1, 0, EPOLL_EVENT), Op(MEM_IN, 4, 0, TIMESPEC)),
+    "epoll_pwait2": (Op(MEM_IN, 4, 0, TIMESPEC), Op(MEM_OUT_RET, 1, 0, EPOLL_EVENT)),
 }
 
 # How the ``fd`` column is filled: from the first argument, or from the return value.

@@ -15,9 +15,11 @@ dur_ns     int64    exit minus entry; null when the call never returned.
 pid        int32    thread-group id (the process id a user sees).
 tid        int32    thread id.
 kind       dict     ``syscall``; ``signal`` (a signal delivered to tid: nr is the signal number,
-                    name its name, mem the raw 128-byte siginfo); ``exit`` (the thread group
-                    leader exited: ret is the exit code); ``killed`` (killed by a signal: nr is
-                    the signal number, name its name, ret 1 if it dumped core).
+                    name its name, mem one part, the raw 128-byte siginfo); ``exit`` (the thread
+                    tid ended: ret is the exit code); ``killed`` (tid was killed by a signal: nr
+                    is the signal number, name its name, ret 1 if it dumped core); ``stopped``
+                    (tid entered a group-stop: nr/name the stopping signal).
+                    Non-syscall rows are point events: exit_seq and dur_ns are null.
 nr         int16    syscall number (x86_64 numbering, see metadata ``arch``), or signal number.
 name       dict     syscall or signal name.
 a0 … a5    uint64   the six raw argument registers.
@@ -93,7 +95,7 @@ TRACE_SCHEMA = pa.schema(
     ],
 )
 
-KINDS = ("syscall", "signal", "exit", "killed")
+KINDS = ("syscall", "signal", "exit", "killed", "stopped")
 
 # Part length meaning "the pointer could not be read (NULL or unmapped)": no bytes follow.
 MEM_UNREADABLE = 0xFFFFFFFF

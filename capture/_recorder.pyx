@@ -1,0 +1,1166 @@
+# cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""The ptrace event loop.
+
+Everything between two flushes runs without the GIL and without Python objects: a stop is read
+with waitpid + PTRACE_GET_SYSCALL_INFO, the memory an argument points to is copied with
+process_vm_readv into per-thread scratch buffers, and a finished call becomes one fixed-size
+``Rec`` in a C batch plus its bytes in four arenas. ``_flush`` turns a batch into an Arrow record
+batch in bulk (numpy views over the C memory) and hands it to the sink.
+"""
+from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdlib cimport malloc, calloc, realloc, free
+from libc.string cimport memcpy, memset, memchr, strerror
+from libc.errno cimport errno, EINTR, ECHILD, ESRCH, EACCES, EFAULT
+from posix.types cimport pid_t
+
+from libc_ptrace cimport *
+from libc_wait cimport *
+from libc_uio cimport iovec, process_vm_readv
+from libc_signal cimport *
+from libc_proc cimport *
+
+import numpy as np
+cimport numpy as cnp
+
+cnp.import_array()
+
+# --- capture ops: the numbers of schema/captures.py --------------------------------------------
+DEF OP_PATH = 1
+DEF OP_STR = 2
+DEF OP_BUF_IN = 3
+DEF OP_BUF_OUT = 4
+DEF OP_IOV_IN = 5
+DEF OP_IOV_OUT = 6
+DEF OP_SA_IN = 7
+DEF OP_SA_OUT = 8
+DEF OP_MSG_IN = 9
+DEF OP_MSG_OUT = 10
+DEF OP_MEM_IN = 11
+DEF OP_MEM_OUT = 12
+DEF OP_MEM_IN_N = 13
+DEF OP_MEM_OUT_N = 14
+DEF OP_MEM_OUT_RET = 15
+DEF OP_MEM_OUT_LENPTR = 16
+DEF OP_ARGV = 17
+
+DEF NR_MAX = 1024
+DEF MAX_OPS = 4
+DEF MAX_MEM_PART = 4096
+DEF MAX_PATH = 4096
+DEF MAX_SOCKADDR = 128
+DEF MSGHDR_SIZE = 56
+DEF MSG_CONTROL_MAX = 256
+DEF ARGV_MAX = 256
+DEF IOV_MAX_READ = 64
+DEF MEM_UNREADABLE = 0xFFFFFFFFU
+
+# Row kinds, in the order of schema.trace.KINDS.
+DEF K_SYSCALL = 0
+DEF K_SIGNAL = 1
+DEF K_EXIT = 2
+DEF K_KILLED = 3
+DEF K_STOPPED = 4
+
+DEF F_HAS_RET = 1     # ret is valid
+DEF F_FINISHED = 2    # exit_seq and dur are valid
+
+cdef struct Buf:
+    char* p
+    size_t n
+    size_t cap
+
+cdef struct Rec:
+    uint64_t seq
+    uint64_t exit_seq
+    int64_t ts
+    int64_t dur
+    int64_t ret
+    uint64_t a0
+    uint64_t a1
+    uint64_t a2
+    uint64_t a3
+    uint64_t a4
+    uint64_t a5
+    int32_t pid
+    int32_t tid
+    int32_t data_len
+    int32_t sa_len
+    int32_t path_len
+    int32_t mem_len
+    int16_t nr
+    uint8_t kind
+    uint8_t flags
+
+cdef struct Batch:
+    Rec* recs
+    size_t n
+    size_t cap
+    Buf data
+    Buf sa
+    Buf path
+    Buf mem
+
+cdef struct CapOp:
+    uint8_t op
+    uint8_t arg
+    uint8_t n
+    uint32_t unit
+
+cdef struct Slot:
+    int32_t tid
+    int32_t tgid
+    int in_syscall      # between a syscall's entry and its exit
+    int recorded        # that syscall is being recorded
+    int hide            # launched child before its first exec: record nothing
+    int listening       # in group-stop under PTRACE_LISTEN
+    Rec rec
+    Buf data
+    Buf sa
+    Buf path
+    Buf mem
+    int has_data
+    int has_sa
+    int has_path
+    int has_mem
+
+# Set by the recorder's own signal handler; read by the loop after waitpid returns EINTR.
+cdef volatile int g_sig = 0
+cdef volatile int g_sig_code = 0
+cdef volatile int g_alarm = 0
+
+
+cdef void on_signal(int sig, siginfo_t* info, void* ctx) noexcept nogil:
+    global g_sig, g_sig_code, g_alarm
+    if sig == SIGALRM:
+        g_alarm = 1
+        return
+    g_sig = sig
+    g_sig_code = info.si_code if info != NULL else 0
+
+
+cdef int fail(const char* what, int err) except -1 nogil:
+    """The one place a failed libc or ptrace call becomes a Python exception."""
+    with gil:
+        raise OSError(err, f"{what.decode()}: {strerror(err).decode()}")
+
+
+cdef int buf_reserve(Buf* b, size_t extra) except -1 nogil:
+    cdef size_t want = b.n + extra
+    cdef size_t cap
+    cdef char* p
+    if want <= b.cap:
+        return 0
+    cap = b.cap * 2 if b.cap else 256
+    while cap < want:
+        cap *= 2
+    p = <char*>realloc(b.p, cap)
+    if p == NULL:
+        fail(b"realloc", 12)
+    b.p = p
+    b.cap = cap
+    return 0
+
+
+cdef int buf_put(Buf* b, const void* src, size_t n) except -1 nogil:
+    buf_reserve(b, n)
+    memcpy(b.p + b.n, src, n)
+    b.n += n
+    return 0
+
+
+cdef inline int64_t now_ns() noexcept nogil:
+    cdef timespec t
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return <int64_t>t.tv_sec * 1000000000 + t.tv_nsec
+
+
+cdef ssize_t peek(pid_t tid, uint64_t addr, void* dst, size_t n) noexcept nogil:
+    """Copy n bytes of the tracee's memory; returns the count copied (short at an unmapped page)."""
+    cdef iovec local, remote
+    if addr == 0 or n == 0:
+        return 0 if n == 0 and addr != 0 else -1
+    local.iov_base = dst
+    local.iov_len = n
+    remote.iov_base = <void*>addr
+    remote.iov_len = n
+    return process_vm_readv(tid, &local, 1, &remote, 1, 0)
+
+
+cdef ssize_t peek_into(pid_t tid, uint64_t addr, size_t n, Buf* b) except -2 nogil:
+    """Append up to n bytes at addr to b; -1 when nothing could be read."""
+    cdef ssize_t got
+    buf_reserve(b, n)
+    got = peek(tid, addr, b.p + b.n, n)
+    if got > 0:
+        b.n += got
+    return got
+
+
+cdef ssize_t peek_str(pid_t tid, uint64_t addr, size_t maxlen, Buf* b) except -2 nogil:
+    """Append a NUL-terminated string (without its NUL); reads page by page so that a string
+    ending just before an unmapped page is still read."""
+    cdef size_t total = 0
+    cdef size_t chunk
+    cdef ssize_t got
+    cdef char* start
+    cdef void* nul
+    if addr == 0:
+        return -1
+    while total < maxlen:
+        chunk = 4096 - ((addr + total) & 4095)
+        if chunk > maxlen - total:
+            chunk = maxlen - total
+        buf_reserve(b, chunk)
+        start = b.p + b.n
+        got = peek(tid, addr + total, start, chunk)
+        if got <= 0:
+            return <ssize_t>total if total else -1
+        nul = memchr(start, 0, got)
+        if nul != NULL:
+            b.n += <size_t>(<char*>nul - start)
+            return <ssize_t>(total + <size_t>(<char*>nul - start))
+        b.n += got
+        total += got
+        if <size_t>got < chunk:
+            break
+    return <ssize_t>total
+
+
+cdef class Recorder:
+    """One recording: tracees, per-thread state, the C batch and the flush to a sink."""
+
+    cdef uint8_t traced[NR_MAX]
+    cdef CapOp ops[NR_MAX][MAX_OPS]
+    cdef int trace_all
+    cdef int seccomp_mode
+    cdef int attach_mode
+    cdef int live
+    cdef size_t strsize
+    cdef int64_t t0
+    cdef int64_t last_flush
+    cdef int64_t flush_interval
+    cdef uint64_t counter
+    cdef Slot** table
+    cdef size_t table_cap
+    cdef size_t table_used       # live + tombstones
+    cdef size_t ntracees
+    cdef Batch batch
+    cdef Batch snap
+    cdef pid_t main_pid
+    cdef int main_status
+    cdef int main_done
+    cdef int detaching
+    cdef uint64_t events_seen
+    cdef uint64_t rows_written
+    cdef uint64_t exits_without_entry
+    cdef uint64_t stops
+    cdef object sink
+    cdef object rec_dtype
+    cdef public object processes
+    cdef public object start_wall_ns
+    cdef public object start_mono_ns
+
+    def __cinit__(self):
+        self.table_cap = 256
+        self.table = <Slot**>calloc(self.table_cap, sizeof(Slot*))
+        self.batch.cap = 16384
+        self.batch.recs = <Rec*>malloc(self.batch.cap * sizeof(Rec))
+        self.snap.cap = 64
+        self.snap.recs = <Rec*>malloc(self.snap.cap * sizeof(Rec))
+        if self.table == NULL or self.batch.recs == NULL or self.snap.recs == NULL:
+            raise MemoryError()
+
+    def __dealloc__(self):
+        cdef size_t i
+        if self.table != NULL:
+            for i in range(self.table_cap):
+                if self.table[i] != NULL and <size_t>self.table[i] != 1:
+                    self.free_slot(self.table[i])
+            free(self.table)
+        free(self.batch.recs); free(self.batch.data.p); free(self.batch.sa.p)
+        free(self.batch.path.p); free(self.batch.mem.p)
+        free(self.snap.recs); free(self.snap.data.p); free(self.snap.sa.p)
+        free(self.snap.path.p); free(self.snap.mem.p)
+
+    def __init__(self, traced_numbers, bint trace_all, captures, int strsize, sink, rec_dtype,
+                 bint live=False, double flush_seconds=1.0):
+        """traced_numbers: syscall numbers to record; captures: {nr: [(op, arg, n, unit), …]}."""
+        cdef int nr, i
+        memset(self.traced, 0, sizeof(self.traced))
+        memset(self.ops, 0, sizeof(self.ops))
+        self.trace_all = trace_all
+        for nr in traced_numbers:
+            if 0 <= nr < NR_MAX:
+                self.traced[nr] = 1
+        for nr, oplist in captures.items():
+            if not 0 <= nr < NR_MAX:
+                continue
+            for i, (op, arg, n, unit) in enumerate(oplist[:MAX_OPS]):
+                self.ops[nr][i].op = op
+                self.ops[nr][i].arg = arg
+                self.ops[nr][i].n = n
+                self.ops[nr][i].unit = unit
+        self.strsize = strsize
+        self.sink = sink
+        self.rec_dtype = rec_dtype
+        if rec_dtype.itemsize != sizeof(Rec):
+            raise RuntimeError(f"record dtype is {rec_dtype.itemsize} bytes, C struct {sizeof(Rec)}")
+        self.live = live
+        self.flush_interval = <int64_t>(flush_seconds * 1e9)
+        self.processes = {}
+        self.main_pid = 0
+        self.main_status = 0
+        self.main_done = 0
+
+    # --- per-thread slots: open addressing on tid; 1 marks a tombstone ---------------------------
+
+    cdef Slot* find(self, int32_t tid) noexcept nogil:
+        cdef size_t mask = self.table_cap - 1
+        cdef size_t i = (<uint32_t>tid * 2654435761u) & mask
+        cdef Slot* s
+        while True:
+            s = self.table[i]
+            if s == NULL:
+                return NULL
+            if <size_t>s != 1 and s.tid == tid:
+                return s
+            i = (i + 1) & mask
+
+    cdef int insert(self, Slot* slot) except -1 nogil:
+        cdef size_t mask, i, j, old_cap
+        cdef Slot** old
+        cdef Slot* s
+        if (self.table_used + 1) * 2 > self.table_cap:
+            old = self.table
+            old_cap = self.table_cap
+            self.table_cap = old_cap * 2 if self.ntracees * 4 > old_cap else old_cap
+            self.table = <Slot**>calloc(self.table_cap, sizeof(Slot*))
+            if self.table == NULL:
+                fail(b"calloc", 12)
+            self.table_used = 0
+            mask = self.table_cap - 1
+            for j in range(old_cap):
+                s = old[j]
+                if s != NULL and <size_t>s != 1:
+                    i = (<uint32_t>s.tid * 2654435761u) & mask
+                    while self.table[i] != NULL:
+                        i = (i + 1) & mask
+                    self.table[i] = s
+                    self.table_used += 1
+            free(old)
+        mask = self.table_cap - 1
+        i = (<uint32_t>slot.tid * 2654435761u) & mask
+        while self.table[i] != NULL and <size_t>self.table[i] != 1:
+            i = (i + 1) & mask
+        if self.table[i] == NULL:
+            self.table_used += 1
+        self.table[i] = slot
+        self.ntracees += 1
+        return 0
+
+    cdef void remove(self, Slot* slot) noexcept nogil:
+        cdef size_t mask = self.table_cap - 1
+        cdef size_t i = (<uint32_t>slot.tid * 2654435761u) & mask
+        while self.table[i] != NULL:
+            if self.table[i] == slot:
+                self.table[i] = <Slot*>1
+                self.ntracees -= 1
+                self.free_slot(slot)
+                return
+            i = (i + 1) & mask
+
+    cdef void free_slot(self, Slot* s) noexcept nogil:
+        free(s.data.p); free(s.sa.p); free(s.path.p); free(s.mem.p)
+        free(s)
+
+    cdef Slot* add_tracee(self, int32_t tid) except NULL nogil:
+        cdef Slot* s = <Slot*>calloc(1, sizeof(Slot))
+        cdef int32_t tgid = 0, ppid = 0
+        if s == NULL:
+            fail(b"calloc", 12)
+        s.tid = tid
+        read_status_ids(tid, &tgid, &ppid)
+        s.tgid = tgid if tgid > 0 else tid
+        self.insert(s)
+        if s.tgid == tid:
+            with gil:
+                self.note_process(tid, ppid)
+        return s
+
+    # --- process table (rare events: new process, exec) ---------------------------------------
+
+    def note_process(self, int pid, int ppid):
+        entry = self.processes.setdefault(pid, {"pid": pid, "ppid": ppid, "exe": None, "argv": None})
+        if entry["ppid"] in (None, 0):
+            entry["ppid"] = ppid
+        self.read_exe(pid)
+
+    def read_exe(self, int pid):
+        import os
+        entry = self.processes.setdefault(pid, {"pid": pid, "ppid": None, "exe": None, "argv": None})
+        try:
+            entry["exe"] = os.readlink(f"/proc/{pid}/exe")
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                raw = f.read()
+            entry["argv"] = [a.decode(errors="backslashreplace") for a in raw.split(b"\0")[:-1]]
+        except OSError:
+            pass
+
+    # --- launching and attaching ----------------------------------------------------------------
+
+    def launch(self, bytes path, list argv, list env, bint use_seccomp):
+        """Fork, let the child stop itself, seize it, then let it install the seccomp filter and
+        exec. Returns the child's pid."""
+        cdef int i, n = len(argv), m = len(env)
+        cdef char** c_argv = <char**>calloc(n + 1, sizeof(char*))
+        cdef char** c_env = <char**>calloc(m + 1, sizeof(char*))
+        cdef sock_filter* prog = NULL
+        cdef sock_fprog fprog
+        cdef int nprog = 0
+        cdef pid_t pid
+        cdef int status, err
+        cdef const char* c_path = path
+        keep = [bytes(a) for a in argv] + [bytes(e) for e in env]
+        for i in range(n):
+            c_argv[i] = keep[i]
+        for i in range(m):
+            c_env[i] = keep[n + i]
+        self.seccomp_mode = 1 if (use_seccomp and not self.trace_all) else 0
+        if self.seccomp_mode:
+            prog = self.build_filter(&nprog)
+            fprog.len = nprog
+            fprog.filter = prog
+        if self.t0 == 0:
+            self.start_clock()
+        with nogil:
+            pid = fork()
+            if pid == 0:
+                child_exec(c_path, c_argv, c_env, &fprog if prog != NULL else NULL)
+        free(c_argv)
+        free(c_env)
+        free(prog)
+        if pid < 0:
+            fail(b"fork", errno)
+        with nogil:
+            while waitpid(pid, &status, WSTOPPED) < 0:
+                if errno != EINTR:
+                    fail(b"waitpid", errno)
+            if ptrace(PTRACE_SEIZE, pid, NULL, <void*><long>(self.options() | PTRACE_O_EXITKILL)) < 0:
+                err = errno
+                kill(pid, SIGKILL)
+                fail(b"ptrace(PTRACE_SEIZE)", err)
+        self.main_pid = pid
+        cdef Slot* s = self.add_tracee(pid)
+        s.hide = 1
+        kill(pid, SIGCONT)
+        return pid
+
+    def attach(self, int pid):
+        """Seize every thread of a running process and interrupt it so that the loop resumes it
+        with syscall stops. Raises OSError (ESRCH, EPERM) with the kernel's reason."""
+        import os
+        self.attach_mode = 1
+        self.seccomp_mode = 0
+        if self.t0 == 0:
+            self.start_clock()
+        seen = set()
+        while True:
+            try:
+                tids = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+            except FileNotFoundError:
+                raise ProcessLookupError(3, f"no process with pid {pid}") from None
+            new = [t for t in tids if t not in seen]
+            if not new:
+                break
+            for tid in new:
+                seen.add(tid)
+                if ptrace(PTRACE_SEIZE, tid, NULL, <void*><long>self.options()) < 0:
+                    err = errno
+                    if err == ESRCH and tid != pid:
+                        continue  # a thread that ended while we listed them
+                    fail(b"ptrace(PTRACE_SEIZE)", err)
+                if ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0 and errno != ESRCH:
+                    fail(b"ptrace(PTRACE_INTERRUPT)", errno)
+                self.add_tracee(tid)
+        if self.main_pid == 0:
+            self.main_pid = pid
+
+    cdef long options(self) noexcept nogil:
+        cdef long o = (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
+                       PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC)
+        if self.seccomp_mode:
+            o |= PTRACE_O_TRACESECCOMP
+        return o
+
+    cdef sock_filter* build_filter(self, int* count) except NULL:
+        """BPF: non-x86_64 calls and the untraced numbers run freely; traced ones stop us."""
+        cdef int nr, k = 0, ntraced = 0
+        for nr in range(NR_MAX):
+            ntraced += self.traced[nr]
+        cdef int total = 4 + 2 * ntraced + 1
+        cdef sock_filter* f = <sock_filter*>calloc(total, sizeof(sock_filter))
+        if f == NULL:
+            raise MemoryError()
+        f[k] = bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 4); k += 1           # seccomp_data.arch
+        f[k] = bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0); k += 1
+        f[k] = bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW); k += 1
+        f[k] = bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 0); k += 1           # seccomp_data.nr
+        # One short jump per traced number keeps every offset at 0 or 1 however many there are.
+        for nr in range(NR_MAX):
+            if self.traced[nr]:
+                f[k] = bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1); k += 1
+                f[k] = bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_TRACE); k += 1
+        f[k] = bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW); k += 1
+        count[0] = k
+        return f
+
+    def start_clock(self):
+        cdef timespec w
+        clock_gettime(CLOCK_REALTIME, &w)
+        self.t0 = now_ns()
+        self.last_flush = self.t0
+        self.start_wall_ns = <int64_t>w.tv_sec * 1000000000 + w.tv_nsec
+        self.start_mono_ns = self.t0
+
+    # --- the loop -----------------------------------------------------------------------------
+
+    def run(self):
+        """Trace until no tracee is left. Returns the main process's raw wait status."""
+        cdef sigaction_t act, old_int, old_term, old_hup, old_quit, old_alrm
+        cdef itimerval tv, old_tv
+        memset(&act, 0, sizeof(act))
+        act.sa_sigaction = on_signal
+        act.sa_flags = SA_SIGINFO  # no SA_RESTART: a signal must interrupt waitpid
+        sigemptyset(&act.sa_mask)
+        sigaction(SIGINT, &act, &old_int)
+        sigaction(SIGTERM, &act, &old_term)
+        sigaction(SIGHUP, &act, &old_hup)
+        sigaction(SIGQUIT, &act, &old_quit)
+        sigaction(SIGALRM, &act, &old_alrm)
+        # A periodic alarm bounds how stale unflushed rows can get while waitpid blocks.
+        memset(&tv, 0, sizeof(tv))
+        tv.it_interval.tv_usec = <long>(min(self.flush_interval, 500000000) // 1000)
+        tv.it_value.tv_usec = tv.it_interval.tv_usec
+        setitimer(ITIMER_REAL, &tv, &old_tv)
+        try:
+            with nogil:
+                self.loop()
+            self.flush_unfinished()
+            self.flush()
+        finally:
+            memset(&tv, 0, sizeof(tv))
+            setitimer(ITIMER_REAL, &tv, NULL)
+            sigaction(SIGINT, &old_int, NULL)
+            sigaction(SIGTERM, &old_term, NULL)
+            sigaction(SIGHUP, &old_hup, NULL)
+            sigaction(SIGQUIT, &old_quit, NULL)
+            sigaction(SIGALRM, &old_alrm, NULL)
+        return self.main_status
+
+    cdef int loop(self) except -1 nogil:
+        global g_sig, g_alarm
+        cdef int status, sig, event, restart
+        cdef pid_t tid
+        cdef int64_t ts
+        cdef Slot* s
+        cdef rn_syscall_info info
+        cdef unsigned long msg
+        cdef uint8_t siginfo[128]
+        while self.ntracees > 0:
+            if g_sig:
+                self.on_own_signal(g_sig)
+                g_sig = 0
+            if self.live and self.batch.n > 0:
+                tid = waitpid(-1, &status, __WALL | WNOHANG)
+                if tid == 0:
+                    self.flush_gil()
+                    tid = waitpid(-1, &status, __WALL)
+            else:
+                tid = waitpid(-1, &status, __WALL)
+            ts = now_ns()
+            if ts - self.last_flush >= self.flush_interval and (self.batch.n > 0 or g_alarm):
+                g_alarm = 0
+                self.flush_gil()
+            if tid < 0:
+                if errno == EINTR:
+                    continue
+                if errno == ECHILD:
+                    break
+                fail(b"waitpid", errno)
+            ts -= self.t0
+            self.stops += 1
+            s = self.find(tid)
+            if s == NULL:
+                s = self.add_tracee(tid)   # a new child whose stop beat its parent's event
+            if WIFEXITED(status) or WIFSIGNALED(status):
+                self.on_gone(s, status, ts)
+                continue
+            if not WIFSTOPPED(status):
+                continue
+            sig = WSTOPSIG(status)
+            event = rn_event(status)
+            if self.detaching:
+                self.detach_one(s, sig, event)
+                continue
+            if sig == (SIGTRAP | 0x80):
+                if ptrace(PTRACE_GET_SYSCALL_INFO, tid, <void*>sizeof(info), &info) < 0:
+                    if errno == ESRCH:
+                        continue
+                    fail(b"ptrace(PTRACE_GET_SYSCALL_INFO)", errno)
+                if info.op == RN_SYSCALL_INFO_ENTRY:
+                    self.on_entry(s, info.u.entry.nr, info.u.entry.args, ts)
+                elif info.op == RN_SYSCALL_INFO_EXIT:
+                    self.on_exit(s, info.u.exit.rval, ts)
+                self.resume(s, PTRACE_SYSCALL if s.in_syscall or not self.seccomp_mode else PTRACE_CONT, 0)
+            elif event == PTRACE_EVENT_SECCOMP:
+                if ptrace(PTRACE_GET_SYSCALL_INFO, tid, <void*>sizeof(info), &info) < 0:
+                    if errno == ESRCH:
+                        continue
+                    fail(b"ptrace(PTRACE_GET_SYSCALL_INFO)", errno)
+                self.on_entry(s, info.u.seccomp.nr, info.u.seccomp.args, ts)
+                self.resume(s, PTRACE_SYSCALL, 0)
+            elif event == PTRACE_EVENT_STOP:
+                if sig == SIGSTOP or sig == SIGTSTP or sig == SIGTTIN or sig == SIGTTOU:
+                    # group-stop: stay stopped like an untraced process, but keep hearing of SIGCONT
+                    if not s.hide:
+                        self.point_row(s, K_STOPPED, sig, 0, ts, NULL, 0)
+                    s.listening = 1
+                    if ptrace(PTRACE_LISTEN, tid, NULL, NULL) < 0 and errno != ESRCH:
+                        fail(b"ptrace(PTRACE_LISTEN)", errno)
+                else:
+                    s.listening = 0
+                    self.resume(s, self.restart_op(s), 0)
+            elif event == PTRACE_EVENT_FORK or event == PTRACE_EVENT_VFORK or event == PTRACE_EVENT_CLONE:
+                if ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0 and self.find(<int32_t>msg) == NULL:
+                    self.add_tracee(<int32_t>msg)
+                self.resume(s, self.restart_op(s), 0)
+            elif event == PTRACE_EVENT_EXEC:
+                self.on_exec(s, tid)
+            elif event != 0:
+                self.resume(s, self.restart_op(s), 0)
+            else:
+                # signal-delivery-stop: record it and deliver it unchanged
+                if not s.hide and ptrace(PTRACE_GETSIGINFO, tid, NULL, siginfo) == 0:
+                    self.point_row(s, K_SIGNAL, sig, 0, ts, siginfo, 128)
+                self.resume(s, self.restart_op(s), sig)
+        return 0
+
+    cdef inline int restart_op(self, Slot* s) noexcept nogil:
+        return PTRACE_SYSCALL if (s.in_syscall or not self.seccomp_mode) else PTRACE_CONT
+
+    cdef int resume(self, Slot* s, int op, int sig) except -1 nogil:
+        if ptrace(op, s.tid, NULL, <void*><long>sig) < 0 and errno != ESRCH:
+            fail(b"ptrace(resume)", errno)
+        return 0
+
+    cdef int on_exec(self, Slot* s, pid_t tid) except -1 nogil:
+        """After exec the thread that called execve carries the group leader's tid; move its
+        state there. The old leader's slot (if another thread exec'd) is dropped."""
+        cdef unsigned long former = 0
+        cdef Slot* old
+        if ptrace(PTRACE_GETEVENTMSG, tid, NULL, &former) == 0 and <pid_t>former != tid:
+            old = self.find(<int32_t>former)
+            if old != NULL:
+                self.remove(s)          # the vanished leader's state
+                old.tid = tid
+                # rehash under the new tid
+                self.detach_slot_entry(old)
+                self.insert(old)
+                s = old
+        s.hide = 0
+        with gil:
+            self.read_exe(s.tgid)
+        self.resume(s, self.restart_op(s), 0)
+        return 0
+
+    cdef void detach_slot_entry(self, Slot* slot) noexcept nogil:
+        """Remove slot from the table without freeing it (its key is about to change)."""
+        cdef size_t i
+        for i in range(self.table_cap):
+            if self.table[i] == slot:
+                self.table[i] = <Slot*>1
+                self.ntracees -= 1
+                return
+
+    cdef int on_own_signal(self, int sig) except -1 nogil:
+        """SIGINT/SIGTERM/SIGHUP/SIGQUIT to the recorder. Attached: detach and leave the
+        processes running. Launched: a terminal's signal reached the command too, so nothing to
+        do; a signal sent to renacer alone is passed on to the command."""
+        cdef size_t i
+        cdef Slot* s
+        if self.attach_mode:
+            if not self.detaching:
+                self.detaching = 1
+                for i in range(self.table_cap):
+                    s = self.table[i]
+                    if s != NULL and <size_t>s != 1:
+                        ptrace(PTRACE_INTERRUPT, s.tid, NULL, NULL)
+        elif g_sig_code != SI_KERNEL and self.main_pid > 0 and not self.main_done:
+            kill(self.main_pid, sig)
+        return 0
+
+    cdef int detach_one(self, Slot* s, int sig, int event) except -1 nogil:
+        cdef int deliver = 0
+        if event == 0 and sig != (SIGTRAP | 0x80):
+            deliver = sig   # a signal-delivery-stop: the signal still belongs to the process
+        if s.in_syscall and s.recorded:
+            self.emit(s, 0)
+        ptrace(PTRACE_DETACH, s.tid, NULL, <void*><long>deliver)
+        self.remove(s)
+        return 0
+
+    cdef int on_gone(self, Slot* s, int status, int64_t ts) except -1 nogil:
+        if s.in_syscall and s.recorded:
+            self.emit(s, 0)    # e.g. exit_group: it never returns
+        if WIFEXITED(status):
+            self.point_row(s, K_EXIT, 0, WEXITSTATUS(status), ts, NULL, 0)
+        else:
+            self.point_row(s, K_KILLED, WTERMSIG(status), 1 if WCOREDUMP(status) else 0, ts, NULL, 0)
+        if s.tid == self.main_pid:
+            self.main_status = status
+            self.main_done = 1
+        self.remove(s)
+        return 0
+
+    # --- syscalls -------------------------------------------------------------------------------
+
+    cdef int on_entry(self, Slot* s, uint64_t nr, uint64_t* args, int64_t ts) except -1 nogil:
+        cdef int i
+        s.in_syscall = 1
+        s.recorded = 0
+        if nr >= NR_MAX or not (self.traced[nr] or self.trace_all):
+            return 0
+        if s.hide and nr != 59 and nr != 322:   # before the command's exec, only execve/execveat
+            return 0
+        s.recorded = 1
+        self.events_seen += 1
+        s.rec.seq = self.counter
+        self.counter += 1
+        s.rec.ts = ts
+        s.rec.nr = <int16_t>nr
+        s.rec.kind = K_SYSCALL
+        s.rec.pid = s.tgid
+        s.rec.tid = s.tid
+        s.rec.a0 = args[0]; s.rec.a1 = args[1]; s.rec.a2 = args[2]
+        s.rec.a3 = args[3]; s.rec.a4 = args[4]; s.rec.a5 = args[5]
+        s.data.n = 0; s.sa.n = 0; s.path.n = 0; s.mem.n = 0
+        s.has_data = 0; s.has_sa = 0; s.has_path = 0; s.has_mem = 0
+        for i in range(MAX_OPS):
+            if self.ops[nr][i].op == 0:
+                break
+            if is_entry_op(self.ops[nr][i].op):
+                self.capture(s, &self.ops[nr][i], 0)
+        return 0
+
+    cdef int on_exit(self, Slot* s, int64_t rval, int64_t ts) except -1 nogil:
+        cdef int i
+        cdef uint64_t nr
+        if not s.in_syscall:
+            self.exits_without_entry += 1   # attached mid-call: its entry was never seen
+            return 0
+        s.in_syscall = 0
+        if not s.recorded:
+            return 0
+        s.recorded = 0
+        nr = <uint64_t>s.rec.nr
+        s.rec.ret = rval
+        s.rec.dur = ts - s.rec.ts
+        if rval >= 0:
+            for i in range(MAX_OPS):
+                if self.ops[nr][i].op == 0:
+                    break
+                if not is_entry_op(self.ops[nr][i].op):
+                    self.capture(s, &self.ops[nr][i], rval)
+        s.rec.exit_seq = self.counter
+        self.counter += 1
+        self.emit(s, 1)
+        return 0
+
+    cdef int capture(self, Slot* s, CapOp* op, int64_t ret) except -1 nogil:
+        cdef uint64_t* a = &s.rec.a0
+        cdef uint64_t addr = a[op.arg]
+        cdef uint64_t count = a[op.n]
+        cdef size_t want
+        cdef uint32_t len32 = 0
+        cdef int code = op.op
+        if code == OP_PATH:
+            s.has_path = 1 if addr != 0 and peek_str(s.tid, addr, MAX_PATH, &s.path) >= 0 else 0
+        elif code == OP_STR:
+            self.mem_part_str(s, addr, MAX_PATH)
+        elif code == OP_BUF_IN or code == OP_BUF_OUT:
+            want = <size_t>(count if code == OP_BUF_IN else <uint64_t>ret)
+            if want > self.strsize:
+                want = self.strsize
+            s.has_data = 1
+            if want:
+                peek_into(s.tid, addr, want, &s.data)
+        elif code == OP_IOV_IN or code == OP_IOV_OUT:
+            want = <size_t>(0xFFFFFFFFU if code == OP_IOV_IN else <uint64_t>ret)
+            s.has_data = 1
+            self.gather_iov(s, addr, count, want)
+        elif code == OP_SA_IN:
+            want = <size_t>(count if count < MAX_SOCKADDR else MAX_SOCKADDR)
+            if addr and want:
+                s.has_sa = 1
+                peek_into(s.tid, addr, want, &s.sa)
+        elif code == OP_SA_OUT:
+            if addr and count and peek(s.tid, count, &len32, 4) == 4:
+                want = len32 if len32 < MAX_SOCKADDR else MAX_SOCKADDR
+                s.has_sa = 1
+                peek_into(s.tid, addr, want, &s.sa)
+        elif code == OP_MSG_IN or code == OP_MSG_OUT:
+            self.capture_msghdr(s, addr, 0xFFFFFFFFU if code == OP_MSG_IN else <size_t>ret)
+        elif code == OP_MEM_IN or code == OP_MEM_OUT:
+            self.mem_part(s, addr, op.unit)
+        elif code == OP_MEM_IN_N or code == OP_MEM_OUT_N:
+            self.mem_part(s, addr, <size_t>min(count * op.unit, <uint64_t>MAX_MEM_PART))
+        elif code == OP_MEM_OUT_RET:
+            self.mem_part(s, addr, <size_t>min(<uint64_t>ret * op.unit, <uint64_t>MAX_MEM_PART))
+        elif code == OP_MEM_OUT_LENPTR:
+            if count and peek(s.tid, count, &len32, 4) == 4:
+                self.mem_part(s, addr, len32 if len32 < MAX_MEM_PART else MAX_MEM_PART)
+            else:
+                self.mem_part(s, 0, 0)
+        elif code == OP_ARGV:
+            self.capture_argv(s, addr)
+        return 0
+
+    cdef int mem_part(self, Slot* s, uint64_t addr, size_t n) except -1 nogil:
+        """Append one length-prefixed part; an unreadable pointer gives the MEM_UNREADABLE mark."""
+        cdef size_t at = s.mem.n
+        cdef uint32_t length = MEM_UNREADABLE
+        cdef ssize_t got
+        s.has_mem = 1
+        buf_put(&s.mem, &length, 4)
+        if addr == 0:
+            return 0
+        got = peek_into(s.tid, addr, n, &s.mem) if n else 0
+        if got >= 0:
+            length = <uint32_t>got
+            memcpy(s.mem.p + at, &length, 4)
+        return 0
+
+    cdef int mem_part_str(self, Slot* s, uint64_t addr, size_t maxlen) except -1 nogil:
+        cdef size_t at = s.mem.n
+        cdef uint32_t length = MEM_UNREADABLE
+        cdef ssize_t got
+        s.has_mem = 1
+        buf_put(&s.mem, &length, 4)
+        got = peek_str(s.tid, addr, maxlen, &s.mem)
+        if got >= 0:
+            length = <uint32_t>got
+            memcpy(s.mem.p + at, &length, 4)
+        return 0
+
+    cdef int gather_iov(self, Slot* s, uint64_t iov_addr, uint64_t cnt, size_t total) except -1 nogil:
+        """Copy the iovecs' bytes in order, up to -s bytes and the total transferred."""
+        cdef uint64_t iov[IOV_MAX_READ * 2]
+        cdef size_t limit = total if total < self.strsize else self.strsize
+        cdef size_t done = 0, want
+        cdef ssize_t got
+        cdef uint64_t i
+        if cnt > IOV_MAX_READ:
+            cnt = IOV_MAX_READ
+        if limit == 0 or cnt == 0:
+            return 0
+        got = peek(s.tid, iov_addr, iov, <size_t>(cnt * 16))
+        if got < <ssize_t>(cnt * 16):
+            return 0
+        for i in range(cnt):
+            if done >= limit:
+                break
+            want = <size_t>iov[2 * i + 1]
+            if want > limit - done:
+                want = limit - done
+            if want:
+                got = peek_into(s.tid, iov[2 * i], want, &s.data)
+                if got < <ssize_t>want:
+                    break
+                done += want
+        return 0
+
+    cdef int capture_msghdr(self, Slot* s, uint64_t addr, size_t total) except -1 nogil:
+        """struct msghdr {name, namelen, iov, iovlen, control, controllen, flags}: the header as a
+        mem part, the name as the sockaddr, the iovecs as data, the control bytes as a mem part."""
+        cdef uint64_t h[7]
+        cdef uint32_t namelen, ctl
+        if peek(s.tid, addr, h, MSGHDR_SIZE) != MSGHDR_SIZE:
+            self.mem_part(s, 0, 0)
+            return 0
+        self.mem_part(s, addr, MSGHDR_SIZE)
+        namelen = <uint32_t>(h[1] & 0xFFFFFFFFU)
+        if h[0] and namelen:
+            s.has_sa = 1
+            peek_into(s.tid, h[0], namelen if namelen < MAX_SOCKADDR else MAX_SOCKADDR, &s.sa)
+        s.has_data = 1
+        self.gather_iov(s, h[2], h[3], total)
+        ctl = <uint32_t>(h[5] if h[5] < MSG_CONTROL_MAX else MSG_CONTROL_MAX)
+        self.mem_part(s, h[4], ctl)
+        return 0
+
+    cdef int capture_argv(self, Slot* s, uint64_t addr) except -1 nogil:
+        cdef size_t at = s.mem.n
+        cdef uint32_t length = MEM_UNREADABLE
+        cdef uint64_t ptr
+        cdef int i
+        cdef char zero = 0
+        s.has_mem = 1
+        buf_put(&s.mem, &length, 4)
+        if addr == 0:
+            return 0
+        for i in range(ARGV_MAX + 1):
+            if peek(s.tid, addr + 8 * i, &ptr, 8) != 8:
+                break
+            if ptr == 0:
+                break
+            if i == ARGV_MAX:
+                buf_put(&s.mem, &zero, 1)   # an extra NUL marks the cut
+                break
+            peek_str(s.tid, ptr, MAX_MEM_PART, &s.mem)
+            buf_put(&s.mem, &zero, 1)
+        length = <uint32_t>(s.mem.n - at - 4)
+        memcpy(s.mem.p + at, &length, 4)
+        return 0
+
+    # --- rows -----------------------------------------------------------------------------------
+
+    cdef Rec* new_rec(self) except NULL nogil:
+        if self.batch.n == self.batch.cap or self.batch.data.n + self.batch.mem.n > (16 << 20):
+            self.flush_gil()
+        self.rows_written += 1
+        self.batch.n += 1
+        return &self.batch.recs[self.batch.n - 1]
+
+    cdef int emit(self, Slot* s, int finished) except -1 nogil:
+        cdef Rec* r = self.new_rec()
+        memcpy(r, &s.rec, sizeof(Rec))
+        r.flags = (F_HAS_RET | F_FINISHED) if finished else 0
+        if not finished:
+            s.in_syscall = 0
+            s.recorded = 0
+        put_bytes(&self.batch.data, &r.data_len, s.has_data, &s.data)
+        put_bytes(&self.batch.sa, &r.sa_len, s.has_sa, &s.sa)
+        put_bytes(&self.batch.path, &r.path_len, s.has_path, &s.path)
+        put_bytes(&self.batch.mem, &r.mem_len, s.has_mem, &s.mem)
+        return 0
+
+    cdef int point_row(self, Slot* s, uint8_t kind, int nr, int64_t ret, int64_t ts,
+                       const uint8_t* mem, uint32_t memlen) except -1 nogil:
+        cdef Rec* r
+        cdef uint32_t length = memlen
+        self.events_seen += 1
+        r = self.new_rec()
+        memset(r, 0, sizeof(Rec))
+        r.seq = self.counter
+        self.counter += 1
+        r.ts = ts
+        r.pid = s.tgid
+        r.tid = s.tid
+        r.kind = kind
+        r.nr = <int16_t>nr
+        r.ret = ret
+        r.flags = F_HAS_RET if kind == K_EXIT or kind == K_KILLED else 0
+        r.data_len = -1
+        r.sa_len = -1
+        r.path_len = -1
+        r.mem_len = -1
+        if mem != NULL:
+            r.mem_len = <int32_t>(memlen + 4)
+            buf_put(&self.batch.mem, &length, 4)
+            buf_put(&self.batch.mem, mem, memlen)
+        return 0
+
+    cdef int flush_gil(self) except -1 nogil:
+        with gil:
+            self.flush()
+        return 0
+
+    def flush_unfinished(self):
+        """Calls still in progress when the recording ends become rows with no exit."""
+        cdef size_t i
+        cdef Slot* s
+        for i in range(self.table_cap):
+            s = self.table[i]
+            if s != NULL and <size_t>s != 1 and s.in_syscall and s.recorded:
+                self.emit(s, 0)
+
+    def flush(self):
+        cdef object recs
+        if self.batch.n:
+            batch = batch_to_numpy(&self.batch, self.rec_dtype)
+            self.batch.n = 0
+            self.batch.data.n = 0
+            self.batch.sa.n = 0
+            self.batch.path.n = 0
+            self.batch.mem.n = 0
+        else:
+            batch = None
+        pending = None
+        if self.live and getattr(self.sink, "wants_pending", False):
+            pending = self.snapshot_pending()
+        self.last_flush = now_ns()
+        if batch is not None or pending is not None:
+            self.sink.write(batch, pending, self.counter)
+
+    cdef object snapshot_pending(self):
+        cdef size_t i
+        cdef Slot* s
+        cdef Rec* r
+        self.snap.n = 0
+        self.snap.data.n = 0; self.snap.sa.n = 0; self.snap.path.n = 0; self.snap.mem.n = 0
+        for i in range(self.table_cap):
+            s = self.table[i]
+            if s == NULL or <size_t>s == 1 or not (s.in_syscall and s.recorded):
+                continue
+            if self.snap.n == self.snap.cap:
+                r = <Rec*>realloc(self.snap.recs, self.snap.cap * 2 * sizeof(Rec))
+                if r == NULL:
+                    raise MemoryError()
+                self.snap.recs = r
+                self.snap.cap *= 2
+            r = &self.snap.recs[self.snap.n]
+            self.snap.n += 1
+            memcpy(r, &s.rec, sizeof(Rec))
+            r.flags = 0
+            put_bytes(&self.snap.data, &r.data_len, s.has_data, &s.data)
+            put_bytes(&self.snap.sa, &r.sa_len, s.has_sa, &s.sa)
+            put_bytes(&self.snap.path, &r.path_len, s.has_path, &s.path)
+            put_bytes(&self.snap.mem, &r.mem_len, s.has_mem, &s.mem)
+        if self.snap.n == 0:
+            return None
+        return batch_to_numpy(&self.snap, self.rec_dtype)
+
+    def stats(self):
+        return {
+            "events_seen": self.events_seen,
+            "events_written": self.rows_written,
+            "exits_without_entry": self.exits_without_entry,
+            "stops": self.stops,
+            "next_seq": self.counter,
+        }
+
+    @property
+    def main_exited(self):
+        return bool(self.main_done)
+
+
+cdef inline bint is_entry_op(uint8_t op) noexcept nogil:
+    return (op == OP_PATH or op == OP_STR or op == OP_BUF_IN or op == OP_IOV_IN or op == OP_SA_IN
+            or op == OP_MSG_IN or op == OP_MEM_IN or op == OP_MEM_IN_N or op == OP_ARGV)
+
+
+cdef inline int put_bytes(Buf* arena, int32_t* out_len, int present, Buf* src) except -1 nogil:
+    if not present:
+        out_len[0] = -1
+        return 0
+    out_len[0] = <int32_t>src.n
+    if src.n:
+        buf_put(arena, src.p, src.n)
+    return 0
+
+
+cdef object batch_to_numpy(Batch* b, object dtype):
+    """Copy a C batch into numpy arrays: the records as a structured array, each arena as bytes."""
+    recs = np.frombuffer((<char*>b.recs)[:b.n * sizeof(Rec)], dtype=dtype)
+    return (
+        recs,
+        (<char*>b.data.p)[:b.data.n] if b.data.n else b"",
+        (<char*>b.sa.p)[:b.sa.n] if b.sa.n else b"",
+        (<char*>b.path.p)[:b.path.n] if b.path.n else b"",
+        (<char*>b.mem.p)[:b.mem.n] if b.mem.n else b"",
+    )
+
+
+cdef inline sock_filter bpf_stmt(uint16_t code, uint32_t k) noexcept nogil:
+    cdef sock_filter f
+    f.code = code
+    f.jt = 0
+    f.jf = 0
+    f.k = k
+    return f
+
+
+cdef inline sock_filter bpf_jump(uint16_t code, uint32_t k, uint8_t jt, uint8_t jf) noexcept nogil:
+    cdef sock_filter f
+    f.code = code
+    f.jt = jt
+    f.jf = jf
+    f.k = k
+    return f
+
+
+cdef void child_exec(const char* path, char** argv, char** env, sock_fprog* prog) noexcept nogil:
+    """In the forked child: restore what Python changed, wait to be seized, filter, exec."""
+    cdef sigaction_t dfl
+    cdef sigset_t empty
+    cdef int sig
+    memset(&dfl, 0, sizeof(dfl))
+    dfl.sa_sigaction = NULL   # SIG_DFL
+    sigemptyset(&dfl.sa_mask)
+    # Python ignores SIGPIPE and SIGXFSZ; an exec'd program must see the defaults.
+    for sig in range(1, 32):
+        if sig != SIGKILL and sig != SIGSTOP:
+            sigaction(sig, &dfl, NULL)
+    sigemptyset(&empty)
+    sigprocmask(SIG_SETMASK, &empty, NULL)
+    kill(getpid(), SIGSTOP)
+    if prog != NULL:
+        if prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, <unsigned long>prog, 0, 0) < 0:
+            prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+            if prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, <unsigned long>prog, 0, 0) < 0:
+                _exit(126)
+    execve(path, argv, env)
+    _exit(127)
+
+
+cdef int read_status_ids(int32_t tid, int32_t* tgid, int32_t* ppid) noexcept nogil:
+    """Tgid and PPid from /proc/TID/status, read once per new thread."""
+    cdef char path[64]
+    cdef char buf[1024]
+    cdef int fd, i, n, val
+    cdef int32_t* target
+    cdef int len_ = 0
+    cdef int t = tid
+    # build "/proc/<tid>/status" without stdio
+    cdef char digits[16]
+    cdef int nd = 0
+    memcpy(path, b"/proc/", 6)
+    len_ = 6
+    while True:
+        digits[nd] = <char>(48 + t % 10)
+        nd += 1
+        t //= 10
+        if t == 0:
+            break
+    for i in range(nd):
+        path[len_ + i] = digits[nd - 1 - i]
+    len_ += nd
+    memcpy(path + len_, b"/status\0", 8)
+    fd = c_open(path, O_RDONLY | O_CLOEXEC)
+    if fd < 0:
+        return -1
+    n = <int>read(fd, buf, sizeof(buf) - 1)
+    close(fd)
+    if n <= 0:
+        return -1
+    buf[n] = 0
+    i = 0
+    while i < n:
+        target = NULL
+        if i + 5 < n and buf[i] == b'T' and buf[i+1] == b'g' and buf[i+2] == b'i' and buf[i+3] == b'd' and buf[i+4] == b':':
+            target = tgid
+        elif i + 5 < n and buf[i] == b'P' and buf[i+1] == b'P' and buf[i+2] == b'i' and buf[i+3] == b'd' and buf[i+4] == b':':
+            target = ppid
+        if target != NULL:
+            i += 5
+            while i < n and (buf[i] == b' ' or buf[i] == b'\t'):
+                i += 1
+            val = 0
+            while i < n and 48 <= buf[i] <= 57:
+                val = val * 10 + (buf[i] - 48)
+                i += 1
+            target[0] = val
+        while i < n and buf[i] != b'\n':
+            i += 1
+        i += 1
+    return 0

@@ -1,0 +1,203 @@
+"""Turn the recorder's C batches into Arrow record batches of the trace schema, column by column.
+
+The recorder hands over a numpy structured array (one element per ``Rec`` struct) and four byte
+arenas. Every column is derived with whole-array numpy operations; only rows that carry a
+sockaddr are decoded one by one (a handful per network call, never per syscall in general).
+"""
+from __future__ import annotations
+
+import socket
+import struct
+from functools import lru_cache
+
+import numpy as np
+import pyarrow as pa
+
+from renacer.schema import captures
+from renacer.schema.syscalls_x86_64 import SYSCALLS
+from renacer.schema.trace import KINDS, TRACE_SCHEMA
+
+# Mirrors ``struct Rec`` in _recorder.pyx (the recorder checks the item size at start-up).
+REC_DTYPE = np.dtype(
+    [
+        ("seq", "<u8"), ("exit_seq", "<u8"), ("ts", "<i8"), ("dur", "<i8"), ("ret", "<i8"),
+        ("a0", "<u8"), ("a1", "<u8"), ("a2", "<u8"), ("a3", "<u8"), ("a4", "<u8"), ("a5", "<u8"),
+        ("pid", "<i4"), ("tid", "<i4"),
+        ("data_len", "<i4"), ("sa_len", "<i4"), ("path_len", "<i4"), ("mem_len", "<i4"),
+        ("nr", "<i2"), ("kind", "u1"), ("flags", "u1"),
+    ],
+    align=True,
+)
+F_HAS_RET = 1
+F_FINISHED = 2
+NR_MAX = 1024
+K_SYSCALL = KINDS.index("syscall")
+K_EXIT = KINDS.index("exit")
+
+RawBatch = tuple[np.ndarray, bytes, bytes, bytes, bytes]
+
+
+@lru_cache(maxsize=1)
+def _lookup_tables() -> dict[str, np.ndarray]:
+    """Per-number arrays that let every derived column be a numpy gather."""
+    names = np.array([SYSCALLS.get(nr, f"syscall_{nr}") for nr in range(NR_MAX)], dtype=object)
+    fd_mode = np.zeros(NR_MAX, dtype=np.int8)  # 0 none, 1 first argument, 2 return value
+    size_arg = np.full(NR_MAX, -1, dtype=np.int8)  # -1 no size; 6 size only from ret
+    by_name = {name: nr for nr, name in SYSCALLS.items()}
+    for name in captures.FD_FROM_A0:
+        if name in by_name:
+            fd_mode[by_name[name]] = 1
+    for name in captures.FD_FROM_RET:
+        if name in by_name:
+            fd_mode[by_name[name]] = 2
+    for name, arg in captures.SIZE_ARG.items():
+        if name in by_name:
+            size_arg[by_name[name]] = 6 if arg is None else arg
+    return {"names": names, "fd_mode": fd_mode, "size_arg": size_arg}
+
+
+@lru_cache(maxsize=1)
+def _signal_names() -> np.ndarray:
+    from renacer.schema import constants
+
+    return np.array([constants.signal_name(n) for n in range(NR_MAX)], dtype=object)
+
+
+def _dict_column(codes: np.ndarray, valid: np.ndarray, words: np.ndarray) -> pa.DictionaryArray:
+    """A dictionary array holding only the words this batch uses."""
+    codes = np.where(valid, codes, 0)
+    used, inverse = np.unique(codes[valid], return_inverse=True)
+    indices = np.zeros(len(codes), dtype=np.int32)
+    indices[valid] = inverse
+    mask = ~valid if not valid.all() else None
+    return pa.DictionaryArray.from_arrays(
+        pa.array(indices, mask=mask), pa.array(words[used].tolist(), type=pa.string())
+    )
+
+
+def _binary_column(lengths: np.ndarray, arena: bytes) -> pa.Array:
+    valid = lengths >= 0
+    sizes = np.where(valid, lengths, 0).astype(np.int64)
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int32)
+    np.cumsum(sizes, out=offsets[1:])
+    validity = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.Array.from_buffers(
+        pa.binary(), len(lengths), [validity, pa.py_buffer(offsets), pa.py_buffer(arena)],
+        null_count=int((~valid).sum()),
+    )
+
+
+def _string_column(binary: pa.Array) -> pa.Array:
+    try:
+        return binary.cast(pa.string())
+    except pa.ArrowInvalid:
+        # Paths are bytes to the kernel; keep undecodable ones readable rather than fail.
+        return pa.array(
+            [None if v is None else v.decode("utf-8", "backslashreplace") for v in binary.to_pylist()],
+            type=pa.string(),
+        )
+
+
+def decode_sockaddr(raw: bytes) -> tuple[str | None, str | None, int | None]:
+    """(family, addr, port) of a raw sockaddr, as stored in the family/addr/port columns."""
+    if len(raw) < 2:
+        return None, None, None
+    (fam,) = struct.unpack_from("<H", raw, 0)
+    family = _family_name(fam)
+    if fam == socket.AF_INET and len(raw) >= 8:
+        return family, socket.inet_ntop(socket.AF_INET, raw[4:8]), struct.unpack_from(">H", raw, 2)[0]
+    if fam == socket.AF_INET6 and len(raw) >= 24:
+        return family, socket.inet_ntop(socket.AF_INET6, raw[8:24]), struct.unpack_from(">H", raw, 2)[0]
+    if fam == socket.AF_UNIX:
+        path = raw[2:]
+        if path[:1] == b"\0":
+            return family, "@" + path[1:].decode("utf-8", "backslashreplace"), None
+        return family, path.split(b"\0", 1)[0].decode("utf-8", "backslashreplace"), None
+    if fam == socket.AF_NETLINK and len(raw) >= 12:
+        pid, groups = struct.unpack_from("<II", raw, 4)
+        return family, f"{pid}:{groups}", None
+    return family, None, None
+
+
+@lru_cache(maxsize=64)
+def _family_name(fam: int) -> str:
+    from renacer.schema import constants
+
+    return constants.enum_name(constants.AF, fam) or f"AF_{fam}"
+
+
+def to_record_batch(raw: RawBatch) -> pa.RecordBatch:
+    recs, data, sa, path, mem = raw
+    n = len(recs)
+    tables = _lookup_tables()
+    kind = recs["kind"]
+    flags = recs["flags"]
+    is_sys = kind == K_SYSCALL
+    has_ret = (flags & F_HAS_RET) != 0
+    finished = (flags & F_FINISHED) != 0
+    nr = recs["nr"].astype(np.int64)
+    nr_idx = np.clip(nr, 0, NR_MAX - 1)
+    ret = recs["ret"]
+    a0 = recs["a0"]
+
+    name_valid = kind != K_EXIT
+    name_codes = np.where(is_sys, nr_idx, NR_MAX + nr_idx)
+    words = np.concatenate([tables["names"], _signal_names()])
+    is_err = is_sys & has_ret & (ret < 0) & (ret >= -4095)
+    errno_words = _errno_words()
+
+    fd_mode = np.where(is_sys, tables["fd_mode"][nr_idx], 0)
+    fd_val = np.where(fd_mode == 1, a0.astype(np.int64), ret)
+    fd_valid = (fd_mode == 1) | ((fd_mode == 2) & has_ret & (ret >= 0))
+    fd_val = np.where(fd_valid, fd_val, 0).astype(np.int64).astype(np.int32)
+
+    size_arg = np.where(is_sys, tables["size_arg"][nr_idx], -1)
+    args = np.stack([recs[f"a{i}"] for i in range(6)], axis=1)
+    requested = args[np.arange(n), np.clip(size_arg, 0, 5)].astype(np.int64)
+    size_ok = has_ret & (ret >= 0)
+    size_val = np.where(size_ok, ret, requested)
+    size_valid = (size_arg >= 0) & (size_ok | ((size_arg < 6) & (size_arg >= 0)))
+
+    sa_col = _binary_column(recs["sa_len"], sa)
+    families: list[str | None] = [None] * n
+    addrs: list[str | None] = [None] * n
+    ports: list[int | None] = [None] * n
+    for i in np.flatnonzero(recs["sa_len"] > 0):
+        families[i], addrs[i], ports[i] = decode_sockaddr(sa_col[int(i)].as_py())
+    fam_arr = pa.array(families, type=pa.string()).dictionary_encode()
+
+    columns = {
+        "seq": pa.array(recs["seq"]),
+        "exit_seq": pa.array(recs["exit_seq"], mask=~finished),
+        "ts_ns": pa.array(recs["ts"]),
+        "dur_ns": pa.array(recs["dur"], mask=~finished),
+        "pid": pa.array(recs["pid"]),
+        "tid": pa.array(recs["tid"]),
+        "kind": _dict_column(kind.astype(np.int64), np.ones(n, dtype=bool), np.array(KINDS, dtype=object)),
+        "nr": pa.array(recs["nr"]),
+        "name": _dict_column(name_codes, name_valid, words),
+        **{f"a{i}": pa.array(recs[f"a{i}"]) for i in range(6)},
+        "ret": pa.array(ret, mask=~has_ret),
+        "errno": _dict_column(np.where(is_err, -ret, 0), is_err, errno_words),
+        "fd": pa.array(fd_val, mask=~fd_valid),
+        "family": fam_arr.cast(pa.dictionary(pa.int32(), pa.string())),
+        "addr": pa.array(addrs, type=pa.string()),
+        "port": pa.array(ports, type=pa.int32()),
+        "path": _string_column(_binary_column(recs["path_len"], path)),
+        "size": pa.array(size_val, mask=~size_valid),
+        "data": _binary_column(recs["data_len"], data),
+        "sockaddr": sa_col,
+        "mem": _binary_column(recs["mem_len"], mem),
+        "callchain": pa.nulls(n, pa.list_(pa.uint64())),
+        "src_file": pa.nulls(n, pa.dictionary(pa.int32(), pa.string())),
+        "src_line": pa.nulls(n, pa.int32()),
+        "src_func": pa.nulls(n, pa.dictionary(pa.int32(), pa.string())),
+    }
+    return pa.RecordBatch.from_arrays([columns[f.name] for f in TRACE_SCHEMA], schema=TRACE_SCHEMA)
+
+
+@lru_cache(maxsize=1)
+def _errno_words() -> np.ndarray:
+    from renacer.schema import constants
+
+    return np.array([constants.errno_name(n) or f"E{n}" for n in range(4096)], dtype=object)

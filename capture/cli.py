@@ -1,0 +1,149 @@
+"""``renacer [options] -- CMD ARGS`` / ``renacer [options] -p PID``: strace-style options.
+
+argparse rather than typer: strace's short options stack (``-tt``, ``-ttt``, ``-ff``) and the
+command after ``--`` must reach us untouched.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from typing import Any, NoReturn, TextIO
+
+from renacer import __version__
+
+FORMATS = ("text", "json", "jsonl", "csv")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"Error: {message}\n(see renacer --help)\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="renacer",
+        description="Record every system call of a command (or a running process) into a Parquet "
+        "trace, and print them strace-style.",
+        epilog="Examples:\n  renacer -w trace.parquet -- curl -s http://127.0.0.1:8000/\n"
+        "  renacer -e trace=network -- python3 client.py\n"
+        "  renacer -w attached.parquet -p 4242     (Ctrl-C detaches)\n\n"
+        "Exit status: the traced command's; a command killed by signal N kills renacer with the\n"
+        "same signal after the trace is written (a shell sees 128+N). 2 for bad input.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("-e", dest="expr", action="append", metavar="trace=EXPR",
+                   help="which syscalls to record: names, classes (network, file, desc, process, "
+                   "memory, signal, ipc, with or without %%), !negation, /regex/")
+    p.add_argument("-w", dest="write", metavar="FILE", help="record into this Parquet trace file")
+    p.add_argument("-o", dest="output", metavar="FILE", help="write the text/json output here instead of stderr/stdout")
+    p.add_argument("-p", dest="pids", action="append", type=int, default=[], metavar="PID",
+                   help="attach to a running process and all its threads (repeatable)")
+    p.add_argument("-f", dest="follow", action="count", default=0, help="follow forks (always on; accepted for strace compatibility)")
+    p.add_argument("-s", dest="strsize", type=int, default=64, metavar="N", help="bytes of each buffer to record and print (default 64)")
+    p.add_argument("-c", dest="summary", action="store_true", help="print a per-syscall summary with percentiles instead of each call")
+    p.add_argument("-T", dest="durations", action="store_true", help="show the time spent in each call")
+    p.add_argument("-t", dest="timestamps", action="count", default=0, help="prefix each line with the time (-tt µs, -ttt epoch)")
+    p.add_argument("-r", dest="relative", action="store_true", help="prefix each line with the time since the previous one")
+    p.add_argument("-q", dest="quiet", action="store_true", help="print nothing live (useful with -w)")
+    p.add_argument("--format", dest="format", default="text", help="text (default), json, jsonl or csv")
+    p.add_argument("--no-seccomp", dest="seccomp", action="store_false",
+                   help="stop at every syscall even when tracing a subset")
+    p.add_argument("--version", action="version", version=f"renacer {__version__}")
+    p.add_argument("command", nargs=argparse.REMAINDER, help="the command to run, after --")
+    return p
+
+
+def fail(message: str) -> NoReturn:
+    sys.stderr.write(f"Error: {message}\n")
+    raise SystemExit(2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from renacer.capture.filter_expr import FilterError, parse_trace_expr
+    from renacer.capture.session import RecordRequest, UsageError, record
+
+    args = build_parser().parse_args(argv)
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command and not args.pids:
+        fail("nothing to trace: give a command after -- or attach with -p PID")
+    if command and args.pids:
+        fail("give either a command or -p PID, not both")
+    if args.strsize < 0:
+        fail(f"-s must be a non-negative number of bytes, not {args.strsize}")
+    if args.format not in FORMATS:
+        fail(f"unknown --format {args.format!r}; choose one of {', '.join(FORMATS)}")
+    trace_filter = None
+    if args.expr:
+        try:
+            trace_filter = parse_trace_expr(",".join(e.split("=", 1)[1] if e.startswith("trace=") else e for e in args.expr))
+        except FilterError as exc:
+            fail(str(exc))
+
+    out_stream: TextIO | None = None
+    consumers: list[Any] = []
+    if not args.quiet:
+        try:
+            out_stream = open(args.output, "w") if args.output else (sys.stdout if args.format != "text" else sys.stderr)
+        except OSError as exc:
+            fail(f"cannot write {args.output!r}: {exc.strerror}")
+        consumers.append(live_consumer(args, out_stream))
+    request = RecordRequest(
+        command=command, pids=args.pids, trace_filter=trace_filter, string_size=args.strsize,
+        write_path=args.write, use_seccomp=args.seccomp, live_consumers=consumers,
+    )
+    try:
+        result = record(request)
+    except UsageError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"{exc.strerror or exc}")
+    finally:
+        if out_stream is not None and out_stream not in (sys.stdout, sys.stderr):
+            out_stream.close()
+    return exit_like(result.status)
+
+
+def live_consumer(args: argparse.Namespace, out: TextIO) -> Any:
+    """The renderer, fed live with each flushed batch (the same code that replays a trace)."""
+    try:
+        from renacer.analyze.render import RenderOptions, live_renderer
+    except ImportError:
+        from renacer.capture.plain import PlainText
+
+        return PlainText(out)
+    options = RenderOptions.from_cli(args)
+    return live_renderer(out, options)
+
+
+def exit_like(status: int | None) -> int:
+    """Exit with the traced command's status; die of the signal that killed it."""
+    if status is None:
+        return 0
+    if os.WIFEXITED(status):
+        return os.WEXITSTATUS(status)
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        try:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # the command's core, not ours
+            signal.signal(sig, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [sig])
+            os.kill(os.getpid(), sig)
+        except (OSError, ValueError):
+            pass
+        return 128 + sig
+    return 1
+
+
+def entry() -> None:
+    raise SystemExit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,174 @@
+"""One recording from start to finish: check the inputs, launch or attach, run, write metadata.
+
+The CLI (cli.py) parses options into a ``RecordRequest``; this module never parses argv and
+never prints, so it can be driven from tests and other tools.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import socket
+from dataclasses import dataclass, field
+from typing import Any
+
+from renacer import __version__
+from renacer.capture.batches import REC_DTYPE
+from renacer.capture.filter_expr import TraceFilter
+from renacer.capture.sinks import ArrowSink, ParquetSink
+from renacer.schema.captures import CAPTURES
+from renacer.schema.syscalls_x86_64 import SYSCALLS
+from renacer.schema.trace import SCHEMA_VERSION
+
+
+class UsageError(Exception):
+    """Bad input from the user: the CLI prints it as ``Error: …`` and exits 2."""
+
+
+@dataclass
+class RecordRequest:
+    command: list[str] = field(default_factory=list)
+    pids: list[int] = field(default_factory=list)
+    trace_filter: TraceFilter | None = None
+    string_size: int = 64
+    write_path: str | None = None
+    use_seccomp: bool = True
+    live_consumers: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class RecordResult:
+    status: int | None  # raw wait status of the main process (None when attached)
+    metadata: dict[str, Any]
+
+
+def capture_table() -> dict[int, list[tuple[int, int, int, int]]]:
+    by_name = {name: nr for nr, name in SYSCALLS.items()}
+    return {by_name[name]: [tuple(op) for op in ops] for name, ops in CAPTURES.items() if name in by_name}
+
+
+def resolve_command(command: list[str]) -> str:
+    """The executable execve will get, found the way a shell would, before anything starts."""
+    prog = command[0]
+    if "/" in prog:
+        if not os.path.exists(prog):
+            raise UsageError(f"cannot run {prog!r}: no such file")
+        if os.path.isdir(prog) or not os.access(prog, os.X_OK):
+            raise UsageError(f"cannot run {prog!r}: not an executable file")
+        return prog
+    found = shutil.which(prog)
+    if found is None:
+        raise UsageError(f"command not found: {prog!r}")
+    return found
+
+
+def check_output_path(path: str) -> None:
+    directory = os.path.dirname(os.path.abspath(path)) or "."
+    if not os.path.isdir(directory):
+        raise UsageError(f"cannot write {path!r}: directory {directory!r} does not exist")
+    if not os.access(directory, os.W_OK):
+        raise UsageError(f"cannot write {path!r}: directory {directory!r} is not writable")
+    if os.path.isdir(path):
+        raise UsageError(f"cannot write {path!r}: it is a directory")
+
+
+def check_pid(pid: int) -> None:
+    if pid <= 0:
+        raise UsageError(f"invalid pid {pid}")
+    if pid == os.getpid():
+        raise UsageError("renacer cannot trace itself")
+    if not os.path.exists(f"/proc/{pid}"):
+        raise UsageError(f"cannot attach to pid {pid}: no such process")
+
+
+def base_metadata(request: RecordRequest) -> dict[str, Any]:
+    tf = request.trace_filter
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "renacer_version": __version__,
+        "arch": platform.machine(),
+        "kernel": platform.release(),
+        "hostname": socket.gethostname(),
+        "command": list(request.command),
+        "attached_pids": list(request.pids),
+        "filter": tf.expr if tf is not None else "all",
+        "string_size": request.string_size,
+        "seccomp": False,
+    }
+
+
+def record(request: RecordRequest) -> RecordResult:
+    from renacer.capture._recorder import Recorder  # the compiled extension
+
+    if not request.command and not request.pids:
+        raise UsageError("nothing to trace: give a command after -- or -p PID")
+    path = resolve_command(request.command) if request.command else None
+    for pid in request.pids:
+        check_pid(pid)
+    if request.write_path:
+        check_output_path(request.write_path)
+
+    tf = request.trace_filter
+    trace_all = tf is None or tf.everything
+    numbers = sorted(SYSCALLS) if trace_all else sorted(tf.numbers)
+    meta = base_metadata(request)
+    use_seccomp = bool(request.command) and request.use_seccomp and not trace_all
+    meta["seccomp"] = use_seccomp
+
+    consumers: list[Any] = list(request.live_consumers)
+    sink = ArrowSink(consumers)
+    recorder = Recorder(
+        numbers, trace_all, capture_table(), request.string_size, sink, REC_DTYPE,
+        live=sink.wants_pending or bool(request.live_consumers),
+    )
+    recorder.start_clock()
+    meta["start_wall_ns"] = recorder.start_wall_ns
+    meta["start_mono_ns"] = recorder.start_mono_ns
+    try:
+        if path is not None:
+            env = [k + b"=" + v for k, v in os.environb.items()]
+            recorder.launch(os.fsencode(path), [os.fsencode(a) for a in request.command], env, use_seccomp)
+        else:
+            for pid in request.pids:
+                try:
+                    recorder.attach(pid)
+                except PermissionError as exc:
+                    raise UsageError(
+                        f"cannot attach to pid {pid}: {exc.strerror} (is it traced already, or does "
+                        "/proc/sys/kernel/yama/ptrace_scope forbid it?)"
+                    ) from None
+                except ProcessLookupError:
+                    raise UsageError(f"cannot attach to pid {pid}: no such process") from None
+        # Opened only after the fork, so the command never inherits the trace's descriptors.
+        if request.write_path:
+            consumers.insert(0, ParquetSink(request.write_path, meta))
+    except BaseException:
+        sink.close(meta | recorder_meta(recorder, None))
+        raise
+    status: int | None = None
+    try:
+        status = recorder.run()
+    finally:
+        meta.update(recorder_meta(recorder, status if request.command else None))
+        sink.close(meta)
+    return RecordResult(status if request.command else None, meta)
+
+
+def recorder_meta(recorder: Any, status: int | None) -> dict[str, Any]:
+    stats = recorder.stats()
+    exit_status: dict[str, Any] | None = None
+    if status is not None and recorder.main_exited:
+        if os.WIFEXITED(status):
+            exit_status = {"code": os.WEXITSTATUS(status), "signal": None}
+        elif os.WIFSIGNALED(status):
+            exit_status = {"code": None, "signal": os.WTERMSIG(status), "core_dumped": os.WCOREDUMP(status)}
+    return {
+        "exit_status": exit_status,
+        "processes": sorted(recorder.processes.values(), key=lambda p: p["pid"]),
+        "events_seen": stats["events_seen"],
+        "events_written": stats["events_written"],
+        "calls_in_progress_at_attach": stats["exits_without_entry"],
+        "ptrace_stops": stats["stops"],
+        "start_wall_ns": recorder.start_wall_ns,
+        "start_mono_ns": recorder.start_mono_ns,
+    }
