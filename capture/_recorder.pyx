@@ -559,7 +559,7 @@ cdef class Recorder:
 
     cdef int loop(self) except -1 nogil:
         global g_sig, g_alarm
-        cdef int status, sig, event, restart
+        cdef int status, sig, event, err
         cdef pid_t tid
         cdef int64_t ts
         cdef Slot* s
@@ -577,16 +577,17 @@ cdef class Recorder:
                     tid = waitpid(-1, &status, __WALL)
             else:
                 tid = waitpid(-1, &status, __WALL)
+            err = errno   # before anything else can overwrite it
             ts = now_ns()
             if ts - self.last_flush >= self.flush_interval and (self.batch.n > 0 or g_alarm):
                 g_alarm = 0
                 self.flush_gil()
             if tid < 0:
-                if errno == EINTR:
+                if err == EINTR:
                     continue
-                if errno == ECHILD:
+                if err == ECHILD:
                     break
-                fail(b"waitpid", errno)
+                fail(b"waitpid", err)
             ts -= self.t0
             self.stops += 1
             s = self.find(tid)

@@ -132,8 +132,9 @@ def exit_like(status: int | None) -> int:
             import resource
 
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # the command's core, not ours
-            signal.signal(sig, signal.SIG_DFL)
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, [sig])
+            if sig not in (signal.SIGKILL, signal.SIGSTOP):
+                signal.signal(sig, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, [sig])
             os.kill(os.getpid(), sig)
         except (OSError, ValueError):
             pass

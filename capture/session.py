@@ -162,7 +162,10 @@ def recorder_meta(recorder: Any, status: int | None) -> dict[str, Any]:
             exit_status = {"code": os.WEXITSTATUS(status), "signal": None}
         elif os.WIFSIGNALED(status):
             exit_status = {"code": None, "signal": os.WTERMSIG(status), "core_dumped": os.WCOREDUMP(status)}
+    import resource
+
     return {
+        "recorder_max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         "exit_status": exit_status,
         "processes": sorted(recorder.processes.values(), key=lambda p: p["pid"]),
         "events_seen": stats["events_seen"],

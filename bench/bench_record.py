@@ -1,0 +1,122 @@
+"""Recorder benchmark: renacer beside strace, same machine, same run, median of N runs.
+
+    python3 bench/bench_record.py [--runs 5] [--dd-count 200000] [--round-trips 2000]
+
+Workloads: dd with 1-byte blocks (two syscalls a block), TCP connect/send/recv/close round trips
+against a local echo server, and Python start-up. Configurations: untraced; strace -f -qq -o
+/dev/null; renacer recording everything to a trace; renacer rendering text live to /dev/null;
+and, filtered to network, strace --seccomp-bpf -e trace=%network versus renacer -e trace=network.
+Prints wall-clock medians, ratios against untraced and against strace, bytes of trace per event,
+strace's text bytes per line, and the recorder's peak RSS.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+HERE = Path(__file__).parent
+RENACER = [sys.executable, "-m", "renacer.capture.cli"]
+
+
+def echo_server() -> tuple[socket.socket, int]:
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(512)
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+            with conn:
+                data = conn.recv(4096)
+                if data:
+                    conn.sendall(data)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return srv, srv.getsockname()[1]
+
+
+def build_client(tmp: Path) -> str:
+    exe = tmp / "echo_client"
+    subprocess.run(["gcc", "-O2", "-o", str(exe), str(HERE / "echo_client.c")], check=True)
+    return str(exe)
+
+
+def timed(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--dd-count", type=int, default=200000)
+    ap.add_argument("--round-trips", type=int, default=2000)
+    ap.add_argument("--only", help="comma-separated workload names")
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="renacer-bench-"))
+    srv, port = echo_server()
+    client = build_client(tmp)
+    workloads = {
+        "dd": ["dd", "if=/dev/zero", "of=/dev/null", "bs=1", f"count={args.dd_count}"],
+        "tcp": [client, str(port), str(args.round_trips)],
+        "python": [sys.executable, "-c", "import json, email"],
+    }
+    if args.only:
+        workloads = {k: v for k, v in workloads.items() if k in args.only.split(",")}
+    trace = str(tmp / "t.parquet")
+    strace_txt = str(tmp / "strace.txt")
+    configs = {
+        "untraced": lambda w: w,
+        "strace": lambda w: ["strace", "-f", "-qq", "-o", "/dev/null", *w],
+        "renacer -w": lambda w: [*RENACER, "-q", "-w", trace, "--", *w],
+        "renacer text": lambda w: [*RENACER, "-o", "/dev/null", "--", *w],
+        "strace net": lambda w: ["strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=%network", "-o", "/dev/null", *w],
+        "renacer net": lambda w: [*RENACER, "-q", "-e", "trace=network", "-w", trace, "--", *w],
+    }
+    print(f"median of {args.runs} runs, wall-clock seconds; configurations interleaved in each round\n")
+    header = f"{'workload':<8} {'config':<13} {'median s':>9} {'x untraced':>11} {'x strace':>9}"
+    print(header)
+    print("-" * len(header))
+    for wname, work in workloads.items():
+        samples: dict[str, list[float]] = {c: [] for c in configs}
+        for _ in range(args.runs):
+            for cname, make in configs.items():
+                samples[cname].append(timed(make(work)))
+        med = {c: statistics.median(v) for c, v in samples.items()}
+        for cname in configs:
+            peer = med["strace net"] if cname.endswith("net") else med["strace"]
+            print(f"{wname:<8} {cname:<13} {med[cname]:>9.3f} {med[cname] / med['untraced']:>11.2f} "
+                  f"{med[cname] / peer:>9.2f}")
+        # sizes: one more recording of each kind
+        subprocess.run([*RENACER, "-q", "-w", trace, "--", *work], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(["strace", "-f", "-qq", "-o", strace_txt, *work], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        rows = pq.read_metadata(trace).num_rows
+        meta = json.loads(pq.read_metadata(trace).metadata[b"renacer"])
+        lines = sum(1 for _ in open(strace_txt, "rb"))
+        tsize, ssize = os.path.getsize(trace), os.path.getsize(strace_txt)
+        print(f"{wname:<8} trace: {rows} events, {tsize / rows:.2f} bytes/event; strace text: {lines} lines, "
+              f"{ssize / max(lines, 1):.1f} bytes/line; strace/trace size {ssize / tsize:.1f}x; "
+              f"recorder peak RSS {meta.get('recorder_max_rss_kb', 0) / 1024:.0f} MB\n")
+    srv.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,208 @@
+"""Constant tables and value -> name helpers for the decoders and renderers.
+
+The tables (``dict[str, int]``, name -> value) are generated from the kernel and glibc headers
+into constants_x86_64.py; this module re-exports them and turns values back into the names
+strace prints. Reverse maps are built once at import: the helpers run for every rendered line.
+
+Canonical names: where several names share a value (EAGAIN/EWOULDBLOCK, SIGABRT/SIGIOT,
+O_NONBLOCK/O_NDELAY) the table lists strace's name first, and that is the one returned.
+"""
+from __future__ import annotations
+
+import os
+from typing import Mapping
+
+from .constants_x86_64 import (
+    ACCESS,
+    AF,
+    AT_FD,
+    AT_FLAGS,
+    AT_STATX,
+    CLOCK,
+    CLONE,
+    EPOLL_CTL,
+    EPOLL_EVENTS,
+    EPOLL_FLAGS,
+    ERRNO,
+    ERRNO_KERNEL,
+    FCNTL_CMD,
+    IDTYPE,
+    KERNEL_HEADERS,
+    IOCTL,
+    IP,
+    IPPROTO,
+    IPV6,
+    MADVISE,
+    MAP,
+    MAP_TYPE,
+    MASKS,
+    MLOCKALL,
+    MREMAP,
+    MSG,
+    MSYNC,
+    OPEN_ACCMODE,
+    OPEN_FLAGS,
+    POLL,
+    PROT,
+    SA_FLAGS,
+    SEEK,
+    SHUT,
+    SIG_HOW,
+    SIGNALS,
+    SO,
+    SOCK_FLAGS,
+    SOCK_TYPE,
+    SOL,
+    TCP,
+    WAIT,
+)
+
+Table = Mapping[str, int]
+
+# Every table by its name, for generic consumers (JSON export, lookups by a column's table).
+TABLES: dict[str, dict[str, int]] = {
+    "ACCESS": ACCESS, "AF": AF, "AT_FD": AT_FD, "AT_FLAGS": AT_FLAGS, "AT_STATX": AT_STATX,
+    "CLOCK": CLOCK, "CLONE": CLONE, "EPOLL_CTL": EPOLL_CTL, "EPOLL_EVENTS": EPOLL_EVENTS,
+    "EPOLL_FLAGS": EPOLL_FLAGS, "ERRNO": ERRNO, "ERRNO_KERNEL": ERRNO_KERNEL,
+    "FCNTL_CMD": FCNTL_CMD, "IDTYPE": IDTYPE, "IOCTL": IOCTL, "IP": IP, "IPPROTO": IPPROTO,
+    "IPV6": IPV6, "MADVISE": MADVISE, "MAP": MAP, "MAP_TYPE": MAP_TYPE, "MASKS": MASKS,
+    "MLOCKALL": MLOCKALL, "MREMAP": MREMAP, "MSG": MSG, "MSYNC": MSYNC,
+    "OPEN_ACCMODE": OPEN_ACCMODE, "OPEN_FLAGS": OPEN_FLAGS, "POLL": POLL, "PROT": PROT,
+    "SA_FLAGS": SA_FLAGS, "SEEK": SEEK, "SHUT": SHUT, "SIG_HOW": SIG_HOW, "SIGNALS": SIGNALS,
+    "SO": SO, "SOCK_FLAGS": SOCK_FLAGS, "SOCK_TYPE": SOCK_TYPE, "SOL": SOL, "TCP": TCP,
+    "WAIT": WAIT,
+}
+
+O_ACCMODE = MASKS["O_ACCMODE"]
+MAP_TYPE_MASK = MASKS["MAP_TYPE"]
+MAP_HUGE_SHIFT = MASKS["MAP_HUGE_SHIFT"]
+MAP_HUGE_MASK = MASKS["MAP_HUGE_MASK"]
+CSIGNAL = MASKS["CSIGNAL"]
+SIGRTMIN = MASKS["SIGRTMIN"]  # the kernel's (32); glibc reserves two and reports 34
+SIGRTMAX = MASKS["SIGRTMAX"]
+# Kernel-internal (include/linux/net.h), not in uapi headers: socket()'s type is 4 bits of type
+# and the rest flags.
+SOCK_TYPE_MASK = 0xF
+
+_U64 = (1 << 64) - 1
+
+# Messages strace prints for the restart codes, which strerror() does not know.
+_KERNEL_ERRNO_MESSAGES: dict[int, str] = {
+    ERRNO_KERNEL["ERESTARTSYS"]: "To be restarted if SA_RESTART is set",
+    ERRNO_KERNEL["ERESTARTNOINTR"]: "To be restarted",
+    ERRNO_KERNEL["ERESTARTNOHAND"]: "To be restarted if no handler",
+    ERRNO_KERNEL["ERESTART_RESTARTBLOCK"]: "Interrupted by signal",
+}
+
+FlagList = tuple[tuple[int, str], ...]
+
+
+def _reverse(table: Table) -> dict[int, str]:
+    """value -> the first (canonical) name listed for it."""
+    out: dict[int, str] = {}
+    for name, value in table.items():
+        out.setdefault(value, name)
+    return out
+
+
+def _flag_list(table: Table) -> tuple[FlagList, str | None]:
+    """Non-zero flags in rendering order (one name per value), and the name of 0 if any."""
+    seen: set[int] = set()
+    flags: list[tuple[int, str]] = []
+    zero: str | None = None
+    for name, value in table.items():
+        if value == 0:
+            zero = zero or name
+        elif value not in seen:
+            seen.add(value)
+            flags.append((value, name))
+    return tuple(flags), zero
+
+
+# Keyed by id(): the tables are constants that live as long as the process, so an id found
+# here is that table (no other object can have it meanwhile).
+_REVERSE: dict[int, dict[int, str]] = {id(t): _reverse(t) for t in TABLES.values()}
+_FLAGS: dict[int, tuple[FlagList, str | None]] = {id(t): _flag_list(t) for t in TABLES.values()}
+_ERRNO_NAMES: dict[int, str] = {**_reverse(ERRNO_KERNEL), **_reverse(ERRNO)}
+_SIGNAL_NAMES: dict[int, str] = {
+    **{n: f"SIGRT_{n - SIGRTMIN}" for n in range(SIGRTMIN + 1, SIGRTMAX + 1)},
+    SIGRTMIN: "SIGRTMIN",
+    **_reverse(SIGNALS),
+}
+
+
+def enum_name(table: Table, value: int, default: str | None = None) -> str | None:
+    """The canonical name of value in table, or default."""
+    reverse = _REVERSE.get(id(table))
+    if reverse is None:  # a caller's own table: not worth caching
+        reverse = _reverse(table)
+    return reverse.get(value, default)
+
+
+def flag_names(table: Table, value: int) -> str:
+    """A bit set strace-style: ``A|B|0x40``; unknown bits as one hex number; ``0`` when empty
+    (or the table's name for 0, e.g. PROT_NONE, F_OK).
+
+    Flags are tried in table order and take their bits away, so a multi-bit flag listed before
+    its parts wins (O_SYNC before O_DSYNC).
+    """
+    cached = _FLAGS.get(id(table))
+    flags, zero = cached if cached is not None else _flag_list(table)
+    rest = value & _U64
+    if rest == 0:
+        return zero or "0"
+    parts: list[str] = []
+    for bits, name in flags:
+        if rest & bits == bits:
+            parts.append(name)
+            rest &= ~bits
+            if not rest:
+                break
+    if rest:
+        parts.append(hex(rest))
+    return "|".join(parts)
+
+
+def open_flags(value: int) -> str:
+    """open/openat/fcntl(F_SETFL) flags: the access mode, then the flag bits."""
+    mode = _REVERSE[id(OPEN_ACCMODE)][value & O_ACCMODE]
+    rest = value & ~O_ACCMODE & _U64
+    return f"{mode}|{flag_names(OPEN_FLAGS, rest)}" if rest else mode
+
+
+def socket_type(value: int) -> str:
+    """socket()/socketpair() type: ``SOCK_STREAM|SOCK_CLOEXEC``."""
+    kind = value & SOCK_TYPE_MASK
+    rest = value & ~SOCK_TYPE_MASK & _U64
+    name = _REVERSE[id(SOCK_TYPE)].get(kind) or (hex(kind) if kind else "0")
+    return f"{name}|{flag_names(SOCK_FLAGS, rest)}" if rest else name
+
+
+def mmap_flags(value: int) -> str:
+    """mmap flags strace-style: ``MAP_PRIVATE|MAP_ANONYMOUS|21<<MAP_HUGE_SHIFT``."""
+    value &= _U64
+    kind = value & MAP_TYPE_MASK
+    huge = (value >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK
+    rest = value & ~MAP_TYPE_MASK & ~(MAP_HUGE_MASK << MAP_HUGE_SHIFT)
+    parts = [enum_name(MAP_TYPE, kind) or f"{kind:#x} /* MAP_??? */"]
+    if rest:
+        parts.append(flag_names(MAP, rest))
+    if huge:
+        parts.append(f"{huge}<<MAP_HUGE_SHIFT")
+    return "|".join(parts)
+
+
+def errno_name(n: int, default: str | None = None) -> str | None:
+    """``ECONNREFUSED`` for 111 (also the kernel-internal ERESTARTSYS & co.), else default."""
+    return _ERRNO_NAMES.get(n, default)
+
+
+def errno_message(n: int) -> str:
+    """The text strace prints after an errno: strerror, or strace's text for restart codes."""
+    return _KERNEL_ERRNO_MESSAGES.get(n) or os.strerror(n)
+
+
+def signal_name(n: int) -> str:
+    """``SIGTERM``; realtime signals as strace prints them (``SIGRTMIN``, ``SIGRT_1`` …
+    ``SIGRT_32``, counted from the kernel's SIGRTMIN 32); otherwise the number."""
+    return _SIGNAL_NAMES.get(n) or str(n)

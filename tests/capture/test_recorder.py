@@ -1,0 +1,326 @@
+"""End-to-end recordings of real programs, with strace as the oracle."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import RENACER, read_trace, renacer_calls, run_renacer, strace_calls, trace_metadata
+
+
+def syscalls(rows: list[dict], name: str | None = None) -> list[dict]:
+    return [r for r in rows if r["kind"] == "syscall" and (name is None or r["name"] == name)]
+
+
+def test_static_program_records_the_same_calls_and_returns_as_strace(program, tmp_path: Path) -> None:
+    exe = program("fileops", static=True)
+    work = tmp_path / "work"
+    work.mkdir()
+    trace = tmp_path / "t.parquet"
+    res = run_renacer(["-q", "-w", str(trace), "--", exe, str(work)])
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == "done\n"
+    ours = renacer_calls(read_trace(trace))
+    theirs = strace_calls([exe, str(work)], tmp_path)
+    assert ours == theirs
+
+
+def test_dynamic_program_matches_strace_names_and_counts(program, tmp_path: Path) -> None:
+    exe = program("fileops")
+    work = tmp_path / "work"
+    work.mkdir()
+    trace = tmp_path / "t.parquet"
+    assert run_renacer(["-q", "-w", str(trace), "--", exe, str(work)]).returncode == 0
+    ours = renacer_calls(read_trace(trace))
+    theirs = strace_calls([exe, str(work)], tmp_path)
+    assert ours == theirs
+
+
+def test_file_calls_carry_paths_fds_sizes_and_payload(program, tmp_path: Path) -> None:
+    exe = program("fileops", static=True)
+    work = tmp_path / "work"
+    work.mkdir()
+    trace = tmp_path / "t.parquet"
+    run_renacer(["-q", "-w", str(trace), "--", exe, str(work)], check=True)
+    rows = read_trace(trace)
+    opens = [r for r in syscalls(rows) if r["name"] in ("open", "openat")]
+    assert [r["path"] for r in opens] == [f"{work}/data.txt", f"{work}/data.txt", "/nonexistent/renacer"]
+    assert opens[0]["fd"] == opens[0]["ret"] == 3
+    assert opens[2]["errno"] == "ENOENT" and opens[2]["ret"] == -2 and opens[2]["fd"] is None
+    writes = syscalls(rows, "write")
+    assert [(w["fd"], w["data"], w["size"]) for w in writes] == [(3, b"hello renacer\n", 14), (1, b"done\n", 5)]
+    reads = syscalls(rows, "read")
+    assert [(r["data"], r["size"]) for r in reads] == [(b"hello renacer\n", 14), (b"", 0)]
+    close_bad = [r for r in syscalls(rows, "close") if r["fd"] == -1]
+    assert close_bad[0]["errno"] == "EBADF"
+
+
+def test_string_size_limits_payload_and_zero_records_none(program, tmp_path: Path) -> None:
+    exe = program("fileops", static=True)
+    for size, expected in ((4, b"hell"), (0, b"")):
+        work = tmp_path / f"w{size}"
+        work.mkdir()
+        trace = tmp_path / f"t{size}.parquet"
+        run_renacer(["-q", "-s", str(size), "-w", str(trace), "--", exe, str(work)], check=True)
+        first_write = syscalls(read_trace(trace), "write")[0]
+        assert first_write["data"] == expected
+        assert first_write["size"] == 14
+
+
+def test_threads_are_all_recorded_with_their_own_ids(program, tmp_path: Path) -> None:
+    exe = program("threads")
+    trace = tmp_path / "t.parquet"
+    res = run_renacer(["-q", "-w", str(trace), "--", exe])
+    assert res.returncode == 0
+    reported = res.stdout.split("\n")
+    pid = int(next(l for l in reported if l.startswith("pid")).split()[1])
+    tids = {int(l.split()[1]) for l in reported if l.startswith("tid")}
+    rows = read_trace(trace)
+    getppids = syscalls(rows, "getppid")
+    assert len(getppids) == 400
+    assert {r["tid"] for r in getppids} == tids
+    assert {r["pid"] for r in syscalls(rows)} == {pid}
+    assert len(tids) == 4 and pid not in tids
+    seqs = [r["seq"] for r in rows]
+    assert len(set(seqs)) == len(seqs)
+
+
+def test_fifty_forked_children_nothing_missed_nothing_doubled(program, tmp_path: Path) -> None:
+    exe = program("forks")
+    trace = tmp_path / "t.parquet"
+    res = run_renacer(["-q", "-w", str(trace), "--", exe, "50"])
+    assert res.returncode == 0 and res.stdout == f"children 50 sum {sum(range(50))}\n"
+    rows = read_trace(trace)
+    children = {r["pid"] for r in syscalls(rows, "getppid")}
+    assert len(syscalls(rows, "getppid")) == 50 and len(children) == 50
+    exits = [r for r in rows if r["kind"] == "exit"]
+    assert sorted(r["ret"] for r in exits) == sorted(list(range(50)) + [0])
+    assert renacer_calls(rows) == strace_calls([exe, "50"], tmp_path)
+    meta = trace_metadata(trace)
+    assert meta["events_seen"] == meta["events_written"] == len(rows)
+    assert len(meta["processes"]) == 51
+
+
+def test_pipeline_with_exec_records_both_sides(tmp_path: Path) -> None:
+    trace = tmp_path / "t.parquet"
+    res = run_renacer(["-q", "-w", str(trace), "--", "sh", "-c", "echo piped | tr a-z A-Z"])
+    assert res.returncode == 0 and res.stdout == "PIPED\n"
+    rows = read_trace(trace)
+    execs = [r for r in syscalls(rows, "execve") if r["ret"] == 0]
+    assert {os.path.basename(r["path"]) for r in execs} >= {"sh", "tr"}
+    writes = [r for r in syscalls(rows, "write") if r["data"] in (b"piped\n", b"PIPED\n")]
+    assert sorted(w["data"] for w in writes) == [b"PIPED\n", b"piped\n"]
+    assert len({w["pid"] for w in writes}) == 2
+
+
+def test_signal_handler_gets_its_signal_and_the_delivery_is_recorded(program, tmp_path: Path) -> None:
+    exe = program("signals")
+    trace = tmp_path / "t.parquet"
+    res = run_renacer(["-q", "-w", str(trace), "--", exe])
+    assert res.returncode == 0
+    assert res.stdout == f"handler got {int(signal.SIGUSR1)}\n"
+    sigs = [r for r in read_trace(trace) if r["kind"] == "signal"]
+    assert [r["name"] for r in sigs] == ["SIGUSR1"]
+
+
+@pytest.mark.parametrize("arg,code", [("0", 0), ("3", 3)])
+def test_exit_code_is_passed_on(program, tmp_path: Path, arg: str, code: int) -> None:
+    trace = tmp_path / "t.parquet"
+    res = run_renacer(["-q", "-w", str(trace), "--", program("signals"), arg])
+    assert res.returncode == code
+    assert trace_metadata(trace)["exit_status"] == {"code": code, "signal": None}
+    assert [r["ret"] for r in read_trace(trace) if r["kind"] == "exit"] == [code]
+
+
+def test_death_by_sigkill_is_recorded_and_passed_on(program, tmp_path: Path) -> None:
+    trace = tmp_path / "t.parquet"
+    res = run_renacer(["-q", "-w", str(trace), "--", program("signals"), "kill"])
+    assert res.returncode == -signal.SIGKILL
+    killed = [r for r in read_trace(trace) if r["kind"] == "killed"]
+    assert [(r["name"], r["nr"]) for r in killed] == [("SIGKILL", signal.SIGKILL)]
+    assert trace_metadata(trace)["exit_status"]["signal"] == signal.SIGKILL
+
+
+def _proc_state(pid: int) -> str:
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
+
+
+def _wait_for(predicate, timeout: float = 10.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def _lines_after(stream, count: int, timeout: float = 10.0) -> list[str]:
+    lines: list[str] = []
+    done = threading.Event()
+
+    def reader() -> None:
+        while len(lines) < count:
+            line = stream.readline()
+            if not line:
+                break
+            lines.append(line)
+        done.set()
+
+    threading.Thread(target=reader, daemon=True).start()
+    done.wait(timeout)
+    return lines
+
+
+def test_sigstop_and_sigcont_from_outside_behave_as_untraced(program, tmp_path: Path) -> None:
+    trace = tmp_path / "t.parquet"
+    proc = subprocess.Popen(
+        [*RENACER, "-q", "-w", str(trace), "--", program("ticker")],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert len(_lines_after(proc.stdout, 3)) == 3
+        child = int(subprocess.check_output(["pgrep", "-P", str(proc.pid)], text=True).split()[0])
+        os.kill(child, signal.SIGSTOP)
+        # "t" rather than "T": a stopped tracee shows as traced, under strace as under renacer
+        assert _wait_for(lambda: _proc_state(child) in ("T", "t"))
+        time.sleep(0.3)
+        assert _proc_state(child) in ("T", "t")  # stays stopped, like an untraced process
+        assert _lines_after(proc.stdout, 1, timeout=0.5) == []
+        os.kill(child, signal.SIGCONT)
+        assert len(_lines_after(proc.stdout, 3)) == 3  # and runs again
+        os.kill(child, signal.SIGTERM)
+        assert proc.wait(timeout=20) == -signal.SIGTERM
+    finally:
+        proc.kill()
+    kinds = Counter((r["kind"], r["name"]) for r in read_trace(trace) if r["kind"] != "syscall")
+    assert kinds[("stopped", "SIGSTOP")] == 1
+    assert kinds[("signal", "SIGCONT")] == 1
+    assert kinds[("killed", "SIGTERM")] == 1
+
+
+def test_attach_record_detach_leaves_the_process_running(program, tmp_path: Path) -> None:
+    ticker = subprocess.Popen([program("ticker")], stdout=subprocess.PIPE, text=True)
+    trace = tmp_path / "t.parquet"
+    try:
+        assert len(_lines_after(ticker.stdout, 2)) == 2
+        rec = subprocess.Popen([*RENACER, "-q", "-w", str(trace), "-p", str(ticker.pid)], stderr=subprocess.PIPE, text=True)
+        assert _wait_for(lambda: "TracerPid:\t0" not in Path(f"/proc/{ticker.pid}/status").read_text())
+        time.sleep(0.5)
+        rec.send_signal(signal.SIGINT)
+        assert rec.wait(timeout=20) == 0, rec.stderr.read()
+        assert "TracerPid:\t0" in Path(f"/proc/{ticker.pid}/status").read_text()
+        before = _lines_after(ticker.stdout, 1)
+        after = _lines_after(ticker.stdout, 3)
+        assert len(after) == 3 and int(after[-1]) > int(before[0])  # it keeps counting
+        assert ticker.poll() is None
+    finally:
+        ticker.kill()
+        ticker.wait()
+    rows = read_trace(trace)
+    assert {r["pid"] for r in rows} == {ticker.pid}
+    assert len(syscalls(rows, "write")) >= 5
+    assert {r["name"] for r in syscalls(rows)} <= {"write", "clock_nanosleep", "nanosleep", "restart_syscall"}
+
+
+def test_network_filter_records_connects_without_stopping_for_getpid(program, tmp_path: Path) -> None:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    port = server.getsockname()[1]
+    trace = tmp_path / "t.parquet"
+    try:
+        res = run_renacer(["-q", "-e", "trace=network", "-w", str(trace), "--", program("getpid_connect"), "100000", str(port), "10"])
+    finally:
+        server.close()
+    assert res.returncode == 0 and res.stdout == "connected 10\n"
+    rows = read_trace(trace)
+    connects = syscalls(rows, "connect")
+    assert len(connects) == 10
+    assert {(r["family"], r["addr"], r["port"], r["ret"]) for r in connects} == {("AF_INET", "127.0.0.1", port, 0)}
+    assert not syscalls(rows, "getpid")
+    meta = trace_metadata(trace)
+    assert meta["seccomp"] is True
+    # 10 sockets + 10 connects, each one seccomp stop and one exit stop, plus process events:
+    # far fewer stops than the 100000 getpid calls would need.
+    assert meta["ptrace_stops"] < 200
+
+
+def test_network_filter_without_seccomp_stops_for_every_call_but_records_the_same(program, tmp_path: Path) -> None:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    port = server.getsockname()[1]
+    trace = tmp_path / "t.parquet"
+    try:
+        res = run_renacer(["-q", "--no-seccomp", "-e", "trace=connect", "-w", str(trace), "--", program("getpid_connect"), "2000", str(port), "3"])
+    finally:
+        server.close()
+    assert res.returncode == 0
+    rows = read_trace(trace)
+    assert [r["name"] for r in syscalls(rows)] == ["connect"] * 3
+    assert trace_metadata(trace)["ptrace_stops"] > 4000
+
+
+def test_connection_refused_is_recorded_with_its_errno(program, tmp_path: Path) -> None:
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()  # nothing listens there now
+    trace = tmp_path / "t.parquet"
+    run_renacer(["-q", "-e", "trace=connect", "-w", str(trace), "--", program("getpid_connect"), "0", str(port), "1"], check=True)
+    (connect,) = syscalls(read_trace(trace), "connect")
+    assert (connect["errno"], connect["ret"], connect["port"]) == ("ECONNREFUSED", -111, port)
+
+
+def test_curl_against_a_local_http_server(tmp_path: Path) -> None:
+    import http.server
+
+    (tmp_path / "index.html").write_text("hello from renacer test\n")
+    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(tmp_path), **k)  # noqa: E731
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    port = httpd.server_address[1]
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    trace = tmp_path / "t.parquet"
+    try:
+        res = run_renacer(["-q", "-w", str(trace), "--", "curl", "-s", f"http://127.0.0.1:{port}/index.html"])
+    finally:
+        httpd.shutdown()
+    assert res.returncode == 0 and res.stdout == "hello from renacer test\n"
+    rows = read_trace(trace)
+    connects = [r for r in syscalls(rows, "connect") if r["port"] == port]
+    assert connects and connects[0]["addr"] == "127.0.0.1"
+    sent = b"".join(r["data"] or b"" for r in syscalls(rows) if r["name"] in ("sendto", "write", "sendmsg") and r["fd"] == connects[0]["fd"])
+    assert sent.startswith(b"GET /index.html HTTP/1.1\r\n")
+    received = [r["data"] for r in syscalls(rows) if r["name"] in ("recvfrom", "read") and r["fd"] == connects[0]["fd"] and r["data"]]
+    assert received[0].startswith(b"HTTP/1.0 200 OK")
+
+
+def test_trace_file_is_private_and_self_describing(program, tmp_path: Path) -> None:
+    trace = tmp_path / "t.parquet"
+    run_renacer(["-q", "-w", str(trace), "--", program("signals")], check=True)
+    assert os.stat(trace).st_mode & 0o777 == 0o600
+    meta = trace_metadata(trace)
+    for key in ("schema_version", "renacer_version", "arch", "kernel", "hostname", "command", "filter",
+                "string_size", "start_wall_ns", "start_mono_ns", "exit_status", "processes", "events_seen",
+                "events_written"):
+        assert key in meta
+    assert meta["processes"][0]["argv"] == [program("signals")]
+    md = pq.read_metadata(trace)
+    assert md.row_group(0).column(0).compression == "ZSTD"
+    assert not Path(str(trace) + ".journal").exists()
+
+
+def test_program_output_stays_on_stdout_and_trace_text_on_stderr(tmp_path: Path) -> None:
+    res = run_renacer(["--", "echo", "only this"])
+    assert res.returncode == 0
+    assert res.stdout == "only this\n"
+    assert "execve(" in res.stderr and "write(" in res.stderr
