@@ -1,5 +1,4 @@
 """Build the Cython recorder; everything else is declared in pyproject.toml."""
-import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
@@ -7,7 +6,7 @@ extensions = [
     Extension(
         "renacer.capture._recorder",
         sources=["capture/_recorder.pyx"],
-        include_dirs=[numpy.get_include(), "capture"],
+        include_dirs=["capture"],
         extra_compile_args=["-O2"],
     )
 ]

@@ -68,6 +68,7 @@ def main() -> int:
     ap.add_argument("--dd-count", type=int, default=200000)
     ap.add_argument("--round-trips", type=int, default=2000)
     ap.add_argument("--only", help="comma-separated workload names")
+    ap.add_argument("--colocate", action="store_true", help="also run strace and renacer pinned to one CPU")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="renacer-bench-"))
@@ -90,6 +91,10 @@ def main() -> int:
         "strace net": lambda w: ["strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=%network", "-o", "/dev/null", *w],
         "renacer net": lambda w: [*RENACER, "-q", "-e", "trace=network", "-w", trace, "--", *w],
     }
+    if args.colocate:
+        # Both processes on one CPU: a stop becomes a context switch instead of a cross-CPU wakeup.
+        configs["strace 1cpu"] = lambda w: ["taskset", "-c", "0", "strace", "-f", "-qq", "-o", "/dev/null", *w]
+        configs["renacer 1cpu"] = lambda w: ["taskset", "-c", "0", *RENACER, "-q", "-w", trace, "--", *w]
     print(f"median of {args.runs} runs, wall-clock seconds; configurations interleaved in each round\n")
     header = f"{'workload':<8} {'config':<13} {'median s':>9} {'x untraced':>11} {'x strace':>9}"
     print(header)
@@ -101,7 +106,7 @@ def main() -> int:
                 samples[cname].append(timed(make(work)))
         med = {c: statistics.median(v) for c, v in samples.items()}
         for cname in configs:
-            peer = med["strace net"] if cname.endswith("net") else med["strace"]
+            peer = med["strace net"] if cname.endswith("net") else med.get(cname.replace("renacer", "strace"), med["strace"]) if cname.endswith("1cpu") else med["strace"]
             print(f"{wname:<8} {cname:<13} {med[cname]:>9.3f} {med[cname] / med['untraced']:>11.2f} "
                   f"{med[cname] / peer:>9.2f}")
         # sizes: one more recording of each kind

@@ -4,8 +4,9 @@
 Everything between two flushes runs without the GIL and without Python objects: a stop is read
 with waitpid + PTRACE_GET_SYSCALL_INFO, the memory an argument points to is copied with
 process_vm_readv into per-thread scratch buffers, and a finished call becomes one fixed-size
-``Rec`` in a C batch plus its bytes in four arenas. ``_flush`` turns a batch into an Arrow record
-batch in bulk (numpy views over the C memory) and hands it to the sink.
+``Rec`` in a C batch plus its bytes in four arenas. ``flush`` hands a batch to the sink as bytes
+(the records and the four arenas); capture/batches.py turns them into Arrow columns in bulk.
+This module imports neither numpy nor pyarrow, so the tracee starts before they are loaded.
 """
 from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport malloc, calloc, realloc, free
@@ -19,10 +20,6 @@ from libc_uio cimport iovec, process_vm_readv
 from libc_signal cimport *
 from libc_proc cimport *
 
-import numpy as np
-cimport numpy as cnp
-
-cnp.import_array()
 
 # --- capture ops: the numbers of schema/captures.py --------------------------------------------
 DEF OP_PATH = 1
@@ -44,6 +41,7 @@ DEF OP_MEM_OUT_LENPTR = 16
 DEF OP_ARGV = 17
 
 DEF NR_MAX = 1024
+DEF LIVE_GAP_NS = 10000000      # live output: at most one idle flush per 10 ms
 DEF MAX_OPS = 4
 DEF MAX_MEM_PART = 4096
 DEF MAX_PATH = 4096
@@ -255,7 +253,6 @@ cdef class Recorder:
     cdef uint64_t exits_without_entry
     cdef uint64_t stops
     cdef object sink
-    cdef object rec_dtype
     cdef public object processes
     cdef public object start_wall_ns
     cdef public object start_mono_ns
@@ -282,7 +279,7 @@ cdef class Recorder:
         free(self.snap.recs); free(self.snap.data.p); free(self.snap.sa.p)
         free(self.snap.path.p); free(self.snap.mem.p)
 
-    def __init__(self, traced_numbers, bint trace_all, captures, int strsize, sink, rec_dtype,
+    def __init__(self, traced_numbers, bint trace_all, captures, int strsize, sink,
                  bint live=False, double flush_seconds=1.0):
         """traced_numbers: syscall numbers to record; captures: {nr: [(op, arg, n, unit), …]}."""
         cdef int nr, i
@@ -302,11 +299,9 @@ cdef class Recorder:
                 self.ops[nr][i].unit = unit
         self.strsize = strsize
         self.sink = sink
-        self.rec_dtype = rec_dtype
-        if rec_dtype.itemsize != sizeof(Rec):
-            raise RuntimeError(f"record dtype is {rec_dtype.itemsize} bytes, C struct {sizeof(Rec)}")
         self.live = live
-        self.flush_interval = <int64_t>(flush_seconds * 1e9)
+        # Live output also flushes on a timer while the tracee runs without pause.
+        self.flush_interval = <int64_t>((min(flush_seconds, 0.1) if live else flush_seconds) * 1e9)
         self.processes = {}
         self.main_pid = 0
         self.main_status = 0
@@ -571,9 +566,12 @@ cdef class Recorder:
                 self.on_own_signal(g_sig)
                 g_sig = 0
             if self.live and self.batch.n > 0:
+                # Show what happened before blocking, but batch bursts: a busy tracee would
+                # otherwise cost a flush per syscall.
                 tid = waitpid(-1, &status, __WALL | WNOHANG)
                 if tid == 0:
-                    self.flush_gil()
+                    if now_ns() - self.last_flush >= LIVE_GAP_NS:
+                        self.flush_gil()
                     tid = waitpid(-1, &status, __WALL)
             else:
                 tid = waitpid(-1, &status, __WALL)
@@ -988,7 +986,7 @@ cdef class Recorder:
     def flush(self):
         cdef object recs
         if self.batch.n:
-            batch = batch_to_numpy(&self.batch, self.rec_dtype)
+            batch = batch_bytes(&self.batch)
             self.batch.n = 0
             self.batch.data.n = 0
             self.batch.sa.n = 0
@@ -1029,7 +1027,7 @@ cdef class Recorder:
             put_bytes(&self.snap.mem, &r.mem_len, s.has_mem, &s.mem)
         if self.snap.n == 0:
             return None
-        return batch_to_numpy(&self.snap, self.rec_dtype)
+        return batch_bytes(&self.snap)
 
     def stats(self):
         return {
@@ -1060,11 +1058,15 @@ cdef inline int put_bytes(Buf* arena, int32_t* out_len, int present, Buf* src) e
     return 0
 
 
-cdef object batch_to_numpy(Batch* b, object dtype):
-    """Copy a C batch into numpy arrays: the records as a structured array, each arena as bytes."""
-    recs = np.frombuffer((<char*>b.recs)[:b.n * sizeof(Rec)], dtype=dtype)
+def rec_size():
+    """sizeof(struct Rec): capture/batches.py checks its numpy dtype against it."""
+    return sizeof(Rec)
+
+
+cdef object batch_bytes(Batch* b):
+    """Copy a C batch out: the packed records, then each arena."""
     return (
-        recs,
+        (<char*>b.recs)[:b.n * sizeof(Rec)],
         (<char*>b.data.p)[:b.data.n] if b.data.n else b"",
         (<char*>b.sa.p)[:b.sa.n] if b.sa.n else b"",
         (<char*>b.path.p)[:b.path.n] if b.path.n else b"",

@@ -17,7 +17,7 @@ from renacer.schema import captures
 from renacer.schema.syscalls_x86_64 import SYSCALLS
 from renacer.schema.trace import KINDS, TRACE_SCHEMA
 
-# Mirrors ``struct Rec`` in _recorder.pyx (the recorder checks the item size at start-up).
+# Mirrors ``struct Rec`` in _recorder.pyx (checked against the compiled struct's size below).
 REC_DTYPE = np.dtype(
     [
         ("seq", "<u8"), ("exit_seq", "<u8"), ("ts", "<i8"), ("dur", "<i8"), ("ret", "<i8"),
@@ -34,7 +34,17 @@ NR_MAX = 1024
 K_SYSCALL = KINDS.index("syscall")
 K_EXIT = KINDS.index("exit")
 
-RawBatch = tuple[np.ndarray, bytes, bytes, bytes, bytes]
+RawBatch = tuple[bytes, bytes, bytes, bytes, bytes]
+
+
+def _check_layout() -> None:
+    from renacer.capture._recorder import rec_size
+
+    if rec_size() != REC_DTYPE.itemsize:
+        raise RuntimeError(f"REC_DTYPE is {REC_DTYPE.itemsize} bytes but struct Rec is {rec_size()}")
+
+
+_check_layout()
 
 
 @lru_cache(maxsize=1)
@@ -127,7 +137,8 @@ def _family_name(fam: int) -> str:
 
 
 def to_record_batch(raw: RawBatch) -> pa.RecordBatch:
-    recs, data, sa, path, mem = raw
+    rec_bytes, data, sa, path, mem = raw
+    recs = np.frombuffer(rec_bytes, dtype=REC_DTYPE)
     n = len(recs)
     tables = _lookup_tables()
     kind = recs["kind"]

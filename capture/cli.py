@@ -89,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
             out_stream = open(args.output, "w") if args.output else (sys.stdout if args.format != "text" else sys.stderr)
         except OSError as exc:
             fail(f"cannot write {args.output!r}: {exc.strerror}")
-        consumers.append(live_consumer(args, out_stream))
+        stream = out_stream
+        consumers.append(lambda: live_consumer(args, stream))
     request = RecordRequest(
         command=command, pids=args.pids, trace_filter=trace_filter, string_size=args.strsize,
         write_path=args.write, use_seccomp=args.seccomp, live_consumers=consumers,

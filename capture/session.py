@@ -12,10 +12,11 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any
 
+import threading
+from typing import Callable
+
 from renacer import __version__
-from renacer.capture.batches import REC_DTYPE
 from renacer.capture.filter_expr import TraceFilter
-from renacer.capture.sinks import ArrowSink, ParquetSink
 from renacer.schema.captures import CAPTURES
 from renacer.schema.syscalls_x86_64 import SYSCALLS
 from renacer.schema.trace import SCHEMA_VERSION
@@ -33,7 +34,9 @@ class RecordRequest:
     string_size: int = 64
     write_path: str | None = None
     use_seccomp: bool = True
-    live_consumers: list[Any] = field(default_factory=list)
+    # Factories, called at the first flush: building a renderer imports pyarrow, which must not
+    # delay the command's start.
+    live_consumers: list[Callable[[], Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -115,12 +118,9 @@ def record(request: RecordRequest) -> RecordResult:
     use_seccomp = bool(request.command) and request.use_seccomp and not trace_all
     meta["seccomp"] = use_seccomp
 
-    consumers: list[Any] = list(request.live_consumers)
-    sink = ArrowSink(consumers)
-    recorder = Recorder(
-        numbers, trace_all, capture_table(), request.string_size, sink, REC_DTYPE,
-        live=sink.wants_pending or bool(request.live_consumers),
-    )
+    sink = LazySink(request.write_path, meta, request.live_consumers)
+    recorder = Recorder(numbers, trace_all, capture_table(), request.string_size, sink,
+                        live=bool(request.live_consumers))
     recorder.start_clock()
     meta["start_wall_ns"] = recorder.start_wall_ns
     meta["start_mono_ns"] = recorder.start_mono_ns
@@ -139,12 +139,10 @@ def record(request: RecordRequest) -> RecordResult:
                     ) from None
                 except ProcessLookupError:
                     raise UsageError(f"cannot attach to pid {pid}: no such process") from None
-        # Opened only after the fork, so the command never inherits the trace's descriptors.
-        if request.write_path:
-            consumers.insert(0, ParquetSink(request.write_path, meta))
     except BaseException:
-        sink.close(meta | recorder_meta(recorder, None))
+        sink.abandon()
         raise
+    sink.warm_up()
     status: int | None = None
     try:
         status = recorder.run()
@@ -152,6 +150,54 @@ def record(request: RecordRequest) -> RecordResult:
         meta.update(recorder_meta(recorder, status if request.command else None))
         sink.close(meta)
     return RecordResult(status if request.command else None, meta)
+
+
+class LazySink:
+    """The recorder's sink, built at the first flush.
+
+    numpy and pyarrow take a few hundred ms to import. They load on a helper thread while the
+    command already runs (the event loop holds no GIL), and the trace file is created only after
+    the fork, so the command never inherits its descriptors.
+    """
+
+    def __init__(self, write_path: str | None, meta: dict[str, Any], live: list[Callable[[], Any]]) -> None:
+        self.write_path = write_path
+        self.meta = meta
+        self.live = live
+        self.wants_pending = bool(live)
+        self._arrow: Any = None
+        self._warm: threading.Thread | None = None
+
+    def warm_up(self) -> None:
+        self._warm = threading.Thread(target=_import_writers, daemon=True)
+        self._warm.start()
+
+    def _ready(self) -> Any:
+        if self._arrow is None:
+            if self._warm is not None:
+                self._warm.join()
+            from renacer.capture.sinks import ArrowSink, ParquetSink
+
+            consumers = [make() for make in self.live]
+            if self.write_path:
+                consumers.insert(0, ParquetSink(self.write_path, self.meta))
+            self._arrow = ArrowSink(consumers)
+        return self._arrow
+
+    def write(self, raw: Any, pending: Any, next_seq: int) -> None:
+        self._ready().write(raw, pending, next_seq)
+
+    def close(self, metadata: dict[str, Any]) -> None:
+        self._ready().close(metadata)
+
+    def abandon(self) -> None:
+        """Nothing was traced (launch or attach failed): leave no file behind."""
+        if self._arrow is not None:
+            self._arrow.close(self.meta)
+
+
+def _import_writers() -> None:
+    import renacer.capture.sinks  # noqa: F401  (pyarrow, numpy, the Arrow conversion)
 
 
 def recorder_meta(recorder: Any, status: int | None) -> dict[str, Any]:

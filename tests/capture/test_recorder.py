@@ -163,21 +163,33 @@ def _wait_for(predicate, timeout: float = 10.0) -> bool:
     return False
 
 
-def _lines_after(stream, count: int, timeout: float = 10.0) -> list[str]:
-    lines: list[str] = []
-    done = threading.Event()
+class LineReader:
+    """One reader thread per stream, so no line is ever taken by a stale reader."""
 
-    def reader() -> None:
-        while len(lines) < count:
-            line = stream.readline()
-            if not line:
+    def __init__(self, stream) -> None:
+        import queue
+
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
+
+    def _pump(self, stream) -> None:
+        for line in iter(stream.readline, ""):
+            self.lines.put(line)
+
+    def take(self, count: int, timeout: float = 10.0) -> list[str]:
+        import queue
+
+        got: list[str] = []
+        end = time.monotonic() + timeout
+        while len(got) < count:
+            try:
+                got.append(self.lines.get(timeout=max(0.0, end - time.monotonic())))
+            except queue.Empty:
                 break
-            lines.append(line)
-        done.set()
+        return got
 
-    threading.Thread(target=reader, daemon=True).start()
-    done.wait(timeout)
-    return lines
+    def drain(self) -> list[str]:
+        return self.take(10**9, timeout=0.3)
 
 
 def test_sigstop_and_sigcont_from_outside_behave_as_untraced(program, tmp_path: Path) -> None:
@@ -186,21 +198,26 @@ def test_sigstop_and_sigcont_from_outside_behave_as_untraced(program, tmp_path: 
         [*RENACER, "-q", "-w", str(trace), "--", program("ticker")],
         stdout=subprocess.PIPE, text=True,
     )
+    out = LineReader(proc.stdout)
+    child = None
     try:
-        assert len(_lines_after(proc.stdout, 3)) == 3
+        assert len(out.take(3)) == 3
         child = int(subprocess.check_output(["pgrep", "-P", str(proc.pid)], text=True).split()[0])
         os.kill(child, signal.SIGSTOP)
         # "t" rather than "T": a stopped tracee shows as traced, under strace as under renacer
         assert _wait_for(lambda: _proc_state(child) in ("T", "t"))
         time.sleep(0.3)
         assert _proc_state(child) in ("T", "t")  # stays stopped, like an untraced process
-        assert _lines_after(proc.stdout, 1, timeout=0.5) == []
+        out.drain()  # what it printed before the stop
+        assert out.take(1, timeout=0.5) == []
         os.kill(child, signal.SIGCONT)
-        assert len(_lines_after(proc.stdout, 3)) == 3  # and runs again
+        assert len(out.take(3)) == 3  # and runs again
         os.kill(child, signal.SIGTERM)
         assert proc.wait(timeout=20) == -signal.SIGTERM
     finally:
         proc.kill()
+        if child:
+            subprocess.run(["kill", "-9", str(child)], capture_output=True)
     kinds = Counter((r["kind"], r["name"]) for r in read_trace(trace) if r["kind"] != "syscall")
     assert kinds[("stopped", "SIGSTOP")] == 1
     assert kinds[("signal", "SIGCONT")] == 1
@@ -209,18 +226,19 @@ def test_sigstop_and_sigcont_from_outside_behave_as_untraced(program, tmp_path: 
 
 def test_attach_record_detach_leaves_the_process_running(program, tmp_path: Path) -> None:
     ticker = subprocess.Popen([program("ticker")], stdout=subprocess.PIPE, text=True)
+    out = LineReader(ticker.stdout)
     trace = tmp_path / "t.parquet"
     try:
-        assert len(_lines_after(ticker.stdout, 2)) == 2
+        assert len(out.take(2)) == 2
         rec = subprocess.Popen([*RENACER, "-q", "-w", str(trace), "-p", str(ticker.pid)], stderr=subprocess.PIPE, text=True)
         assert _wait_for(lambda: "TracerPid:\t0" not in Path(f"/proc/{ticker.pid}/status").read_text())
         time.sleep(0.5)
         rec.send_signal(signal.SIGINT)
         assert rec.wait(timeout=20) == 0, rec.stderr.read()
         assert "TracerPid:\t0" in Path(f"/proc/{ticker.pid}/status").read_text()
-        before = _lines_after(ticker.stdout, 1)
-        after = _lines_after(ticker.stdout, 3)
-        assert len(after) == 3 and int(after[-1]) > int(before[0])  # it keeps counting
+        before = out.drain()
+        after = out.take(3)
+        assert len(after) == 3 and int(after[-1]) > int(before[-1])  # it keeps counting
         assert ticker.poll() is None
     finally:
         ticker.kill()
