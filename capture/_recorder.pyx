@@ -39,6 +39,10 @@ DEF OP_MEM_OUT_N = 14
 DEF OP_MEM_OUT_RET = 15
 DEF OP_MEM_OUT_LENPTR = 16
 DEF OP_ARGV = 17
+DEF OP_MMSG_IN = 18
+DEF OP_MMSG_OUT = 19
+DEF MMSG_MAX = 8
+DEF MMSGHDR_SIZE = 64
 
 DEF NR_MAX = 1024
 DEF LIVE_GAP_NS = 10000000      # live output: at most one idle flush per 10 ms
@@ -822,6 +826,10 @@ cdef class Recorder:
                 self.mem_part(s, 0, 0)
         elif code == OP_ARGV:
             self.capture_argv(s, addr)
+        elif code == OP_MMSG_IN:
+            self.capture_mmsg(s, addr, count, 0)
+        elif code == OP_MMSG_OUT:
+            self.capture_mmsg(s, addr, <uint64_t>ret, 1)
         return 0
 
     cdef int mem_part(self, Slot* s, uint64_t addr, size_t n) except -1 nogil:
@@ -852,7 +860,12 @@ cdef class Recorder:
         return 0
 
     cdef int gather_iov(self, Slot* s, uint64_t iov_addr, uint64_t cnt, size_t total) except -1 nogil:
-        """Copy the iovecs' bytes in order, up to -s bytes and the total transferred."""
+        """Copy the iovecs' bytes in order into ``data``, up to -s bytes and the total transferred."""
+        self.gather_iov_into(s, iov_addr, cnt, total, &s.data)
+        return 0
+
+    cdef ssize_t gather_iov_into(self, Slot* s, uint64_t iov_addr, uint64_t cnt, size_t total,
+                                 Buf* dst) except -2 nogil:
         cdef uint64_t iov[IOV_MAX_READ * 2]
         cdef size_t limit = total if total < self.strsize else self.strsize
         cdef size_t done = 0, want
@@ -872,11 +885,11 @@ cdef class Recorder:
             if want > limit - done:
                 want = limit - done
             if want:
-                got = peek_into(s.tid, iov[2 * i], want, &s.data)
+                got = peek_into(s.tid, iov[2 * i], want, dst)
                 if got < <ssize_t>want:
                     break
                 done += want
-        return 0
+        return <ssize_t>done
 
     cdef int capture_msghdr(self, Slot* s, uint64_t addr, size_t total) except -1 nogil:
         """struct msghdr {name, namelen, iov, iovlen, control, controllen, flags}: the header as a
@@ -895,6 +908,37 @@ cdef class Recorder:
         self.gather_iov(s, h[2], h[3], total)
         ctl = <uint32_t>(h[5] if h[5] < MSG_CONTROL_MAX else MSG_CONTROL_MAX)
         self.mem_part(s, h[4], ctl)
+        return 0
+
+    cdef int capture_mmsg(self, Slot* s, uint64_t addr, uint64_t n, int at_exit) except -1 nogil:
+        """sendmmsg/recvmmsg: the mmsghdr array (first 8 entries) as one mem part, then each
+        message's bytes as a part of its own (up to -s; at exit up to the msg_len the kernel
+        wrote); the first message's address goes to ``sockaddr``."""
+        cdef uint64_t h[MMSG_MAX * 8]
+        cdef uint64_t i
+        cdef uint32_t namelen, msg_len
+        cdef size_t at
+        cdef uint32_t length
+        cdef ssize_t got
+        if n > MMSG_MAX:
+            n = MMSG_MAX
+        if n == 0 or peek(s.tid, addr, h, <size_t>(n * MMSGHDR_SIZE)) != <ssize_t>(n * MMSGHDR_SIZE):
+            self.mem_part(s, 0, 0)
+            return 0
+        self.mem_part(s, addr, <size_t>(n * MMSGHDR_SIZE))
+        namelen = <uint32_t>(h[1] & 0xFFFFFFFFU)
+        if h[0] and namelen:
+            s.has_sa = 1
+            peek_into(s.tid, h[0], namelen if namelen < MAX_SOCKADDR else MAX_SOCKADDR, &s.sa)
+        for i in range(n):
+            msg_len = <uint32_t>(h[8 * i + 7] & 0xFFFFFFFFU)
+            at = s.mem.n
+            length = 0
+            buf_put(&s.mem, &length, 4)
+            got = self.gather_iov_into(s, h[8 * i + 2], h[8 * i + 3],
+                                       msg_len if at_exit else 0xFFFFFFFFU, &s.mem)
+            length = <uint32_t>(got if got > 0 else 0)
+            memcpy(s.mem.p + at, &length, 4)
         return 0
 
     cdef int capture_argv(self, Slot* s, uint64_t addr) except -1 nogil:
@@ -1045,7 +1089,8 @@ cdef class Recorder:
 
 cdef inline bint is_entry_op(uint8_t op) noexcept nogil:
     return (op == OP_PATH or op == OP_STR or op == OP_BUF_IN or op == OP_IOV_IN or op == OP_SA_IN
-            or op == OP_MSG_IN or op == OP_MEM_IN or op == OP_MEM_IN_N or op == OP_ARGV)
+            or op == OP_MSG_IN or op == OP_MEM_IN or op == OP_MEM_IN_N or op == OP_ARGV
+            or op == OP_MMSG_IN)
 
 
 cdef inline int put_bytes(Buf* arena, int32_t* out_len, int present, Buf* src) except -1 nogil:

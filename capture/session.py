@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import threading
+import time
 from typing import Callable
 
 from renacer import __version__
@@ -220,4 +221,6 @@ def recorder_meta(recorder: Any, status: int | None) -> dict[str, Any]:
         "ptrace_stops": stats["stops"],
         "start_wall_ns": recorder.start_wall_ns,
         "start_mono_ns": recorder.start_mono_ns,
+        # How long the recording lasted, so readers need not scan ts_ns for it.
+        "duration_ns": time.monotonic_ns() - recorder.start_mono_ns if recorder.start_mono_ns else 0,
     }

@@ -36,6 +36,10 @@ MEM_OUT_RET = 15  # exit: ret * unit bytes at arg -> mem part (at most 4096)
 MEM_OUT_LENPTR = 16  # exit: the socklen_t at args[n] bytes at arg -> mem part (getsockopt)
 ARGV = 17  # entry: NULL-terminated pointer array at arg -> one mem part of NUL-ended strings;
 #            a trailing empty string (two NULs) marks a list cut at 256 entries
+MMSG_IN = 18  # entry (sendmmsg): args[n] struct mmsghdr at arg, at most 8 -> one mem part with
+#               the raw array (64 bytes each), then one part per message with its bytes (up to
+#               -s); the first message's address -> ``sockaddr``
+MMSG_OUT = 19  # exit (recvmmsg): the same for the ret messages received, each up to its msg_len
 
 OP_NAMES = {
     value: name
@@ -47,6 +51,8 @@ MAX_OPS = 4  # per syscall, as laid out in the C table
 MAX_MEM_PART = 4096
 MAX_SOCKADDR = 128
 MSGHDR_SIZE = 56
+MMSGHDR_SIZE = 64
+MMSG_MAX = 8
 MSG_CONTROL_MAX = 256
 ARGV_MAX = 256
 
@@ -83,6 +89,8 @@ CAPTURES: dict[str, tuple[Op, ...]] = {
     "recvfrom": (Op(BUF_OUT, 1), Op(SA_OUT, 4, 5)),
     "sendmsg": (Op(MSG_IN, 1),),
     "recvmsg": (Op(MSG_OUT, 1),),
+    "sendmmsg": (Op(MMSG_IN, 1, 2),),
+    "recvmmsg": (Op(MMSG_OUT, 1),),
     "connect": (Op(SA_IN, 1, 2),),
     "bind": (Op(SA_IN, 1, 2),),
     "accept": (Op(SA_OUT, 1, 2),),

@@ -49,51 +49,66 @@ from __future__ import annotations
 
 import json
 import struct
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 SCHEMA_VERSION = 1
 # Key of the JSON metadata document in the Parquet key-value metadata.
 METADATA_KEY = b"renacer"
 VERSION_KEY = b"renacer.schema_version"
 
-_dict_str = pa.dictionary(pa.int32(), pa.string())
 
-TRACE_SCHEMA = pa.schema(
-    [
-        pa.field("seq", pa.uint64(), nullable=False),
-        pa.field("exit_seq", pa.uint64()),
-        pa.field("ts_ns", pa.int64(), nullable=False),
-        pa.field("dur_ns", pa.int64()),
-        pa.field("pid", pa.int32(), nullable=False),
-        pa.field("tid", pa.int32(), nullable=False),
-        pa.field("kind", _dict_str, nullable=False),
-        pa.field("nr", pa.int16(), nullable=False),
-        pa.field("name", _dict_str),
-        pa.field("a0", pa.uint64()),
-        pa.field("a1", pa.uint64()),
-        pa.field("a2", pa.uint64()),
-        pa.field("a3", pa.uint64()),
-        pa.field("a4", pa.uint64()),
-        pa.field("a5", pa.uint64()),
-        pa.field("ret", pa.int64()),
-        pa.field("errno", _dict_str),
-        pa.field("fd", pa.int32()),
-        pa.field("family", _dict_str),
-        pa.field("addr", pa.string()),
-        pa.field("port", pa.int32()),
-        pa.field("path", pa.string()),
-        pa.field("size", pa.int64()),
-        pa.field("data", pa.binary()),
-        pa.field("sockaddr", pa.binary()),
-        pa.field("mem", pa.binary()),
-        pa.field("callchain", pa.list_(pa.uint64())),
-        pa.field("src_file", _dict_str),
-        pa.field("src_line", pa.int32()),
-        pa.field("src_func", _dict_str),
-    ],
-)
+@lru_cache(maxsize=1)
+def trace_schema() -> pa.Schema:
+    """The Arrow schema of a trace (``TRACE_SCHEMA``). Built on first use: importing pyarrow
+    costs a few hundred ms that neither the recorder's start nor ``renacer-analyze info`` need."""
+    import pyarrow as pa
+
+    dict_str = pa.dictionary(pa.int32(), pa.string())
+    return pa.schema(
+        [
+            pa.field("seq", pa.uint64(), nullable=False),
+            pa.field("exit_seq", pa.uint64()),
+            pa.field("ts_ns", pa.int64(), nullable=False),
+            pa.field("dur_ns", pa.int64()),
+            pa.field("pid", pa.int32(), nullable=False),
+            pa.field("tid", pa.int32(), nullable=False),
+            pa.field("kind", dict_str, nullable=False),
+            pa.field("nr", pa.int16(), nullable=False),
+            pa.field("name", dict_str),
+            pa.field("a0", pa.uint64()),
+            pa.field("a1", pa.uint64()),
+            pa.field("a2", pa.uint64()),
+            pa.field("a3", pa.uint64()),
+            pa.field("a4", pa.uint64()),
+            pa.field("a5", pa.uint64()),
+            pa.field("ret", pa.int64()),
+            pa.field("errno", dict_str),
+            pa.field("fd", pa.int32()),
+            pa.field("family", dict_str),
+            pa.field("addr", pa.string()),
+            pa.field("port", pa.int32()),
+            pa.field("path", pa.string()),
+            pa.field("size", pa.int64()),
+            pa.field("data", pa.binary()),
+            pa.field("sockaddr", pa.binary()),
+            pa.field("mem", pa.binary()),
+            pa.field("callchain", pa.list_(pa.uint64())),
+            pa.field("src_file", dict_str),
+            pa.field("src_line", pa.int32()),
+            pa.field("src_func", dict_str),
+        ],
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name == "TRACE_SCHEMA":
+        return trace_schema()
+    raise AttributeError(name)
+
 
 KINDS = ("syscall", "signal", "exit", "killed", "stopped")
 
@@ -136,7 +151,7 @@ def join_mem(parts: list[bytes | None]) -> bytes:
 
 def schema_with_metadata(meta: dict[str, Any]) -> pa.Schema:
     """The trace schema carrying the recording's metadata document."""
-    return TRACE_SCHEMA.with_metadata(
+    return trace_schema().with_metadata(
         {METADATA_KEY: json.dumps(meta, sort_keys=True).encode(), VERSION_KEY: str(SCHEMA_VERSION).encode()}
     )
 

@@ -342,3 +342,32 @@ def test_program_output_stays_on_stdout_and_trace_text_on_stderr(tmp_path: Path)
     assert res.returncode == 0
     assert res.stdout == "only this\n"
     assert "execve(" in res.stderr and "write(" in res.stderr
+
+
+def test_sendmmsg_and_recvmmsg_capture_every_message(program, tmp_path: Path) -> None:
+    from renacer.schema.trace import split_mem
+
+    echo = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    echo.bind(("127.0.0.1", 0))
+    echo.settimeout(10)
+    port = echo.getsockname()[1]
+
+    def serve() -> None:
+        for _ in range(2):
+            data, peer = echo.recvfrom(100)
+            echo.sendto(data.upper(), peer)
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    trace = tmp_path / "t.parquet"
+    res = run_renacer(["-q", "-e", "trace=sendmmsg,recvmmsg", "-w", str(trace), "--", program("mmsg"), str(port)])
+    server.join(10)
+    echo.close()
+    assert res.returncode == 0 and res.stdout == "sent 2 got 2\n"
+    rows = syscalls(read_trace(trace))
+    (sent,) = [r for r in rows if r["name"] == "sendmmsg"]
+    assert sent["ret"] == 2
+    headers, *messages = split_mem(sent["mem"])
+    assert len(headers) == 2 * 64 and messages == [b"first datagram", b"second one"]
+    received = [m for r in rows if r["name"] == "recvmmsg" for m in split_mem(r["mem"])[1:]]
+    assert received == [b"FIRST DATAGRAM", b"SECOND ONE"]

@@ -1,0 +1,310 @@
+"""renacer-analyze: answer questions about recorded traces, one command each.
+
+Thin by design: each command loads its traces through the engine, runs one canned query
+(queries/NAME.sql) and hands the rows to the output layer. Bad input and failing SQL print
+``Error: …`` on stderr and exit 2; a failed CI gate exits 1; anything else exits 0.
+"""
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from enum import Enum
+from functools import wraps
+from pathlib import Path
+from typing import Any, List, Optional, TypeVar
+
+import typer
+
+from renacer.analyze import engine as eng
+from renacer.analyze import output
+
+# Plain click help and errors (rich_markup_mode=None): a usage error then reads "Error: …" like
+# every other error of the tool, and help needs no rich import.
+app = typer.Typer(
+    name="renacer-analyze",
+    help="Analyze renacer traces (Parquet) with DuckDB: one command per question.",
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+EXIT_BAD_INPUT = 2
+EXIT_GATE_FAILED = 1  # reserved for CI gates (diff/check commands): the convention, not yet used
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+TracesArg = typer.Argument(
+    ...,
+    metavar="TRACE",
+    help="Trace files, globs ('runs/**/*.parquet') or folders (hive partitions such as "
+    "runs/host=a/run=cold/ become columns).",
+    show_default=False,
+)
+FormatOpt = typer.Option(Format.table, "--format", help="Output format.", case_sensitive=False)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fails_cleanly(fn: F) -> F:
+    """Turn the engine's and output layer's known failures into ``Error: …`` and exit 2."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (eng.InputError, eng.QueryError, output.OutputError) as e:
+            output.error(str(e))
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except BrokenPipeError:  # `renacer-analyze … | head`
+            sys.stderr.close()
+            raise typer.Exit(0) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _canned(name: str, traces: list[str], fmt: Format, params: dict[str, Any] | None = None,
+            title: str | None = None) -> None:
+    """Load, run queries/NAME.sql, print: what every question command does."""
+    engine = eng.load(traces)
+    try:
+        show = sys.stderr.isatty() and engine.total_bytes >= eng.PROGRESS_MIN_BYTES
+        with output.progress(f"{name}: {len(engine.traces)} trace(s)", show) as on_progress:
+            result = engine.run(name, {k: v for k, v in (params or {}).items() if v is not None},
+                                on_progress=on_progress)
+    finally:
+        engine.close()
+    output.render(result.columns, result.rows, fmt.value, title=title)
+
+
+@app.command()
+@_fails_cleanly
+def summary(
+    traces: List[str] = TracesArg,
+    name: Optional[str] = typer.Option(None, "--name", help="Only this syscall."),
+    fmt: Format = FormatOpt,
+) -> None:
+    """Per syscall: calls, errors, total, avg, p50, p90, p99, max."""
+    _canned("summary", traces, fmt, {"name": name})
+
+
+@app.command()
+@_fails_cleanly
+def refused(traces: List[str] = TracesArg, fmt: Format = FormatOpt) -> None:
+    """Refused connections, non-blocking ones too: target, count, first/last, process."""
+    _canned("refused", traces, fmt)
+
+
+@app.command()
+@_fails_cleanly
+def dns(
+    traces: List[str] = TracesArg,
+    port: Optional[int] = typer.Option(None, "--port", help="DNS server port [default: 53]."),
+    fmt: Format = FormatOpt,
+) -> None:
+    """DNS queries: server, name, type, latency, timeouts, fallback to the next server."""
+    _canned("dns", traces, fmt, {"port": port})
+
+
+@app.command()
+@_fails_cleanly
+def errors(
+    traces: List[str] = TracesArg,
+    tiny_calls: Optional[int] = typer.Option(None, "--tiny-calls", help="Receives on one socket that make 'tiny receives' [default: 100]."),
+    tiny_bytes: Optional[int] = typer.Option(None, "--tiny-bytes", help="Average receive size under which they are tiny [default: 64]."),
+    fmt: Format = FormatOpt,
+) -> None:
+    """Failed calls by syscall/errno/target, with the likely cause and fix."""
+    _canned("errors", traces, fmt, {"tiny_calls": tiny_calls, "tiny_bytes": tiny_bytes})
+
+
+@app.command()
+@_fails_cleanly
+def connections(traces: List[str] = TracesArg, fmt: Format = FormatOpt) -> None:
+    """Per socket: peer, connect time, bytes/calls each way, protocol, how it ended."""
+    _canned("connections", traces, fmt)
+
+
+@app.command()
+@_fails_cleanly
+def slow(
+    traces: List[str] = TracesArg,
+    top: int = typer.Option(20, "--top", min=1, help="How many calls."),
+    name: Optional[str] = typer.Option(None, "--name", help="Only this syscall."),
+    fmt: Format = FormatOpt,
+) -> None:
+    """The slowest calls, with their target and source location."""
+    _canned("slow", traces, fmt, {"top": top, "name": name})
+
+
+@app.command()
+@_fails_cleanly
+def files(traces: List[str] = TracesArg, fmt: Format = FormatOpt) -> None:
+    """Paths opened, errors, bytes read/written."""
+    _canned("files", traces, fmt)
+
+
+@app.command()
+@_fails_cleanly
+def processes(traces: List[str] = TracesArg, fmt: Format = FormatOpt) -> None:
+    """Process tree, exec'd commands, exit status."""
+    _canned("processes", traces, fmt)
+
+
+@app.command()
+@_fails_cleanly
+def info(traces: List[str] = TracesArg, fmt: Format = FormatOpt) -> None:
+    """What, where, when it was recorded; events seen/written (reads no rows)."""
+    engine = eng.load(traces, views=False)
+    try:
+        rows = eng.info_rows(engine)
+    finally:
+        engine.close()
+    columns = list(rows[0]) if rows else []
+    for r in rows[1:]:
+        columns += [c for c in r if c not in columns]
+    output.render(columns, [tuple(r.get(c) for c in columns) for r in rows], fmt.value, vertical=True)
+
+
+@app.command()
+@_fails_cleanly
+def sql(
+    query: str = typer.Argument(..., metavar="SQL", help="A query over the views syscalls, events, "
+                                "sockets, socket_calls, connects, file_calls, fd_opens, procs, "
+                                "trace_info, trace_processes."),
+    traces: List[str] = TracesArg,
+    fmt: Format = FormatOpt,
+) -> None:
+    """Run your own SQL over the traces (DuckDB dialect)."""
+    engine = eng.load(traces)
+    try:
+        show = sys.stderr.isatty() and engine.total_bytes >= eng.PROGRESS_MIN_BYTES
+        with output.progress("sql", show) as on_progress:
+            result = engine.execute(query, on_progress=on_progress)
+    finally:
+        engine.close()
+    output.render(result.columns, result.rows, fmt.value)
+
+
+@app.command("queries")
+@_fails_cleanly
+def list_queries(fmt: Format = FormatOpt) -> None:
+    """List every canned query and what it answers."""
+    rows = [(q.name, q.summary, ", ".join(f"${p}" for p in q.params) or None, str(q.path))
+            for q in eng.list_queries()]
+    output.render(["query", "answers", "parameters", "file"], rows, fmt.value)
+
+
+class ExportFormat(str, Enum):
+    chrome = "chrome"
+
+
+@app.command()
+@_fails_cleanly
+def export(
+    traces: List[str] = TracesArg,
+    fmt: ExportFormat = typer.Option(ExportFormat.chrome, "--format", help="chrome: Trace Event JSON for ui.perfetto.dev or chrome://tracing."),
+    out: Optional[Path] = typer.Option(None, "-o", "--output", help="Write here instead of stdout."),
+) -> None:
+    """Export every event to another tool's format."""
+    engine = eng.load(traces)
+    try:
+        target = open(out, "w", encoding="utf-8") if out else sys.stdout
+        try:
+            names, events = eng.export_events(engine)
+            output.write_chrome_trace(names, events, target, [t.label for t in engine.traces])
+        finally:
+            if out:
+                target.close()
+    except OSError as e:
+        raise output.OutputError(f"cannot write {out}: {e.strerror}") from None
+    finally:
+        engine.close()
+
+
+@app.command()
+@_fails_cleanly
+def recover(
+    trace: str = typer.Argument(..., metavar="TRACE", help="The unfinished trace (or its .journal)."),
+    out: Optional[str] = typer.Option(None, "-o", "--output", help="Where to write the recovered trace [default: TRACE]."),
+) -> None:
+    """Rebuild a trace whose recorder was killed, from the journal it left."""
+    is_journal = trace.endswith(eng.JOURNAL_SUFFIX)
+    journal = trace if is_journal and Path(trace).exists() else eng.journal_for(trace)
+    if journal is None:
+        raise eng.InputError(f"no recovery journal for {trace} (looked for {trace}{eng.JOURNAL_SUFFIX})")
+    target = out or (trace[: -len(eng.JOURNAL_SUFFIX)] if is_journal else trace)
+    try:
+        from renacer.capture.journal import recover as recover_journal
+    except ImportError:
+        raise eng.InputError("this build of renacer cannot recover traces (no renacer.capture.journal)") from None
+    from renacer.schema.trace import TraceFormatError
+
+    try:
+        meta = recover_journal(journal, target)
+    except TraceFormatError as e:
+        raise eng.InputError(str(e)) from None
+    events = meta.get("events_written") if isinstance(meta, dict) else None
+    partial = isinstance(meta, dict) and meta.get("recovered_partial_batch")
+    sys.stdout.write(f"Recovered {events if events is not None else 'the'} events into {target}"
+                     + (" (the last, partly written batch was dropped)" if partial else "") + "\n")
+
+
+# --- replay (issue 3) ------------------------------------------------------------------------------
+# The renderer lives in renacer.analyze.render (render_trace_file(paths, out, options)); it is
+# imported lazily so the analyzer works, and starts fast, without it.
+
+
+@app.command(context_settings={"ignore_unknown_options": False})
+@_fails_cleanly
+def replay(
+    traces: List[str] = TracesArg,
+    expr: Optional[str] = typer.Option(None, "-e", help="Filter expression, as for renacer (trace=network, …)."),
+    durations: bool = typer.Option(False, "-T", help="Show each call's duration."),
+    timestamps: int = typer.Option(0, "-t", count=True, help="-t time of day, -tt with µs, -ttt epoch seconds."),
+    relative: bool = typer.Option(False, "-r", help="Time relative to the previous call."),
+    string_size: Optional[int] = typer.Option(None, "-s", help="Bytes of each buffer to print [default: the recording's]."),
+    fmt: str = typer.Option("text", "--format", help="text, json, jsonl or csv."),
+    out: Optional[str] = typer.Option(None, "-o", "--output", help="Write here instead of stderr (text) / stdout."),
+) -> None:
+    """Print a recorded trace exactly as the live run printed it."""
+    try:
+        from renacer.analyze.render import RenderOptions, render_trace_file
+    except ImportError:
+        raise eng.InputError("replay is not available in this build (no renacer.analyze.render)") from None
+    from types import SimpleNamespace
+
+    from renacer.schema.trace import TraceFormatError
+
+    if expr is not None:
+        # TODO(lead): the renderer takes no filter yet; wire -e here when it does.
+        raise eng.InputError("replay -e is not supported yet: replay the whole trace, or use `sql`")
+    paths = eng.expand_inputs(traces)
+    eng.inspect_inputs(eng.duckdb.connect(), paths)  # bad files get the analyzer's messages
+    options = RenderOptions.from_cli(SimpleNamespace(
+        format=fmt, strsize=string_size, durations=durations or None, timestamps=timestamps or None,
+        relative=relative or None))
+    # Live text goes to stderr (strace's habit), documents to stdout; -o writes a file instead.
+    target = open(out, "w", encoding="utf-8") if out else (sys.stderr if fmt == "text" else sys.stdout)
+    try:
+        render_trace_file(paths, target, options)
+    except TraceFormatError as e:
+        raise eng.InputError(str(e)) from None
+    finally:
+        if out:
+            target.close()
+
+
+def main() -> None:
+    app(prog_name="renacer-analyze")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,305 @@
+"""Shared pieces of the argument decoders: the result type, options, and strace's formatting
+primitives (quoted strings, addresses, integers, flag sets, signal masks).
+
+Everything here works on recorded values only, so a trace decodes the same on any machine.
+"""
+from __future__ import annotations
+
+import os
+import re
+import struct
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, NamedTuple, Protocol, Union
+
+from renacer.schema import constants as C
+from renacer.schema.trace import TRACE_SCHEMA, split_mem
+
+U64 = (1 << 64) - 1
+
+
+class Row(Protocol):
+    """A trace row: anything indexable by the schema's column names (dict, RowView, …)."""
+
+    def __getitem__(self, key: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    string_size: int = 32  # strace's -s: bytes of each string, elements of each array
+    xflag: int = 0  # strace's -x (1: hex strings with non-ASCII bytes) and -xx (2: all hex)
+
+
+class Decoded(NamedTuple):
+    """What a decoder returns.
+
+    ``entry`` is how many of ``args`` strace prints when the call enters; the rest it prints when
+    the call returns (``read(3, `` … ``<... read resumed>"data", 4) = 4``). None means all of
+    them. ``entry_sep`` False means the comma after the entry arguments belongs to the exit part
+    (clone prints ``clone(child_stack=NULL, flags=…`` then ``, child_tidptr=…)``). ``ret``
+    replaces the rendering of a successful return value (hex addresses, ``1 ([{fd=3, …}])``).
+    """
+
+    args: list[str]
+    entry: int | None = None
+    ret: str | None = None
+    entry_sep: bool = True
+
+
+DecodeResult = Union[Decoded, list]
+Decoder = Callable[[Row, DecodeOptions], DecodeResult]
+
+
+# --- integers and pointers ----------------------------------------------------------------------
+
+
+def s64(v: int | None) -> int:
+    """A register as a signed 64-bit number."""
+    v = (v or 0) & U64
+    return v - (1 << 64) if v >> 63 else v
+
+
+def s32(v: int | None) -> int:
+    """The low 32 bits of a register as a C int (fds, pids, ints passed in 64-bit registers)."""
+    v = (v or 0) & 0xFFFFFFFF
+    return v - (1 << 32) if v >> 31 else v
+
+
+def u32(v: int | None) -> int:
+    return (v or 0) & 0xFFFFFFFF
+
+
+def ptr(v: int | None) -> str:
+    """A pointer as strace prints it: ``NULL`` or ``0x7ffd…``."""
+    v = (v or 0) & U64
+    return hex(v) if v else "NULL"
+
+
+def xval(v: int | None) -> str:
+    """An undecoded argument: ``%#lx`` (``0`` stays ``0``)."""
+    v = (v or 0) & U64
+    return hex(v) if v else "0"
+
+
+def octal(v: int) -> str:
+    """A file mode: ``%#03o`` (``0644``, ``000``)."""
+    return "0%02o" % v if v else "000"
+
+
+def fd(v: int | None) -> str:
+    if v is None:
+        return "0"
+    v &= 0xFFFFFFFF
+    return str(v - 0x100000000 if v & 0x80000000 else v)
+
+
+def dirfd(v: int | None) -> str:
+    n = s32(v)
+    return C.enum_name(C.AT_FD, n) or str(n)
+
+
+# --- tables ---------------------------------------------------------------------------------------
+
+
+def table(name: str) -> Mapping[str, int]:
+    """A constant table that schema.constants may not provide yet (an empty one then), so a
+    decoder lights up by itself once the table is generated."""
+    return C.TABLES.get(name) or getattr(C, name, None) or {}
+
+
+def xlat(table_: Mapping[str, int], v: int, unknown: str | None = None) -> str:
+    """printxval: the name of v, else ``%#x /* AF_??? */`` (or the plain number without a
+    ``unknown`` placeholder, which is how strace prints values of tables it lacks)."""
+    name = C.enum_name(table_, v) if table_ else None
+    if name is not None:
+        return name
+    return f"{xval(v)} /* {unknown} */" if unknown else str(v)
+
+
+def flags(table_: Mapping[str, int], v: int, unknown: str | None = None) -> str:
+    """printflags: ``A|B|0x40``; when no flag is known, ``0x40 /* O_??? */``."""
+    text = C.flag_names(table_, v) if table_ else xval(v)
+    if unknown and text.startswith("0x"):
+        return f"{text} /* {unknown} */"
+    return text
+
+
+# --- strings --------------------------------------------------------------------------------------
+
+_PLAIN = re.compile(rb'[^\x20-\x21\x23-\x5b\x5d-\x7e]')  # anything needing an escape
+# Bytes with no letter escape, followed by an octal digit: strace writes them with three digits
+# so the digit cannot be read as part of the escape ("\0031" is \3 then "1").
+_OCTAL_BEFORE_DIGIT = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f-\xff](?=[0-7])")
+_LETTER = {0x22: '\\"', 0x5C: "\\\\", 0x0C: "\\f", 0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x0B: "\\v"}
+_SHORT = [_LETTER.get(c) or (chr(c) if 0x20 <= c < 0x7F else "\\" + oct(c)[2:]) for c in range(256)]
+_LONG_OCT = ["\\%03o" % c for c in range(256)]
+_HEX = ["\\x%02x" % c for c in range(256)]
+
+
+def _needs_hex(data: bytes) -> bool:
+    """-x: hex-quote the whole string if any byte is neither printable nor whitespace."""
+    return any(c > 0x7E or (c < 0x20 and not 9 <= c <= 13) for c in data)
+
+
+def _escape(data: bytes, xflag: int) -> str:
+    if xflag and (xflag >= 2 or _needs_hex(data)):
+        return "".join([_HEX[c] for c in data])
+    if not _PLAIN.search(data):
+        return data.decode("ascii")
+    if not _OCTAL_BEFORE_DIGIT.search(data):
+        # str.translate runs the per-byte table in C: the hot path of binary buffers.
+        return data.decode("latin-1").translate(_SHORT)
+    parts = [_SHORT[c] for c in data]
+    for m in _OCTAL_BEFORE_DIGIT.finditer(data):
+        i = m.start()
+        parts[i] = _LONG_OCT[data[i]]
+    return "".join(parts)
+
+
+def quote(data: bytes, opts: DecodeOptions) -> str:
+    """All of ``data`` as a strace string literal (no -s limit: sockaddr paths, sa_data)."""
+    return '"' + _escape(data, opts.xflag) + '"'
+
+
+def buf(data: bytes | None, total: int | None, opts: DecodeOptions, addr: int | None = None) -> str:
+    """A buffer of ``total`` bytes of which ``data`` were captured: the first -s bytes quoted,
+    ``...`` when more exist. Without captured bytes the address."""
+    if data is None:
+        return ptr(addr)
+    n = len(data)
+    limit = opts.string_size
+    if total is None:
+        total = n
+    if n > limit or n > total:
+        n = max(min(limit, total), 0)
+        data = data[:n]
+    return f'"{_escape(data, opts.xflag)}"...' if total > n else f'"{_escape(data, opts.xflag)}"'
+
+
+def cstr(data: bytes | None, opts: DecodeOptions, addr: int | None = None, limit: bool = True) -> str:
+    """A NUL-terminated string (argv entries: -s limited; paths: ``limit=False``)."""
+    if data is None:
+        return ptr(addr)
+    nul = data.find(b"\0")
+    if nul >= 0:
+        data = data[:nul]
+    if limit and len(data) > opts.string_size:
+        return '"' + _escape(data[: opts.string_size], opts.xflag) + '"...'
+    return '"' + _escape(data, opts.xflag) + '"'
+
+
+def path(value: str | bytes | None, opts: DecodeOptions, addr: int | None = None) -> str:
+    """A path argument, never cut at -s (strace prints whole paths)."""
+    if value is None:
+        return ptr(addr)
+    data = os.fsencode(value) if isinstance(value, str) else value
+    return cstr(data, opts, limit=False)
+
+
+# --- mem parts ------------------------------------------------------------------------------------
+
+
+def mem_parts(row: Row) -> list[bytes | None]:
+    return split_mem(row["mem"])
+
+
+def part(row: Row, index: int) -> bytes | None:
+    parts = split_mem(row["mem"])
+    return parts[index] if index < len(parts) else None
+
+
+def unpack(fmt: str, data: bytes | None, offset: int = 0) -> tuple[Any, ...] | None:
+    """struct.unpack_from, or None when the captured bytes are too short."""
+    if data is None or len(data) < offset + struct.calcsize(fmt):
+        return None
+    return struct.unpack_from(fmt, data, offset)
+
+
+def succeeded(row: Row) -> bool:
+    ret = row["ret"]
+    return ret is not None and not (-4096 < ret < 0)
+
+
+def returned(row: Row) -> bool:
+    return row["exit_seq"] is not None and row["ret"] is not None
+
+
+# --- signals --------------------------------------------------------------------------------------
+
+
+def signal(n: int) -> str:
+    """A signal argument (kill, tgkill, SIGCHLD's si_status): ``SIGTERM``, or the number."""
+    return C.signal_name(n) if n > 0 else str(n)
+
+
+def _mask_name(sig: int) -> str:
+    name = C.signal_name(sig)
+    if name.startswith("SIGRT_"):
+        return "RT_" + name[6:]
+    return name[3:] if name.startswith("SIG") else name
+
+
+def sigmask(data: bytes | None, addr: int | None = None) -> str:
+    """A sigset_t strace-style: ``[USR2 TERM]``, ``[]``, or ``~[KILL STOP]`` when two thirds or
+    more of the bits are set (the complement is shorter)."""
+    if data is None:
+        return ptr(addr)
+    words = (len(data) + 3) // 4
+    mask = int.from_bytes(data[: words * 4].ljust(words * 4, b"\0"), "little")
+    bits = words * 32
+    prefix = ""
+    if bin(mask).count("1") >= bits * 2 // 3:
+        mask = ~mask & ((1 << bits) - 1)
+        prefix = "~"
+    names = [_mask_name(i + 1) for i in range(bits) if mask >> i & 1]
+    return prefix + "[" + " ".join(names) + "]"
+
+
+# --- structs --------------------------------------------------------------------------------------
+
+
+def timespec(data: bytes | None, addr: int | None = None) -> str:
+    v = unpack("<qq", data)
+    if v is None:
+        return ptr(addr)
+    return f"{{tv_sec={v[0]}, tv_nsec={v[1]}}}"
+
+
+def timeval(data: bytes | None, addr: int | None = None) -> str:
+    v = unpack("<qq", data)
+    if v is None:
+        return ptr(addr)
+    return f"{{tv_sec={v[0]}, tv_usec={v[1]}}}"
+
+
+def int_array(data: bytes | None, addr: int | None = None, count: int | None = None) -> str:
+    """``[3, 4]`` from captured C ints."""
+    if data is None or len(data) < 4:
+        return ptr(addr)
+    n = len(data) // 4 if count is None else min(count, len(data) // 4)
+    return "[" + ", ".join(str(x) for x in struct.unpack_from(f"<{n}i", data)) + "]"
+
+
+def int_ptr(data: bytes | None, addr: int | None = None) -> str:
+    """``[1]``: an int the argument points to."""
+    v = unpack("<i", data)
+    return ptr(addr) if v is None else f"[{v[0]}]"
+
+
+# --- building rows (tests, tools) -----------------------------------------------------------------
+
+_COLUMNS = tuple(f.name for f in TRACE_SCHEMA)
+
+
+def make_row(name: str, *args: int, ret: int | None = 0, err: str | None = None, **columns: Any) -> dict[str, Any]:
+    """A returned syscall row with every schema column: ``make_row("close", 3)``. Negative
+    arguments are stored as the 64-bit registers hold them; ``err="ENOENT"`` makes it fail."""
+    row: dict[str, Any] = dict.fromkeys(_COLUMNS)
+    row.update(seq=0, exit_seq=1, ts_ns=0, dur_ns=1000, pid=1, tid=1, kind="syscall", nr=0, name=name)
+    for i in range(6):
+        row[f"a{i}"] = (args[i] & U64) if i < len(args) else 0
+    if err is not None:
+        ret = -C.ERRNO[err]
+        row["errno"] = err
+    row["ret"] = ret
+    row.update(columns)
+    return row

@@ -1,0 +1,549 @@
+"""File and descriptor calls: open, read, write, stat, fcntl, ioctl, pipe, dup, …
+
+Formats follow strace 6.1 (open.c, io.c, stat.c, fcntl.c, ioctl.c). Paths are never cut at -s;
+buffers are.
+"""
+from __future__ import annotations
+
+import struct
+
+from renacer.schema import constants as C
+
+from .common import (
+    Decoded,
+    DecodeOptions,
+    Row,
+    buf,
+    dirfd,
+    fd,
+    flags,
+    int_array,
+    octal,
+    part,
+    path,
+    ptr,
+    s32,
+    s64,
+    signal,
+    succeeded,
+    table,
+    u32,
+    unpack,
+    xlat,
+    xval,
+)
+from .sockets import iovecs
+
+_O_CREAT = C.OPEN_FLAGS["O_CREAT"]
+_O_TMPFILE = C.OPEN_FLAGS["__O_TMPFILE"]
+
+
+def _mode_follows(open_flags: int) -> bool:
+    """strace prints the mode argument only when the flags make the kernel use it."""
+    return bool(open_flags & (_O_CREAT | _O_TMPFILE))
+
+
+def _path_arg(row: Row, opts: DecodeOptions, arg: str) -> str:
+    return path(row["path"], opts, row[arg])
+
+
+def _second_path(row: Row, opts: DecodeOptions, arg: str) -> str:
+    """The other path of rename/link/symlink, captured as mem part 0."""
+    return path(part(row, 0), opts, row[arg])
+
+
+# --- open, close ----------------------------------------------------------------------------------
+
+
+def open_(row: Row, opts: DecodeOptions) -> list[str]:
+    oflags = u32(row["a1"])
+    args = [_path_arg(row, opts, "a0"), C.open_flags(oflags)]
+    if _mode_follows(oflags):
+        args.append(octal(u32(row["a2"])))
+    return args
+
+
+def openat(row: Row, opts: DecodeOptions) -> list[str]:
+    oflags = u32(row["a2"])
+    args = [dirfd(row["a0"]), _path_arg(row, opts, "a1"), C.open_flags(oflags)]
+    if _mode_follows(oflags):
+        args.append(octal(u32(row["a3"])))
+    return args
+
+
+def openat2(row: Row, opts: DecodeOptions) -> list[str]:
+    how = unpack("<QQQ", part(row, 0))
+    if how is None:
+        how_text = ptr(row["a2"])
+    else:
+        oflags, mode, resolve = how
+        fields = [f"flags={C.open_flags(oflags)}"]
+        if _mode_follows(oflags) or mode:
+            fields.append(f"mode={octal(mode)}")
+        fields.append(f"resolve={flags(table('RESOLVE'), resolve, 'RESOLVE_???')}")
+        how_text = "{" + ", ".join(fields) + "}"
+    return [dirfd(row["a0"]), _path_arg(row, opts, "a1"), how_text, str(row["a3"] or 0)]
+
+
+def creat(row: Row, opts: DecodeOptions) -> list[str]:
+    return [_path_arg(row, opts, "a0"), octal(u32(row["a1"]))]
+
+
+def close(row: Row, opts: DecodeOptions) -> list[str]:
+    return [fd(row["a0"])]
+
+
+def close_range(row: Row, opts: DecodeOptions) -> list[str]:
+    return [str(u32(row["a0"])), str(u32(row["a1"])), flags(table("CLOSE_RANGE"), u32(row["a2"]), "CLOSE_RANGE_???")]
+
+
+# --- read, write ----------------------------------------------------------------------------------
+
+
+def read(row: Row, opts: DecodeOptions) -> Decoded:
+    ret = row["ret"]
+    if ret is not None and not -4096 < ret < 0:
+        data = buf(row["data"], ret, opts, row["a1"])
+    else:
+        data = ptr(row["a1"])
+    return Decoded([fd(row["a0"]), data, str(row["a2"] or 0)], 1)
+
+
+def write(row: Row, opts: DecodeOptions) -> list[str]:
+    count = row["a2"] or 0
+    return [fd(row["a0"]), buf(row["data"], count, opts, row["a1"]), str(count)]
+
+
+def pread64(row: Row, opts: DecodeOptions) -> Decoded:
+    d = read(row, opts)
+    return Decoded([*d.args, str(s64(row["a3"]))], entry=1)
+
+
+def pwrite64(row: Row, opts: DecodeOptions) -> list[str]:
+    return [*write(row, opts), str(s64(row["a3"]))]
+
+
+def _iov_out(row: Row, opts: DecodeOptions) -> str:
+    if not succeeded(row):
+        return ptr(row["a1"])
+    return iovecs(part(row, 0), row["a2"] or 0, row["data"], row["ret"], opts, row["a1"])
+
+
+def _iov_in(row: Row, opts: DecodeOptions) -> str:
+    # Printed at entry: only what was known then (the bytes gathered), never the result.
+    return iovecs(part(row, 0), row["a2"] or 0, row["data"], None, opts, row["a1"])
+
+
+def readv(row: Row, opts: DecodeOptions) -> Decoded:
+    return Decoded([fd(row["a0"]), _iov_out(row, opts), str(row["a2"] or 0)], entry=1)
+
+
+def writev(row: Row, opts: DecodeOptions) -> list[str]:
+    return [fd(row["a0"]), _iov_in(row, opts), str(row["a2"] or 0)]
+
+
+def _rwf(v: int | None) -> str:
+    return flags(table("RWF"), u32(v), "RWF_???")
+
+
+def preadv(row: Row, opts: DecodeOptions) -> Decoded:
+    return Decoded([*readv(row, opts).args, str(s64(row["a3"]))], entry=1)
+
+
+def pwritev(row: Row, opts: DecodeOptions) -> list[str]:
+    return [*writev(row, opts), str(s64(row["a3"]))]
+
+
+def preadv2(row: Row, opts: DecodeOptions) -> Decoded:
+    return Decoded([*preadv(row, opts).args, _rwf(row["a5"])], entry=1)
+
+
+def pwritev2(row: Row, opts: DecodeOptions) -> list[str]:
+    return [*pwritev(row, opts), _rwf(row["a5"])]
+
+
+def lseek(row: Row, opts: DecodeOptions) -> list[str]:
+    return [fd(row["a0"]), str(s64(row["a1"])), xlat(C.SEEK, u32(row["a2"]), "SEEK_???")]
+
+
+# --- dup, pipe, fcntl, ioctl ----------------------------------------------------------------------
+
+
+def dup(row: Row, opts: DecodeOptions) -> list[str]:
+    return [fd(row["a0"])]
+
+
+def dup2(row: Row, opts: DecodeOptions) -> list[str]:
+    return [fd(row["a0"]), fd(row["a1"])]
+
+
+def dup3(row: Row, opts: DecodeOptions) -> list[str]:
+    return [fd(row["a0"]), fd(row["a1"]), flags(C.OPEN_FLAGS, u32(row["a2"]), "O_???")]
+
+
+def pipe(row: Row, opts: DecodeOptions) -> Decoded:
+    fds = part(row, 0) if succeeded(row) else None
+    return Decoded([int_array(fds, row["a0"], 2)], entry=0)
+
+
+def pipe2(row: Row, opts: DecodeOptions) -> Decoded:
+    fds = part(row, 0) if succeeded(row) else None
+    return Decoded([int_array(fds, row["a0"], 2), flags(C.OPEN_FLAGS, u32(row["a1"]), "O_???")], entry=0)
+
+
+_F = C.FCNTL_CMD
+_NO_ARG = {_F[n] for n in ("F_GETFD", "F_GETFL", "F_GETOWN", "F_GETSIG", "F_GETLEASE",
+                           "F_GETPIPE_SZ", "F_GET_SEALS")}
+_INT_ARG = {_F[n] for n in ("F_DUPFD", "F_DUPFD_CLOEXEC", "F_SETOWN", "F_SETPIPE_SZ")}
+_LOCK_ARG = {_F[n] for n in ("F_GETLK", "F_SETLK", "F_SETLKW", "F_OFD_GETLK", "F_OFD_SETLK", "F_OFD_SETLKW")}
+
+
+def _fd_flags(v: int) -> str:
+    return flags(table("FD_FLAGS"), v, "FD_???")
+
+
+def fcntl(row: Row, opts: DecodeOptions) -> Decoded:
+    cmd = u32(row["a1"])
+    arg = row["a2"] or 0
+    args = [fd(row["a0"]), xlat(_F, cmd, "F_???")]
+    if cmd in _INT_ARG:
+        args.append(str(s32(arg)))
+    elif cmd == _F["F_SETFD"]:
+        args.append(_fd_flags(u32(arg)))
+    elif cmd == _F["F_SETFL"]:
+        args.append(C.open_flags(u32(arg)))
+    elif cmd == _F["F_SETSIG"]:
+        args.append(signal(s32(arg)))
+    elif cmd in _LOCK_ARG:
+        args.append(ptr(arg))  # the struct flock is not recorded
+    elif cmd not in _NO_ARG:
+        args.append(xval(arg))
+    ret = None
+    if succeeded(row):
+        value = row["ret"]
+        if cmd == _F["F_GETFL"]:
+            ret = f"{xval(value)} (flags {C.open_flags(value)})"
+        elif cmd == _F["F_GETFD"] and value:
+            ret = f"{xval(value)} (flags {_fd_flags(value)})"
+    return Decoded(args, ret=ret)
+
+
+_IOC_DIRS = ("_IOC_NONE", "_IOC_WRITE", "_IOC_READ", "_IOC_READ|_IOC_WRITE")
+
+
+def ioctl_request(req: int) -> str:
+    """The request's name, or strace's ``_IOC(dir, type, nr, size)`` decomposition."""
+    name = C.enum_name(C.IOCTL, req)
+    if name is not None:
+        return name
+    return (f"_IOC({_IOC_DIRS[(req >> 30) & 3]}, {xval((req >> 8) & 0xFF)}, "
+            f"{xval(req & 0xFF)}, {xval((req >> 16) & 0x3FFF)})")
+
+
+def ioctl(row: Row, opts: DecodeOptions) -> list[str]:
+    """The argument's memory is not recorded: it is shown as the number strace prints for an
+    argument it does not decode."""
+    return [fd(row["a0"]), ioctl_request(u32(row["a1"])), xval(row["a2"])]
+
+
+# --- stat -----------------------------------------------------------------------------------------
+
+_S_IFMT = 0o170000
+
+
+def file_mode(mode: int) -> str:
+    """print_symbolic_mode_t: ``S_IFREG|0644``, ``S_IFDIR|S_ISVTX|0777``; the octal number when
+    the file type is unknown."""
+    types = table("S_IFMT")
+    kind = mode & _S_IFMT
+    type_name = C.enum_name(types, kind) if types and kind else ("" if not kind else None)
+    if type_name is None:
+        return octal(mode)
+    special = "".join(name for bit, name in ((0o4000, "S_ISUID|"), (0o2000, "S_ISGID|"), (0o1000, "S_ISVTX|"))
+                      if mode & bit)
+    return f"{type_name}{'|' if type_name else ''}{special}{octal(mode & 0o777)}"
+
+
+def _is_device(mode: int) -> bool:
+    types = table("S_IFMT")
+    kind = mode & _S_IFMT
+    return bool(types) and kind in (types.get("S_IFCHR"), types.get("S_IFBLK"))
+
+
+def _makedev(dev: int) -> str:
+    major = ((dev >> 8) & 0xFFF) | ((dev >> 32) & ~0xFFF & 0xFFFFFFFF)
+    minor = (dev & 0xFF) | ((dev >> 12) & ~0xFF & 0xFFFFFFFF)
+    return f"makedev({xval(major)}, {xval(minor)})"
+
+
+def stat_struct(data: bytes | None, addr: int | None) -> str:
+    """struct stat abbreviated as strace prints it: mode, then size (or rdev for devices)."""
+    fields = unpack("<24xI12xQq", data)
+    if fields is None:
+        return ptr(addr)
+    mode, rdev, size = fields
+    second = f"st_rdev={_makedev(rdev)}" if _is_device(mode) else f"st_size={size}"
+    return f"{{st_mode={file_mode(mode)}, {second}, ...}}"
+
+
+def statx_struct(data: bytes | None, addr: int | None) -> str:
+    fields = unpack("<I4xQ12xH10xQ", data)
+    if fields is None:
+        return ptr(addr)
+    mask, attributes, mode, size = fields
+    return (f"{{stx_mask={flags(table('STATX_MASK'), mask, 'STATX_???')}, "
+            f"stx_attributes={flags(table('STATX_ATTR'), attributes, 'STATX_ATTR_???')}, "
+            f"stx_mode={file_mode(mode)}, stx_size={size}, ...}}")
+
+
+def _stat_out(row: Row, index: int, arg: str) -> str:
+    return stat_struct(part(row, index) if succeeded(row) else None, row[arg])
+
+
+def stat(row: Row, opts: DecodeOptions) -> Decoded:
+    return Decoded([_path_arg(row, opts, "a0"), _stat_out(row, 0, "a1")], entry=1)
+
+
+def fstat(row: Row, opts: DecodeOptions) -> Decoded:
+    return Decoded([fd(row["a0"]), _stat_out(row, 0, "a1")], entry=1)
+
+
+def newfstatat(row: Row, opts: DecodeOptions) -> Decoded:
+    return Decoded(
+        [dirfd(row["a0"]), _path_arg(row, opts, "a1"), _stat_out(row, 0, "a2"),
+         flags(C.AT_FLAGS, u32(row["a3"]), "AT_???")],
+        entry=2,
+    )
+
+
+def _statx_flags(v: int) -> str:
+    sync_mask = C.AT_STATX["AT_STATX_SYNC_TYPE"]
+    sync = xlat(C.AT_STATX, v & sync_mask, "AT_STATX_???")
+    rest = v & ~sync_mask
+    return f"{sync}|{flags(C.AT_FLAGS, rest, 'AT_???')}" if rest else sync
+
+
+def statx(row: Row, opts: DecodeOptions) -> Decoded:
+    out = part(row, 0) if succeeded(row) else None
+    return Decoded(
+        [dirfd(row["a0"]), _path_arg(row, opts, "a1"), _statx_flags(u32(row["a2"])),
+         flags(table("STATX_MASK"), u32(row["a3"]), "STATX_???"), statx_struct(out, row["a4"])],
+        entry=4,
+    )
+
+
+# --- paths ----------------------------------------------------------------------------------------
+
+
+def _access_mode(v: int) -> str:
+    return flags(C.ACCESS, v, "?_OK")
+
+
+def access(row: Row, opts: DecodeOptions) -> list[str]:
+    return [_path_arg(row, opts, "a0"), _access_mode(u32(row["a1"]))]
+
+
+def faccessat(row: Row, opts: DecodeOptions) -> list[str]:
+    return [dirfd(row["a0"]), _path_arg(row, opts, "a1"), _access_mode(u32(row["a2"]))]
+
+
+# faccessat2's 0x200 is AT_EACCESS, not AT_REMOVEDIR (the table's first name for it).
+_FACCESSAT2_FLAGS = {k: v for k, v in C.AT_FLAGS.items() if k != "AT_REMOVEDIR"}
+
+
+def faccessat2(row: Row, opts: DecodeOptions) -> list[str]:
+    return [*faccessat(row, opts), flags(_FACCESSAT2_FLAGS, u32(row["a3"]), "AT_???")]
+
+
+def _link_target(row: Row, index: int, arg: str, opts: DecodeOptions) -> str:
+    data = part(row, index) if succeeded(row) else None
+    return buf(data, row["ret"], opts, row[arg]) if data is not None else ptr(row[arg])
+
+
+def readlink(row: Row, opts: DecodeOptions) -> Decoded:
+    return Decoded([_path_arg(row, opts, "a0"), _link_target(row, 0, "a1", opts), str(row["a2"] or 0)], entry=1)
+
+
+def readlinkat(row: Row, opts: DecodeOptions) -> Decoded:
+    return Decoded(
+        [dirfd(row["a0"]), _path_arg(row, opts, "a1"), _link_target(row, 0, "a2", opts), str(row["a3"] or 0)],
+        entry=2,
+    )
+
+
+def getcwd(row: Row, opts: DecodeOptions) -> Decoded:
+    data = part(row, 0) if succeeded(row) else None
+    text = path(data, opts) if data is not None else ptr(row["a0"])
+    return Decoded([text, str(row["a1"] or 0)], entry=0)
+
+
+def _one_path(row: Row, opts: DecodeOptions) -> list[str]:
+    return [_path_arg(row, opts, "a0")]
+
+
+def unlinkat(row: Row, opts: DecodeOptions) -> list[str]:
+    return [dirfd(row["a0"]), _path_arg(row, opts, "a1"), flags(C.AT_FLAGS, u32(row["a2"]), "AT_???")]
+
+
+def mkdir(row: Row, opts: DecodeOptions) -> list[str]:
+    return [_path_arg(row, opts, "a0"), octal(u32(row["a1"]))]
+
+
+def mkdirat(row: Row, opts: DecodeOptions) -> list[str]:
+    return [dirfd(row["a0"]), _path_arg(row, opts, "a1"), octal(u32(row["a2"]))]
+
+
+def rename(row: Row, opts: DecodeOptions) -> list[str]:
+    return [_path_arg(row, opts, "a0"), _second_path(row, opts, "a1")]
+
+
+def renameat(row: Row, opts: DecodeOptions) -> list[str]:
+    return [dirfd(row["a0"]), _path_arg(row, opts, "a1"), dirfd(row["a2"]), _second_path(row, opts, "a3")]
+
+
+def renameat2(row: Row, opts: DecodeOptions) -> list[str]:
+    return [*renameat(row, opts), flags(table("RENAME"), u32(row["a4"]), "RENAME_???")]
+
+
+def linkat(row: Row, opts: DecodeOptions) -> list[str]:
+    return [*renameat(row, opts), flags(C.AT_FLAGS, u32(row["a4"]), "AT_???")]
+
+
+def symlinkat(row: Row, opts: DecodeOptions) -> list[str]:
+    return [_path_arg(row, opts, "a0"), dirfd(row["a1"]), _second_path(row, opts, "a2")]
+
+
+def chmod(row: Row, opts: DecodeOptions) -> list[str]:
+    return [_path_arg(row, opts, "a0"), octal(u32(row["a1"]))]
+
+
+def fchmod(row: Row, opts: DecodeOptions) -> list[str]:
+    return [fd(row["a0"]), octal(u32(row["a1"]))]
+
+
+def fchmodat(row: Row, opts: DecodeOptions) -> list[str]:
+    return [dirfd(row["a0"]), _path_arg(row, opts, "a1"), octal(u32(row["a2"]))]
+
+
+def _id(v: int | None) -> str:
+    return str(s32(v))
+
+
+def chown(row: Row, opts: DecodeOptions) -> list[str]:
+    return [_path_arg(row, opts, "a0"), _id(row["a1"]), _id(row["a2"])]
+
+
+def fchown(row: Row, opts: DecodeOptions) -> list[str]:
+    return [fd(row["a0"]), _id(row["a1"]), _id(row["a2"])]
+
+
+def fchownat(row: Row, opts: DecodeOptions) -> list[str]:
+    return [dirfd(row["a0"]), _path_arg(row, opts, "a1"), _id(row["a2"]), _id(row["a3"]),
+            flags(C.AT_FLAGS, u32(row["a4"]), "AT_???")]
+
+
+def truncate(row: Row, opts: DecodeOptions) -> list[str]:
+    return [_path_arg(row, opts, "a0"), str(s64(row["a1"]))]
+
+
+def ftruncate(row: Row, opts: DecodeOptions) -> list[str]:
+    return [fd(row["a0"]), str(s64(row["a1"]))]
+
+
+def umask(row: Row, opts: DecodeOptions) -> Decoded:
+    ret = octal(row["ret"]) if succeeded(row) else None
+    return Decoded([octal(u32(row["a0"]))], ret=ret)
+
+
+def getdents64(row: Row, opts: DecodeOptions) -> Decoded:
+    """The directory entries are not recorded: their address is shown."""
+    return Decoded([fd(row["a0"]), ptr(row["a1"]), str(u32(row["a2"]))], entry=1)
+
+
+def utimensat(row: Row, opts: DecodeOptions) -> list[str]:
+    where = _path_arg(row, opts, "a1") if row["a1"] else "NULL"
+    return [dirfd(row["a0"]), where, ptr(row["a2"]), flags(C.AT_FLAGS, u32(row["a3"]), "AT_???")]
+
+
+def sendfile(row: Row, opts: DecodeOptions) -> list[str]:
+    return [fd(row["a0"]), fd(row["a1"]), ptr(row["a2"]), str(row["a3"] or 0)]
+
+
+def statfs(row: Row, opts: DecodeOptions) -> Decoded:
+    return Decoded([_path_arg(row, opts, "a0"), ptr(row["a1"])], entry=1)
+
+
+def fstatfs(row: Row, opts: DecodeOptions) -> Decoded:
+    return Decoded([fd(row["a0"]), ptr(row["a1"])], entry=1)
+
+
+DECODERS = {
+    "open": open_,
+    "openat": openat,
+    "openat2": openat2,
+    "creat": creat,
+    "close": close,
+    "close_range": close_range,
+    "read": read,
+    "write": write,
+    "pread64": pread64,
+    "pwrite64": pwrite64,
+    "readv": readv,
+    "writev": writev,
+    "preadv": preadv,
+    "pwritev": pwritev,
+    "preadv2": preadv2,
+    "pwritev2": pwritev2,
+    "lseek": lseek,
+    "dup": dup,
+    "dup2": dup2,
+    "dup3": dup3,
+    "pipe": pipe,
+    "pipe2": pipe2,
+    "fcntl": fcntl,
+    "ioctl": ioctl,
+    "stat": stat,
+    "lstat": stat,
+    "fstat": fstat,
+    "newfstatat": newfstatat,
+    "statx": statx,
+    "access": access,
+    "faccessat": faccessat,
+    "faccessat2": faccessat2,
+    "readlink": readlink,
+    "readlinkat": readlinkat,
+    "getcwd": getcwd,
+    "unlink": _one_path,
+    "rmdir": _one_path,
+    "chdir": _one_path,
+    "chroot": _one_path,
+    "unlinkat": unlinkat,
+    "mkdir": mkdir,
+    "mkdirat": mkdirat,
+    "rename": rename,
+    "link": rename,
+    "symlink": rename,
+    "renameat": renameat,
+    "renameat2": renameat2,
+    "linkat": linkat,
+    "symlinkat": symlinkat,
+    "chmod": chmod,
+    "fchmod": fchmod,
+    "fchmodat": fchmodat,
+    "chown": chown,
+    "lchown": chown,
+    "fchown": fchown,
+    "fchownat": fchownat,
+    "truncate": truncate,
+    "ftruncate": ftruncate,
+    "fsync": close,
+    "fdatasync": close,
+    "fchdir": close,
+    "umask": umask,
+    "getdents64": getdents64,
+    "getdents": getdents64,
+    "utimensat": utimensat,
+    "sendfile": sendfile,
+    "statfs": statfs,
+    "fstatfs": fstatfs,
+}

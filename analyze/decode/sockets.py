@@ -1,0 +1,558 @@
+"""Socket and I/O-multiplexing calls: socket, connect, sendto, setsockopt, poll, epoll, …
+
+Formats follow strace 6.1 (net.c, sockaddr.c, poll.c, epoll.c). What the recorder does not
+capture (the caller's *addrlen before the call, fd_sets, the time left in ppoll) is left out or
+shown as the pointer, never guessed.
+"""
+from __future__ import annotations
+
+import socket as _socket
+import struct
+
+from renacer.schema import constants as C
+
+from .common import (
+    Decoded,
+    DecodeOptions,
+    Row,
+    buf,
+    flags,
+    fd,
+    int_array,
+    part,
+    ptr,
+    quote,
+    s32,
+    sigmask,
+    succeeded,
+    table,
+    timespec,
+    timeval,
+    u32,
+    unpack,
+    xval,
+)
+from .common import xlat
+
+
+# --- sockaddr -----------------------------------------------------------------------------------
+
+
+def _sa_unix(data: bytes, addrlen: int, opts: DecodeOptions) -> str:
+    path = data[2:min(addrlen, 110)]
+    if path[:1] != b"\0":
+        return "sun_path=" + quote(path.split(b"\0", 1)[0], opts)
+    return "sun_path=@" + quote(path[1:], opts)
+
+
+def _sa_inet(data: bytes, addrlen: int, opts: DecodeOptions) -> str:
+    port = struct.unpack_from(">H", data, 2)[0]
+    return f'sin_port=htons({port}), sin_addr=inet_addr("{_socket.inet_ntop(_socket.AF_INET, data[4:8])}")'
+
+
+def _sa_inet6(data: bytes, addrlen: int, opts: DecodeOptions) -> str:
+    port, flow = struct.unpack_from(">HI", data, 2)
+    addr = _socket.inet_ntop(_socket.AF_INET6, data[8:24])
+    text = (
+        f"sin6_port=htons({port}), sin6_flowinfo=htonl({flow}), "
+        f'inet_pton(AF_INET6, "{addr}", &sin6_addr)'
+    )
+    if addrlen > 24:
+        # strace names the interface of a link-local scope by asking the running system; a
+        # recording may be rendered elsewhere, so the index stays a number.
+        text += f", sin6_scope_id={struct.unpack_from('<I', data, 24)[0]}"
+    return text
+
+
+def _sa_netlink(data: bytes, addrlen: int, opts: DecodeOptions) -> str:
+    pad, pid, groups = struct.unpack_from("<HiI", data, 2)
+    text = f"nl_pad={pad:#x}, " if pad else ""
+    return text + f"nl_pid={pid}, nl_groups=" + ("%#08x" % groups if groups else "00000000")
+
+
+# family -> (printer, minimum length), as strace's sa_printers
+_SA_PRINTERS = {
+    1: (_sa_unix, 3),
+    2: (_sa_inet, 16),
+    10: (_sa_inet6, 24),
+    16: (_sa_netlink, 12),
+}
+
+
+def sockaddr_text(data: bytes, addrlen: int, opts: DecodeOptions) -> str:
+    """A captured sockaddr of ``addrlen`` bytes: ``{sa_family=AF_INET, sin_port=…}``."""
+    addrlen = min(addrlen, 128)
+    data = data[:addrlen].ljust(addrlen + 1, b"\0")
+    family = struct.unpack_from("<H", data)[0]
+    text = "{sa_family=" + xlat(C.AF, family, "AF_???")
+    if addrlen > 2:
+        printer = _SA_PRINTERS.get(family)
+        if printer is not None and addrlen >= printer[1]:
+            text += ", " + printer[0](data, addrlen, opts)
+        else:
+            text += ", sa_data=" + quote(data[2:addrlen], opts)
+    return text + "}"
+
+
+def sockaddr(data: bytes | None, addrlen: int, opts: DecodeOptions, addr: int | None) -> str:
+    """decode_sockaddr: the pointer when it is NULL, too short or was not captured."""
+    if addrlen < 2 or data is None or not addr:
+        return ptr(addr)
+    return sockaddr_text(data, min(addrlen, len(data)), opts)
+
+
+# --- socket, bind, connect, listen, shutdown ----------------------------------------------------
+
+
+def _protocol(domain: int, proto: int) -> str:
+    if domain in (C.AF["AF_INET"], C.AF["AF_INET6"]):
+        return xlat(C.IPPROTO, proto, "IPPROTO_???")
+    if domain == C.AF["AF_NETLINK"]:
+        nl = table("NETLINK_PROTO")
+        return xlat(nl, proto, "NETLINK_???") if nl else str(proto)
+    return str(proto)
+
+
+def sock_type(v: int) -> str:
+    """``SOCK_STREAM|SOCK_CLOEXEC``: the type in the low 4 bits, then the flags."""
+    name = C.enum_name(C.SOCK_TYPE, v & 0xF)
+    if name is None:
+        return flags(C.SOCK_FLAGS, v, "SOCK_???")
+    rest = v & ~0xF & 0xFFFFFFFF
+    return f"{name}|{flags(C.SOCK_FLAGS, rest, 'SOCK_???')}" if rest else name
+
+
+def socket_(row: Row, opts: DecodeOptions) -> list[str]:
+    domain = u32(row["a0"])
+    return [xlat(C.AF, domain, "AF_???"), sock_type(u32(row["a1"])), _protocol(domain, u32(row["a2"]))]
+
+
+def socketpair(row: Row, opts: DecodeOptions) -> Decoded:
+    sv = part(row, 0) if succeeded(row) else None
+    return Decoded(
+        [xlat(C.AF, u32(row["a0"]), "AF_???"), sock_type(u32(row["a1"])), str(u32(row["a2"])),
+         int_array(sv, row["a3"], 2)],
+        entry=3,
+    )
+
+
+def connect(row: Row, opts: DecodeOptions) -> list[str]:
+    addrlen = s32(row["a2"])
+    return [fd(row["a0"]), sockaddr(row["sockaddr"], addrlen, opts, row["a1"]), str(addrlen)]
+
+
+def listen(row: Row, opts: DecodeOptions) -> list[str]:
+    return [fd(row["a0"]), str(s32(row["a1"]))]
+
+
+def shutdown(row: Row, opts: DecodeOptions) -> list[str]:
+    return [fd(row["a0"]), xlat(C.SHUT, u32(row["a1"]), "SHUT_???")]
+
+
+# --- accept, getsockname, getpeername -----------------------------------------------------------
+
+
+def _sockname(row: Row, opts: DecodeOptions, extra: list[str]) -> Decoded:
+    """decode_sockname: the address and ``[len]`` at exit, or both pointers when either is NULL.
+
+    strace prints ``[in => out]`` when the kernel changed the length; the length before the call
+    is not recorded, so only the length returned is shown.
+    """
+    addr, lenp = row["a1"], row["a2"]
+    if not addr or not lenp:
+        return Decoded([fd(row["a0"]), ptr(addr), ptr(lenp), *extra])
+    data = row["sockaddr"]
+    if not succeeded(row) or data is None:
+        return Decoded([fd(row["a0"]), ptr(addr), ptr(lenp), *extra], entry=1)
+    return Decoded([fd(row["a0"]), sockaddr(data, len(data), opts, addr), f"[{len(data)}]", *extra], entry=1)
+
+
+def accept(row: Row, opts: DecodeOptions) -> Decoded:
+    return _sockname(row, opts, [])
+
+
+def accept4(row: Row, opts: DecodeOptions) -> Decoded:
+    return _sockname(row, opts, [flags(C.SOCK_FLAGS, u32(row["a3"]), "SOCK_???")])
+
+
+# --- data transfer --------------------------------------------------------------------------------
+
+
+def _msg_flags(v: int) -> str:
+    return flags(C.MSG, v & 0xFFFFFFFF, "MSG_???")
+
+
+def sendto(row: Row, opts: DecodeOptions) -> list[str]:
+    length = row["a2"] or 0
+    addrlen = s32(row["a5"])
+    return [
+        fd(row["a0"]), buf(row["data"], length, opts, row["a1"]), str(length),
+        _msg_flags(row["a3"]), sockaddr(row["sockaddr"], addrlen, opts, row["a4"]), str(addrlen),
+    ]
+
+
+def recvfrom(row: Row, opts: DecodeOptions) -> Decoded:
+    ok = succeeded(row)
+    length = row["a2"] or 0
+    data = buf(row["data"], min(row["ret"], length), opts, row["a1"]) if ok else ptr(row["a1"])
+    addr, lenp = row["a4"], row["a5"]
+    sa = row["sockaddr"]
+    if not addr or not lenp or not ok or sa is None:
+        tail = [ptr(addr), ptr(lenp)]
+    else:
+        tail = [sockaddr(sa, len(sa), opts, addr), f"[{len(sa)}]"]
+    return Decoded([fd(row["a0"]), data, str(length), _msg_flags(row["a3"]), *tail], entry=1)
+
+
+def _iovec_list(
+    iovs: list[tuple[int, int]], data: bytes | None, total: int | None, opts: DecodeOptions
+) -> str:
+    """``[{iov_base="…", iov_len=N}, …]`` from the iovec array and the gathered bytes."""
+    items: list[str] = []
+    offset = 0
+    remaining = total if total is not None else sum(n for _, n in iovs)
+    for i, (base, length) in enumerate(iovs):
+        if i >= opts.string_size:
+            items.append("...")
+            break
+        shown = max(min(length, remaining), 0)
+        piece = data[offset:offset + shown] if data is not None else None
+        items.append(f"{{iov_base={buf(piece, shown, opts, base)}, iov_len={length}}}")
+        offset += shown
+        remaining -= shown
+    return "[" + ", ".join(items) + "]"
+
+
+def iovecs(array: bytes | None, count: int, data: bytes | None, total: int | None,
+           opts: DecodeOptions, addr: int | None) -> str:
+    """An iovec array argument. With the raw array captured, exactly as strace prints it;
+    without it (the recorder gathers only the bytes), one pseudo-iovec holding what was gathered."""
+    if array is not None and len(array) >= 16:
+        n = min(count, len(array) // 16)
+        pairs = struct.unpack_from(f"<{2 * n}Q", array)
+        return _iovec_list(list(zip(pairs[0::2], pairs[1::2])), data, total, opts)
+    if data is None or not addr:
+        return ptr(addr)
+    size = total if total is not None else len(data)
+    return f"[{{iov_base={buf(data, size, opts)}, iov_len={size}}}]"
+
+
+_MSGHDR = "<QI4xQQQQi"  # name, namelen, iov, iovlen, control, controllen, flags
+
+
+def _cmsgs(control: bytes | None, addr: int, length: int, opts: DecodeOptions) -> str:
+    if control is None or len(control) < 16:
+        return xval(addr)
+    items: list[str] = []
+    data = control[:length]
+    pos = 0
+    while len(data) - pos >= 16:
+        clen, level, ctype = struct.unpack_from("<Qii", data, pos)
+        level_text = xlat(C.SOL, level, "SOL_???")
+        body_end = min(pos + clen, len(data))
+        body = data[pos + 16:body_end]
+        scm = table("SCM")
+        if level == C.SOL["SOL_SOCKET"] and ctype == 1 and len(body) >= 4:  # SCM_RIGHTS
+            fds = struct.unpack_from(f"<{len(body) // 4}i", body)
+            value = "[" + ", ".join(map(str, fds)) + "]"
+        elif level == C.SOL["SOL_SOCKET"] and ctype == 2 and len(body) >= 12:  # SCM_CREDENTIALS
+            pid, uid, gid = struct.unpack_from("<iII", body)
+            value = f"{{pid={pid}, uid={uid}, gid={gid}}}"
+        else:
+            value = quote(body, opts) if body else '""'
+        type_text = xlat(scm, ctype, "SCM_???") if level == C.SOL["SOL_SOCKET"] and scm else str(ctype)
+        items.append(f"{{cmsg_len={clen}, cmsg_level={level_text}, cmsg_type={type_text}, cmsg_data={value}}}")
+        if clen < 16:
+            break
+        pos += (clen + 7) & ~7
+    return "[" + ", ".join(items) + "]"
+
+
+def msghdr(row: Row, opts: DecodeOptions, total: int | None) -> str:
+    """struct msghdr from its captured header (mem part 0), name (sockaddr), iovecs (data) and
+    control bytes (mem part 1); an optional part 2 with the raw iovec array makes iovecs exact."""
+    header = part(row, 0)
+    fields = unpack(_MSGHDR, header)
+    if fields is None:
+        return ptr(row["a1"])
+    name, namelen, iov, iovlen, control, controllen, mflags = fields
+    if not name:
+        name_text = "NULL"
+    else:
+        name_text = sockaddr(row["sockaddr"], namelen, opts, name)
+    text = (
+        f"{{msg_name={name_text}, msg_namelen={namelen}, "
+        f"msg_iov={iovecs(part(row, 2), iovlen, row['data'], total, opts, iov)}, msg_iovlen={iovlen}"
+    )
+    if controllen:
+        text += f", msg_control={_cmsgs(part(row, 1), control, controllen, opts)}"
+    return text + f", msg_controllen={controllen}, msg_flags={_msg_flags(mflags)}}}"
+
+
+def sendmsg(row: Row, opts: DecodeOptions) -> list[str]:
+    return [fd(row["a0"]), msghdr(row, opts, None), _msg_flags(row["a2"])]
+
+
+def recvmsg(row: Row, opts: DecodeOptions) -> Decoded:
+    text = msghdr(row, opts, row["ret"]) if succeeded(row) else ptr(row["a1"])
+    return Decoded([fd(row["a0"]), text, _msg_flags(row["a2"])], entry=1)
+
+
+# --- socket options -------------------------------------------------------------------------------
+
+_OPTNAME_TABLES = {0: ("IP", "IP_???"), 1: ("SO", "SO_???"), 6: ("TCP", "TCP_???"),
+                   17: ("UDP", "UDP_???"), 41: ("IPV6", "IPV6_???")}
+
+# SOL_SOCKET options strace prints as ``[int]`` (and as the pointer when optlen < 4).
+_INT_LIKE_SO = frozenset({
+    "SO_DEBUG", "SO_REUSEADDR", "SO_DONTROUTE", "SO_BROADCAST", "SO_SNDBUF", "SO_RCVBUF",
+    "SO_KEEPALIVE", "SO_OOBINLINE", "SO_NO_CHECK", "SO_PRIORITY", "SO_BSDCOMPAT", "SO_REUSEPORT",
+    "SO_PASSCRED", "SO_RCVLOWAT", "SO_SNDLOWAT", "SO_DETACH_FILTER", "SO_TIMESTAMP_OLD",
+    "SO_ACCEPTCONN", "SO_SNDBUFFORCE", "SO_RCVBUFFORCE", "SO_PASSSEC", "SO_TIMESTAMPNS_OLD",
+    "SO_MARK", "SO_TIMESTAMPING_OLD", "SO_RXQ_OVFL", "SO_WIFI_STATUS", "SO_PEEK_OFF", "SO_NOFCS",
+    "SO_LOCK_FILTER", "SO_SELECT_ERR_QUEUE", "SO_BUSY_POLL", "SO_INCOMING_CPU", "SO_CNX_ADVICE",
+    "SO_INCOMING_NAPI_ID", "SO_ZEROCOPY", "SO_TIMESTAMP_NEW", "SO_TIMESTAMPNS_NEW",
+    "SO_TIMESTAMPING_NEW", "SO_DETACH_REUSEPORT_BPF", "SO_PREFER_BUSY_POLL",
+    "SO_BUSY_POLL_BUDGET", "SO_RESERVE_MEM", "SO_RCVMARK",
+})
+_SOL_SOCKET, _SOL_IP, _SOL_NETLINK = 1, 0, 270
+
+
+def _sockopt_head(row: Row) -> list[str]:
+    level, name = u32(row["a1"]), u32(row["a2"])
+    entry = _OPTNAME_TABLES.get(level)
+    name_text = xlat(table(entry[0]), name, entry[1]) if entry else str(name)
+    return [fd(row["a0"]), xlat(C.SOL, level, "SOL_??"), name_text]
+
+
+def _so_name(level: int, name: int) -> str | None:
+    return C.enum_name(C.SO, name) if level == _SOL_SOCKET else None
+
+
+def _linger(data: bytes) -> str:
+    fields = ["l_onoff", "l_linger"]
+    values = [f"{f}={struct.unpack_from('<i', data, 4 * i)[0]}" for i, f in enumerate(fields) if len(data) >= 4 * i + 4]
+    return "{" + ", ".join(values) + "}"
+
+
+def _optval_set(level: int, name: int, data: bytes | None, length: int, addr: int,
+                opts: DecodeOptions) -> str:
+    so = _so_name(level, name)
+    if addr and data is not None:
+        if so == "SO_LINGER":
+            return ptr(addr) if length < 8 else _linger(data[:8])
+        if so in _INT_LIKE_SO or level == _SOL_NETLINK:
+            return ptr(addr) if length < 4 else f"[{struct.unpack_from('<i', data)[0]}]"
+        if level == _SOL_IP and name in (35, 36) and len(data) >= 8:  # IP_ADD/DROP_MEMBERSHIP
+            return ('{imr_multiaddr=inet_addr("%s"), imr_interface=inet_addr("%s")}'
+                    % (_socket.inet_ntoa(data[:4]), _socket.inet_ntoa(data[4:8])))
+    if not addr:
+        return "NULL"
+    if data is None:
+        return ptr(addr)
+    if length == 4 and len(data) >= 4:
+        return f"[{struct.unpack_from('<i', data)[0]}]"
+    return buf(data, length, opts, addr)
+
+
+def setsockopt(row: Row, opts: DecodeOptions) -> list[str]:
+    level, name, length = u32(row["a1"]), u32(row["a2"]), s32(row["a4"])
+    value = _optval_set(level, name, part(row, 0), length, row["a3"] or 0, opts)
+    return [*_sockopt_head(row), value, str(length)]
+
+
+def _optval_get(level: int, name: int, data: bytes, opts: DecodeOptions, addr: int) -> str:
+    rlen = len(data)
+    so = _so_name(level, name)
+    if so == "SO_LINGER":
+        return _linger(data[:8])
+    if so == "SO_PEERCRED":
+        names = ["pid", "uid", "gid"]
+        return "{" + ", ".join(
+            f"{n}={struct.unpack_from('<i', data, 4 * i)[0]}" for i, n in enumerate(names) if rlen >= 4 * i + 4
+        ) + "}"
+    if so == "SO_ERROR":
+        if rlen < 4:
+            return '"' + "".join("\\x%02x" % c for c in data) + '"'
+        err = struct.unpack_from("<I", data)[0]
+        return f"[{C.errno_name(err) or err}]"
+    if level == _SOL_NETLINK or rlen == 4:
+        return f"[{struct.unpack_from('<i', data)[0]}]"
+    return buf(data, rlen, opts, addr)
+
+
+def getsockopt(row: Row, opts: DecodeOptions) -> Decoded:
+    """optval and ``[len]`` at exit; strace's ``[in => out]`` needs the length before the call,
+    which is not recorded, so the length returned is shown."""
+    head = _sockopt_head(row)
+    addr, lenp = row["a3"] or 0, row["a4"] or 0
+    if not lenp:
+        return Decoded([*head, ptr(addr), "NULL"])
+    data = part(row, 0) if succeeded(row) else None
+    if data is None:
+        return Decoded([*head, ptr(addr), ptr(lenp)], entry=3)
+    value = ptr(addr) if not data else _optval_get(u32(row["a1"]), u32(row["a2"]), data, opts, addr)
+    return Decoded([*head, value, f"[{len(data)}]"], entry=3)
+
+
+# --- poll, select, epoll --------------------------------------------------------------------------
+
+
+def _pollfds(data: bytes | None, count: int, opts: DecodeOptions, addr: int | None, out: bool) -> str:
+    if data is None or not addr:
+        return ptr(addr)
+    n = min(count, len(data) // 8)
+    items: list[str] = []
+    for i in range(n):
+        pfd, events, revents = struct.unpack_from("<ihh", data, 8 * i)
+        if out:
+            if revents:
+                items.append(f"{{fd={pfd}, revents={C.flag_names(C.POLL, revents & 0xFFFF)}}}")
+            continue
+        if len(items) >= opts.string_size:
+            items.append("...")
+            break
+        items.append(f"{{fd={pfd}, events={C.flag_names(C.POLL, events & 0xFFFF)}}}")
+    return "[" + ", ".join(items) + "]"
+
+
+def _poll_ret(row: Row, out: bytes | None, opts: DecodeOptions) -> str | None:
+    ret = row["ret"]
+    if ret == 0:
+        return "0 (Timeout)"
+    if out is None:
+        return None
+    return f"{ret} ({_pollfds(out, row['a1'] or 0, opts, 1, True)})"
+
+
+def _timeout_ms(v: int | None) -> str:
+    return str(s32(v))
+
+
+def poll(row: Row, opts: DecodeOptions) -> Decoded:
+    n = row["a1"] or 0
+    out = part(row, 1) if succeeded(row) else None
+    return Decoded(
+        [_pollfds(part(row, 0), n, opts, row["a0"], False), str(n), _timeout_ms(row["a2"])],
+        ret=_poll_ret(row, out, opts) if succeeded(row) else None,
+    )
+
+
+def ppoll(row: Row, opts: DecodeOptions) -> Decoded:
+    """strace appends ``, left {…}`` (the kernel's remaining timeout) to the return value; that
+    is not recorded."""
+    n = row["a1"] or 0
+    out = part(row, 2) if succeeded(row) else None
+    return Decoded(
+        [_pollfds(part(row, 0), n, opts, row["a0"], False), str(n), timespec(part(row, 1), row["a2"]),
+         ptr(row["a3"]), str(row["a4"] or 0)],
+        ret=_poll_ret(row, out, opts) if succeeded(row) else None,
+    )
+
+
+def _select_ret(row: Row) -> str | None:
+    return "0 (Timeout)" if row["ret"] == 0 else None
+
+
+def select(row: Row, opts: DecodeOptions) -> Decoded:
+    """The fd_sets are not recorded: their pointers are shown."""
+    return Decoded(
+        [str(s32(row["a0"])), ptr(row["a1"]), ptr(row["a2"]), ptr(row["a3"]), timeval(part(row, 0), row["a4"])],
+        ret=_select_ret(row),
+    )
+
+
+def pselect6(row: Row, opts: DecodeOptions) -> Decoded:
+    return Decoded(
+        [str(s32(row["a0"])), ptr(row["a1"]), ptr(row["a2"]), ptr(row["a3"]),
+         timespec(part(row, 0), row["a4"]), ptr(row["a5"])],
+        ret=_select_ret(row),
+    )
+
+
+def _epoll_event(data: bytes, offset: int) -> str:
+    events, value = struct.unpack_from("<IQ", data, offset)
+    return (f"{{events={C.flag_names(C.EPOLL_EVENTS, events)}, "
+            f"data={{u32={value & 0xFFFFFFFF}, u64={value}}}}}")
+
+
+def epoll_create(row: Row, opts: DecodeOptions) -> list[str]:
+    return [str(s32(row["a0"]))]
+
+
+def epoll_create1(row: Row, opts: DecodeOptions) -> list[str]:
+    return [C.flag_names(C.EPOLL_FLAGS, u32(row["a0"]))]
+
+
+def epoll_ctl(row: Row, opts: DecodeOptions) -> list[str]:
+    data = part(row, 0)
+    event = _epoll_event(data, 0) if data is not None and len(data) >= 12 else ptr(row["a3"])
+    return [fd(row["a0"]), xlat(C.EPOLL_CTL, u32(row["a1"]), "EPOLL_CTL_???"), fd(row["a2"]), event]
+
+
+def _epoll_events(row: Row, opts: DecodeOptions, index: int = 0) -> str:
+    if not succeeded(row):
+        return ptr(row["a1"])
+    data = part(row, index)
+    if data is None:
+        return ptr(row["a1"])
+    items = []
+    for i in range(len(data) // 12):
+        if i >= opts.string_size:
+            items.append("...")
+            break
+        items.append(_epoll_event(data, 12 * i))
+    return "[" + ", ".join(items) + "]"
+
+
+def epoll_wait(row: Row, opts: DecodeOptions) -> Decoded:
+    return Decoded([fd(row["a0"]), _epoll_events(row, opts), str(s32(row["a2"])), str(s32(row["a3"]))], entry=1)
+
+
+def epoll_pwait(row: Row, opts: DecodeOptions) -> Decoded:
+    return Decoded(
+        [fd(row["a0"]), _epoll_events(row, opts), str(s32(row["a2"])), str(s32(row["a3"])),
+         ptr(row["a4"]), str(row["a5"] or 0)],
+        entry=1,
+    )
+
+
+def epoll_pwait2(row: Row, opts: DecodeOptions) -> Decoded:
+    """The recorder appends entry parts before exit parts, so the events (an exit op) are part 1.
+    captures.py takes its entry part from a4 (the sigmask) rather than a3 (the timeout), so
+    neither is decoded from it: both show as pointers."""
+    return Decoded(
+        [fd(row["a0"]), _epoll_events(row, opts, 1), str(s32(row["a2"])), ptr(row["a3"]),
+         ptr(row["a4"]), str(row["a5"] or 0)],
+        entry=1,
+    )
+
+
+DECODERS = {
+    "socket": socket_,
+    "socketpair": socketpair,
+    "connect": connect,
+    "bind": connect,
+    "listen": listen,
+    "shutdown": shutdown,
+    "accept": accept,
+    "accept4": accept4,
+    "getsockname": accept,
+    "getpeername": accept,
+    "sendto": sendto,
+    "recvfrom": recvfrom,
+    "sendmsg": sendmsg,
+    "recvmsg": recvmsg,
+    "setsockopt": setsockopt,
+    "getsockopt": getsockopt,
+    "poll": poll,
+    "ppoll": ppoll,
+    "select": select,
+    "pselect6": pselect6,
+    "epoll_create": epoll_create,
+    "epoll_create1": epoll_create1,
+    "epoll_ctl": epoll_ctl,
+    "epoll_wait": epoll_wait,
+    "epoll_pwait": epoll_pwait,
+    "epoll_pwait2": epoll_pwait2,
+}

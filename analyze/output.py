@@ -1,0 +1,290 @@
+"""The analyzer's one output layer: a rich table for people, json / csv / markdown for pipes and CI.
+
+Values stay exact in json and csv (durations in integer ns, lists as arrays, NULL as null or an
+empty cell); the table and markdown formats are for reading, so columns ending in ``_ns``
+become durations (``245.670ms``) and NULL becomes ``-``. Payload bytes print escaped the way
+strace prints them.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import decimal
+import json
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, TextIO
+
+FORMATS = ("table", "json", "csv", "markdown")
+NULL_TEXT = "-"
+
+
+class OutputError(Exception):
+    """An unusable format name or destination (exit 2)."""
+
+
+def check_format(fmt: str | None) -> str:
+    fmt = (fmt or "table").lower()
+    if fmt not in FORMATS:
+        raise OutputError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    return fmt
+
+
+# -- values ------------------------------------------------------------------------------------------
+
+
+def escape_bytes(data: bytes) -> str:
+    """``"\\x16\\x03\\x01..."`` — printable ASCII as is, the rest as C escapes, like strace."""
+    out = []
+    for b in data:
+        if b == 0x5C:
+            out.append("\\\\")
+        elif b == 0x22:
+            out.append('\\"')
+        elif b == 0x0A:
+            out.append("\\n")
+        elif b == 0x0D:
+            out.append("\\r")
+        elif b == 0x09:
+            out.append("\\t")
+        elif 0x20 <= b < 0x7F:
+            out.append(chr(b))
+        else:
+            out.append(f"\\x{b:02x}")
+    return "".join(out)
+
+
+def format_ns(ns: int | float) -> str:
+    """A duration (or a time since the recording started) at a readable scale."""
+    v = float(ns)
+    a = abs(v)
+    if a < 1_000:
+        return f"{v:.0f}ns"
+    if a < 1_000_000:
+        return f"{v / 1e3:.1f}µs"
+    if a < 1_000_000_000:
+        return f"{v / 1e6:.3f}ms"
+    return f"{v / 1e9:.3f}s"
+
+
+def jsonable(value: Any) -> Any:
+    """A value json.dumps accepts, keeping numbers numbers."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return escape_bytes(bytes(value))
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
+        return value.isoformat()
+    if isinstance(value, _dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, float) and value != value:  # NaN is not JSON
+        return None
+    return value
+
+
+def cell_text(column: str, value: Any, human: bool) -> str:
+    """One value as text; ``human`` turns ``*_ns`` numbers into durations and NULL into ``-``."""
+    if value is None:
+        return NULL_TEXT if human else ""
+    if human and column.endswith("_ns") and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_ns(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return escape_bytes(bytes(value))
+    if isinstance(value, (list, tuple)):
+        if not human:
+            return json.dumps(jsonable(value), ensure_ascii=False)
+        return ", ".join(cell_text(column, v, human) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(jsonable(value), ensure_ascii=False)
+    if isinstance(value, float):
+        return f"{value:.6g}" if human else repr(value)
+    return str(value)
+
+
+# -- renderers ---------------------------------------------------------------------------------------
+
+_RIGHT_ALIGNED = (int, float, decimal.Decimal)
+
+
+def render(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    fmt: str = "table",
+    out: TextIO | None = None,
+    *,
+    title: str | None = None,
+    vertical: bool = False,
+) -> None:
+    """Write rows in a format. ``vertical``: a one-record result as field/value lines (info)."""
+    out = out or sys.stdout
+    fmt = check_format(fmt)
+    if fmt == "json":
+        records = [{c: jsonable(v) for c, v in zip(columns, row)} for row in rows]
+        json.dump(records, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    elif fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([cell_text(c, v, human=False) for c, v in zip(columns, row)])
+    elif fmt == "markdown":
+        if vertical and len(rows) == 1:
+            columns, rows = ["field", "value"], [(c, cell_text(c, v, True)) for c, v in zip(columns, rows[0])]
+        out.write(markdown_table(columns, rows))
+    elif hasattr(out, "isatty") and out.isatty():
+        _rich_table(columns, rows, out, title=title, vertical=vertical)
+    else:
+        # Off a terminal the same layout as plain text: nothing to colour or wrap, and no rich
+        # import (~0.1 s) for a script that pipes the table.
+        out.write(plain_table(columns, rows, vertical=vertical))
+
+
+def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    def esc(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+    numeric = [bool(rows) and all(isinstance(r[i], _RIGHT_ALIGNED) or r[i] is None for r in rows)
+               for i in range(len(columns))]
+    lines = ["| " + " | ".join(esc(c) for c in columns) + " |",
+             "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
+    for row in rows:
+        lines.append("| " + " | ".join(esc(cell_text(c, v, True)) for c, v in zip(columns, row)) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def plain_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, vertical: bool = False) -> str:
+    """Columns padded to their widest cell, numbers right-aligned, a rule under the header."""
+    if vertical and len(rows) == 1:
+        width = max((len(c) for c in columns), default=0)
+        return "".join(f"{c:<{width}}  {cell_text(c, v, True)}\n" for c, v in zip(columns, rows[0]))
+    cells = [[cell_text(c, v, True) for c, v in zip(columns, row)] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    numeric = [bool(rows) and all(isinstance(r[i], _RIGHT_ALIGNED) or r[i] is None for r in rows)
+               for i in range(len(columns))]
+
+    def line(values: Sequence[str]) -> str:
+        parts = [v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric)]
+        return "  ".join(parts).rstrip() + "\n"
+
+    text = line(list(columns)) + "  ".join("-" * w for w in widths) + "\n"
+    text += "".join(line(r) for r in cells)
+    return text if rows else text + "(no rows)\n"
+
+
+def _console(out: TextIO, stderr: bool = False):
+    from rich.console import Console
+
+    terminal = out.isatty() if hasattr(out, "isatty") else False
+    # Off a terminal a table must not wrap at 80 columns: give it all the width it needs.
+    return Console(file=out, width=None if terminal else 100_000, soft_wrap=not terminal,
+                   highlight=False, emoji=False, markup=False, stderr=stderr)
+
+
+def _rich_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO, *,
+                title: str | None, vertical: bool) -> None:
+    from rich import box
+    from rich.table import Table
+
+    console = _console(out)
+    if vertical and len(rows) == 1:
+        table = Table(title=title, box=box.SIMPLE_HEAD, show_header=False, show_edge=False, highlight=False)
+        table.add_column("field", style="bold")
+        table.add_column("value", overflow="fold")
+        for c, v in zip(columns, rows[0]):
+            table.add_row(c, cell_text(c, v, human=True))
+        console.print(table)
+        return
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, highlight=False)
+    for i, c in enumerate(columns):
+        numeric = bool(rows) and all(isinstance(r[i], _RIGHT_ALIGNED) or r[i] is None for r in rows)
+        table.add_column(c, justify="right" if numeric else "left", overflow="fold")
+    for row in rows:
+        table.add_row(*(cell_text(c, v, human=True) for c, v in zip(columns, row)))
+    if not rows:
+        table.caption = "(no rows)"
+    console.print(table)
+
+
+# Chrome's Trace Event format takes integer pids; traces loaded together get disjoint ranges
+# (Linux pids stay under 2^22).
+_PID_STRIDE = 10_000_000
+
+
+def write_chrome_trace(
+    process_names: dict[tuple[str, int], str],
+    events: Iterable[dict[str, Any]],
+    out: TextIO,
+    traces: Sequence[str],
+) -> int:
+    """Stream events as Trace Event JSON (ui.perfetto.dev, chrome://tracing); returns the count.
+
+    A syscall is a complete event ("X") on its thread's track, one that never returned a begin
+    ("B") without end; signals are thread instants, exits and kills process instants.
+    """
+    index = {label: i for i, label in enumerate(traces)}
+    multi = len(traces) > 1
+    out.write('{"displayTimeUnit": "ns", "traceEvents": [\n')
+    first = True
+    count = 0
+
+    def emit(event: dict[str, Any]) -> None:
+        nonlocal first
+        out.write(("" if first else ",\n") + json.dumps(event, ensure_ascii=False, separators=(",", ":")))
+        first = False
+
+    for (trace, pid), name in sorted(process_names.items(), key=lambda kv: (index.get(kv[0][0], 0), kv[0][1])):
+        label = f"{trace}: {name}" if multi else name
+        emit({"ph": "M", "name": "process_name", "pid": index.get(trace, 0) * _PID_STRIDE + pid,
+              "args": {"name": f"{label} ({pid})"}})
+    for e in events:
+        pid = index.get(e["trace"], 0) * _PID_STRIDE + e["pid"]
+        tid = index.get(e["trace"], 0) * _PID_STRIDE + e["tid"]
+        ts = e["ts_ns"] / 1000
+        kind = e["kind"]
+        if kind == "syscall":
+            args = {k: jsonable(e[k]) for k in ("ret", "errno", "fd", "peer", "path", "size") if e[k] is not None}
+            event: dict[str, Any] = {"name": e["name"], "cat": "syscall", "pid": pid, "tid": tid, "ts": ts, "args": args}
+            if e["dur_ns"] is None:
+                event["ph"] = "B"
+            else:
+                event["ph"] = "X"
+                event["dur"] = e["dur_ns"] / 1000
+        elif kind == "signal":
+            event = {"name": e["name"], "cat": "signal", "ph": "i", "s": "t", "pid": pid, "tid": tid, "ts": ts}
+        else:
+            what = f"exited {e['ret']}" if kind == "exit" else f"{kind} {e['name'] or ''}".strip()
+            event = {"name": what, "cat": kind, "ph": "i", "s": "p" if kind != "stopped" else "t",
+                     "pid": pid, "tid": tid, "ts": ts}
+        emit(event)
+        count += 1
+    out.write("\n]}\n")
+    return count
+
+
+def error(message: str) -> None:
+    """``Error: …`` on stderr (plain text: scripts grep it)."""
+    sys.stderr.write(f"Error: {message}\n")
+    sys.stderr.flush()
+
+
+@contextmanager
+def progress(description: str, enabled: bool) -> Iterator[Callable[[float], None] | None]:
+    """A rich progress bar on stderr fed with percentages; yields None when disabled (small
+    input, or stderr not a terminal) so callers skip progress polling entirely."""
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                  TimeElapsedColumn(), console=_console(sys.stderr, stderr=True),
+                  transient=True) as bar:
+        task = bar.add_task(description, total=100.0)
+        yield lambda percent: bar.update(task, completed=min(max(percent, 0.0), 100.0))

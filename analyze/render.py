@@ -1,0 +1,807 @@
+"""The one renderer of recorded events: strace-style text, JSON, JSON lines or CSV.
+
+The recorder feeds it live while recording, and ``render_trace_file`` feeds it a Parquet trace
+afterwards; both go through ``feed``/``finish``, so live output and replay are the same bytes.
+
+Ordering. Rows arrive in exit order, but events print in the order of the global event counter
+(``seq`` for entries and point events, ``exit_seq`` for exits). A call whose exit is the very
+next event prints on one line; otherwise strace's ``name(args <unfinished ...>`` line is printed
+at its entry and ``<... name resumed>rest) = ret`` at its exit. ``feed`` receives completed rows,
+the entry part of calls still in progress (``pending``) and ``next_seq`` (every event below it is
+known); an event is printed once the event after it is known, so the output never depends on how
+rows were split across feeds.
+
+``[pid N]`` prefixes (text format, ``pid_prefix="auto"``): strace prints them while more than one
+traced thread exists. Here a thread exists from its first event (or from the return of the
+clone/fork that created it, if earlier) until its ``+++ exited``/``+++ killed`` line (a thread
+group leader's takes its threads with it). That rule reads only the rows, so replay reproduces
+the live output exactly.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import time
+from dataclasses import dataclass, replace
+from operator import itemgetter
+from typing import Any, Iterator, TextIO
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from renacer.analyze.decode import DECODERS, Decoded, DecodeOptions, decode, decode_fast, format_return, libc_return
+from renacer.analyze.decode.generic import decode as generic_decode
+from renacer.analyze.decode.common import signal as signal_text
+from renacer.analyze.decode.signals import signal_line
+from renacer.schema.trace import TRACE_SCHEMA, TraceFormatError, read_metadata, split_mem
+
+FORMATS = ("text", "json", "jsonl", "csv")
+COLUMN = 40  # strace pads ``name(args)`` to this column before `` = ``
+_CLONES = frozenset({"clone", "clone3", "fork", "vfork"})
+# strace prints these with `` = ?`` as soon as they are entered: they never return.
+_EXITS = frozenset({"exit", "exit_group"})
+_NEEDED = [f.name for f in TRACE_SCHEMA if f.name != "callchain"]
+# Timeline events: (position, kind, payload, columns). _LINE and _POINT carry a row index into
+# the columns of their batch; _ENTRY and _EXIT a _Call.
+_LINE, _ENTRY, _EXIT, _POINT = 0, 1, 2, 3
+_by_pos = itemgetter(0)
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    format: str = "text"  # text | json | jsonl | csv
+    string_size: int = 32  # -s
+    durations: bool = False  # -T
+    timestamps: int = 0  # -t (1), -tt (2), -ttt (3)
+    relative: bool = False  # -r
+    xflag: int = 0  # -x (1), -xx (2)
+    errno_style: str = "strace"  # "strace": = -1 ENOENT (No such file…); "short": = -ENOENT
+    pid_prefix: str = "auto"  # auto: [pid N] while >1 thread; always: "%-5d " (strace -f -o); never
+    summary: bool = False  # -c: only the per-syscall table, at the end (text format)
+
+    @classmethod
+    def from_cli(cls, args: Any) -> RenderOptions:
+        """From the recorder's argparse namespace (attributes it lacks keep their defaults)."""
+        fields = {
+            "format": getattr(args, "format", None),
+            "string_size": getattr(args, "strsize", None),
+            "durations": getattr(args, "durations", None),
+            "timestamps": getattr(args, "timestamps", None),
+            "relative": getattr(args, "relative", None),
+            "xflag": getattr(args, "xflag", None),
+            "errno_style": getattr(args, "errno_style", None),
+            "pid_prefix": getattr(args, "pid_prefix", None),
+            "summary": getattr(args, "summary", None),
+        }
+        return replace(cls(), **{k: v for k, v in fields.items() if v is not None})
+
+    def decode_options(self) -> DecodeOptions:
+        return DecodeOptions(string_size=self.string_size, xflag=self.xflag)
+
+
+class RowView:
+    """One row of a batch converted to Python lists: ``row["a0"]`` without a dict per row."""
+
+    __slots__ = ("_cols", "_i")
+
+    def __init__(self, cols: dict[str, list[Any]], i: int) -> None:
+        self._cols = cols
+        self._i = i
+
+    def __getitem__(self, key: str) -> Any:
+        return self._cols[key][self._i]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        col = self._cols.get(key)
+        return default if col is None else col[self._i]
+
+
+class _Columns(dict):
+    """A batch's columns as Python lists, each converted on first use (most calls need a few)."""
+
+    def __init__(self, data: pa.RecordBatch | pa.Table) -> None:
+        super().__init__()
+        self._data = data
+        self._names = set(data.schema.names)
+
+    def __missing__(self, name: str) -> list[Any]:
+        if name in self._names:
+            column = self._data.column(name)
+            if pa.types.is_dictionary(column.type):
+                # Much faster than to_pylist() on the dictionary type, which builds a scalar per row.
+                column = column.cast(column.type.value_type)
+            values = column.to_pylist()
+            if name == "name" and None in values:
+                # A number the recorder has no name for prints as strace does: syscall_0x1c3.
+                values = [v if v is not None else f"syscall_{nr & 0xFFFF:#x}" for v, nr in zip(values, self["nr"])]
+        else:
+            values = [None] * self._data.num_rows
+        self[name] = values
+        return values
+
+
+def _columns(data: pa.RecordBatch | pa.Table) -> _Columns:
+    return _Columns(data)
+
+
+class _Call:
+    """A syscall on the timeline: its row (pending until it returns) and how it was printed."""
+
+    __slots__ = ("row", "done", "open")
+
+    def __init__(self, row: RowView, done: bool) -> None:
+        self.row = row
+        self.done = done  # a completed row (it returned, or is known never to return)
+        self.open = False  # its entry was printed as ``<unfinished ...>``
+
+
+class _Renderer:
+    """The timeline shared by every format: events sorted by counter position, released in order
+    once the event after each is known."""
+
+    def __init__(self, out: TextIO, options: RenderOptions, metadata: dict[str, Any] | None = None) -> None:
+        self.out = out
+        self.options = options
+        self.dopts = options.decode_options()
+        self.metadata: dict[str, Any] = {}
+        self.begin(metadata or {})
+
+    # -- per trace ---------------------------------------------------------------------------------
+
+    def begin(self, metadata: dict[str, Any]) -> None:
+        """Start a trace (a renderer can render several traces one after the other)."""
+        self.metadata = metadata
+        self.start_wall_ns = int(metadata.get("start_wall_ns") or 0)
+        self._events: list[tuple[int, int, Any, Any]] = []
+        self._calls: dict[int, _Call] = {}
+        self._settled: set[int] = set()  # pending calls already printed in full
+
+    def feed(self, rows: pa.RecordBatch | pa.Table | None, pending: pa.RecordBatch | pa.Table | None,
+             next_seq: int) -> None:
+        """Add completed rows and the calls in progress; print what is now decided."""
+        added = False
+        if rows is not None and rows.num_rows:
+            self._add_rows(rows)
+            added = True
+        if pending is not None and pending.num_rows:
+            added = self._add_pending(pending) or added
+        if added:
+            self._events.sort(key=_by_pos)
+        self._drain(final=False)
+
+    def end_trace(self) -> None:
+        """Everything of this trace is known: print the rest."""
+        self._drain(final=True)
+
+    def finish(self, metadata: dict[str, Any] | None = None) -> None:
+        self.end_trace()
+        self._close()
+
+    # -- timeline ----------------------------------------------------------------------------------
+
+    def _add_rows(self, rows: pa.RecordBatch | pa.Table) -> None:
+        cols = _columns(rows)
+        append = self._events.append
+        calls = self._calls
+        for i, (seq, kind, end) in enumerate(zip(cols["seq"], cols["kind"], cols["exit_seq"])):
+            if kind != "syscall":
+                append((seq, _POINT, i, cols))
+                continue
+            # The common case: the exit is the next event, so the call prints on one line.
+            if end == seq + 1 and seq not in calls:
+                append((seq, _LINE, i, cols))
+                continue
+            call = calls.get(seq)
+            if call is None:
+                if seq in self._settled:
+                    self._settled.discard(seq)
+                    continue
+                call = calls[seq] = _Call(RowView(cols, i), True)
+                append((seq, _ENTRY, call, None))
+            else:  # it was pending
+                call.row = RowView(cols, i)
+                call.done = True
+            if end is not None and (end != seq + 1 or call.open):
+                append((end, _EXIT, call, None))
+        self._on_rows(rows)
+
+    def _add_pending(self, pending: pa.RecordBatch | pa.Table) -> bool:
+        cols = _columns(pending)
+        added = False
+        for i, seq in enumerate(cols["seq"]):
+            if seq in self._calls:
+                continue  # already known (pending snapshots repeat)
+            call = self._calls[seq] = _Call(RowView(cols, i), False)
+            self._events.append((seq, _ENTRY, call, None))
+            added = True
+        return added
+
+    def _on_rows(self, rows: pa.RecordBatch | pa.Table) -> None:
+        """Hook for renderers that also keep the rows (summaries)."""
+
+    def _drain(self, final: bool) -> None:
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        raise NotImplementedError
+
+    def _wall(self, ts_ns: int) -> float:
+        return (self.start_wall_ns + ts_ns) / 1e9
+
+
+# --- text -------------------------------------------------------------------------------------------
+
+_NO_OVERRIDE = Decoded([])
+
+
+def _split(result: Decoded | list[str]) -> tuple[list[str], int, bool]:
+    """(args, how many print at entry, whether the comma after them prints at entry)."""
+    if result.__class__ is Decoded:
+        n = len(result.args)
+        k = n if result.entry is None else min(result.entry, n)
+        return result.args, k, result.entry_sep
+    return result, len(result), True
+
+
+def _entry_text(args: list[str], k: int, sep: bool) -> str:
+    """The arguments strace prints at entry, with the separator it prints after them."""
+    if k == len(args) or not sep:
+        return ", ".join(args[:k])
+    return "".join([a + ", " for a in args[:k]])
+
+
+def _exit_text(args: list[str], k: int, sep: bool) -> str:
+    rest = ", ".join(args[k:])
+    return ", " + rest if not sep and k and rest else rest
+
+
+def _duration(dur_ns: int | None) -> str:
+    if dur_ns is None:
+        return ""
+    return " <%d.%06d>" % divmod(max(dur_ns, 0) // 1000, 1_000_000)
+
+
+def _pad(line: str) -> str:
+    """``name(args) `` padded to strace's return-value column."""
+    return line if len(line) >= COLUMN else line.ljust(COLUMN)
+
+
+class TextRenderer(_Renderer):
+    """strace's text format, line for line."""
+
+    def begin(self, metadata: dict[str, Any]) -> None:
+        super().begin(metadata)
+        self._live: dict[int, int] = {}  # tid -> pid of the threads that exist now
+        self._open: dict[int, _Call] = {}  # tid -> its call printed as <unfinished ...>
+        self._last_ts: int | None = None
+        self._summary_batches: list[pa.Table] = []
+        self._stamp = self._stamp_fn()
+        # The common case, worth a shortcut per line: no timestamps, strace's [pid N] rule.
+        self._plain = self._stamp is None and self.options.pid_prefix == "auto"
+        self._style = self.options.errno_style
+        self._durations = self.options.durations
+
+    # -- line pieces ---------------------------------------------------------------------------------
+
+    def _stamp_fn(self) -> Any:
+        o = self.options
+        if o.relative:
+            return self._relative
+        if o.timestamps >= 3:
+            return lambda ts: "%d.%06d " % divmod((self.start_wall_ns + ts) // 1000, 1_000_000)
+        if o.timestamps == 2:
+            return lambda ts: self._clock(ts, True)
+        if o.timestamps == 1:
+            return lambda ts: self._clock(ts, False)
+        return None
+
+    def _clock(self, ts: int, micro: bool) -> str:
+        sec, us = divmod((self.start_wall_ns + ts) // 1000, 1_000_000)
+        text = time.strftime("%H:%M:%S", time.localtime(sec))
+        return f"{text}.{us:06d} " if micro else text + " "
+
+    def _relative(self, ts: int) -> str:
+        delta = 0 if self._last_ts is None else max(ts - self._last_ts, 0)
+        self._last_ts = ts
+        return "%6d.%06d " % divmod(delta // 1000, 1_000_000)
+
+    def _prefix(self, tid: int, ts: int) -> str:
+        mode = self.options.pid_prefix
+        if mode == "always":
+            head = "%-5d " % tid
+        elif mode == "auto" and len(self._live) > 1:
+            head = "[pid %5d] " % tid
+        else:
+            head = ""
+        return head + self._stamp(ts) if self._stamp is not None else head
+
+    def _touch(self, row: RowView) -> None:
+        tid = row["tid"]
+        if tid not in self._live:
+            self._live[tid] = row["pid"]
+
+    def _ret_text(self, row: RowView, result: Decoded | list[str]) -> str:
+        ret = row["ret"]
+        if ret is not None and not -4096 < ret < 0:
+            if result.__class__ is Decoded and result.ret is not None:
+                return result.ret
+            return str(ret)
+        return format_return(row, _NO_OVERRIDE, self._style)
+
+    # -- events --------------------------------------------------------------------------------------
+
+    def _drain(self, final: bool) -> None:
+        events = self._events
+        n = len(events)
+        out: list[str] = []
+        show = not self.options.summary
+        i = 0
+        while i < n:
+            pos, kind, obj, cols = events[i]
+            if kind == _LINE:
+                if show:
+                    self._line(obj, cols, out)
+            elif kind == _ENTRY:
+                call: _Call = obj
+                if call.row["name"] in _EXITS and call.row["exit_seq"] is None:
+                    del self._calls[pos]
+                    if not call.done:
+                        self._settled.add(pos)  # its completed row may still come: skip it then
+                    if show:
+                        self._never_returned(call.row, out)
+                    i += 1
+                    continue
+                if call.done:
+                    end = call.row["exit_seq"]
+                    if end is not None:
+                        one_line = end == pos + 1 or (i + 1 < n and events[i + 1][0] == end)
+                    elif i + 1 < n:
+                        one_line = self._dies_next(call, events[i + 1])
+                    elif final:
+                        one_line = True
+                    else:
+                        break
+                elif i + 1 < n or final:
+                    one_line = False
+                else:
+                    break
+                if not one_line:
+                    if show:
+                        self._unfinished(call, out)
+                    else:
+                        call.open = True
+                else:
+                    del self._calls[pos]
+                    if not show:
+                        pass
+                    elif call.done and call.row["exit_seq"] is not None:
+                        self._line(call.row._i, call.row._cols, out)
+                    else:
+                        self._never_returned(call.row, out)
+            elif kind == _EXIT:
+                if show:
+                    self._exit(obj, out)
+                self._calls.pop(obj.row["seq"], None)
+                if not show:
+                    obj.open = False
+            elif show:
+                self._point(RowView(cols, obj), out)
+            i += 1
+        del events[:i]
+        if out:
+            self.out.write("".join(out))
+
+    @staticmethod
+    def _dies_next(call: _Call, event: tuple[int, int, Any, Any]) -> bool:
+        """A call that never returned shares its line with its thread's end, if that is next."""
+        _, kind, i, cols = event
+        return kind == _POINT and cols["kind"][i] in ("exit", "killed") and cols["tid"][i] == call.row["tid"]
+
+    def _line(self, i: int, cols: _Columns, out: list[str]) -> None:
+        """A call that returned right after its entry: one line. The hot path of replay, hence
+        the local variables and the inlined decode_fast."""
+        tid = cols["tid"][i]
+        live = self._live
+        if tid not in live:
+            live[tid] = cols["pid"][i]
+        name = cols["name"][i]
+        row = RowView(cols, i)
+        fn = DECODERS.get(name)
+        result = None
+        if fn is not None:
+            try:
+                result = fn(row, self.dopts)
+            except Exception:  # odd recorded bytes must never stop a replay
+                result = None
+        if result is None:
+            result = generic_decode(row, self.dopts)
+        if self._plain:
+            head = f"[pid {tid:5d}] {name}(" if len(live) > 1 else name + "("
+        else:
+            head = self._prefix(tid, cols["ts_ns"][i]) + name + "("
+        ret = cols["ret"][i]
+        if result.__class__ is Decoded:
+            line = head + ", ".join(result.args) + ") "
+            text = result.ret if result.ret is not None and not -4096 < ret < 0 else None
+        else:
+            line = head + ", ".join(result) + ") "
+            text = None
+        if text is None:
+            text = str(ret) if not -4096 < ret < 0 else format_return(row, _NO_OVERRIDE, self._style)
+        if len(line) < COLUMN:
+            line = line.ljust(COLUMN)
+        if self._durations:
+            text += _duration(cols["dur_ns"][i])
+        out.append(f"{line}= {text}\n")
+        if name in _CLONES:
+            self._clone_child(row)
+
+    def _unfinished(self, call: _Call, out: list[str]) -> None:
+        row = call.row
+        self._touch(row)
+        args, k, sep = _split(decode_fast(row, self.dopts))
+        head = self._prefix(row["tid"], row["ts_ns"]) + row["name"] + "("
+        out.append(head + _entry_text(args, k, sep) + " <unfinished ...>\n")
+        call.open = True
+        self._open[row["tid"]] = call
+
+    def _never_returned(self, row: RowView, out: list[str]) -> None:
+        """A call that never returned, followed at once by its thread's end: ``= ?``."""
+        self._touch(row)
+        args, k, sep = _split(decode_fast(row, self.dopts))
+        head = self._prefix(row["tid"], row["ts_ns"]) + row["name"] + "("
+        unfinished = "" if k == len(args) else " <unfinished ...>"
+        out.append(_pad(head + _entry_text(args, k, sep) + unfinished + ") ") + "= ?\n")
+
+    def _clone_child(self, row: RowView) -> None:
+        ret = row["ret"]
+        if ret is not None and ret > 0 and ret not in self._live:
+            threads = row["name"] == "clone" and (row["a0"] or 0) & 0x10000  # CLONE_THREAD
+            self._live[ret] = row["pid"] if threads else ret
+
+    def _exit(self, call: _Call, out: list[str]) -> None:
+        if not call.open:
+            return  # printed on one line at its entry
+        row = call.row
+        self._touch(row)
+        if row["name"] in _CLONES:
+            self._clone_child(row)
+        result = decode_fast(row, self.dopts)
+        args, k, sep = _split(result)
+        ts = row["ts_ns"] + (row["dur_ns"] or 0)
+        head = f"{self._prefix(row['tid'], ts)}<... {row['name']} resumed>{_exit_text(args, k, sep)}) "
+        line = _pad(head) + "= " + self._ret_text(row, result)
+        if self._durations:
+            line += _duration(row["dur_ns"])
+        out.append(line + "\n")
+        call.open = False
+        if self._open.get(row["tid"]) is call:
+            del self._open[row["tid"]]
+
+    def _point(self, row: RowView, out: list[str]) -> None:
+        self._touch(row)
+        kind, tid, ts = row["kind"], row["tid"], row["ts_ns"]
+        if kind in ("exit", "killed"):
+            call = self._open.pop(tid, None)
+            if call is not None and call.row["exit_seq"] is None:
+                args, k, sep = _split(decode_fast(call.row, self.dopts))
+                unfinished = "" if k == len(args) else " <unfinished ...>"
+                head = f"{self._prefix(tid, ts)}<... {call.row['name']} resumed>{unfinished}) "
+                out.append(_pad(head) + "= ?\n")
+                call.open = False
+            if kind == "exit":
+                out.append(f"{self._prefix(tid, ts)}+++ exited with {row['ret']} +++\n")
+            else:
+                core = " (core dumped)" if row["ret"] else ""
+                out.append(f"{self._prefix(tid, ts)}+++ killed by {signal_text(row['nr'])}{core} +++\n")
+            self._gone(tid, row["pid"])
+        elif kind == "signal":
+            parts = split_mem(row["mem"])
+            out.append(self._prefix(tid, ts) + signal_line(row["name"], row["nr"], parts[0] if parts else None) + "\n")
+        elif kind == "stopped":
+            out.append(f"{self._prefix(tid, ts)}--- stopped by {signal_text(row['nr'])} ---\n")
+
+    def _gone(self, tid: int, pid: int) -> None:
+        self._live.pop(tid, None)
+        if tid == pid:  # the thread group leader: its process is gone
+            for other in [t for t, p in self._live.items() if p == pid]:
+                del self._live[other]
+
+    # -- -c ------------------------------------------------------------------------------------------
+
+    def _on_rows(self, rows: pa.RecordBatch | pa.Table) -> None:
+        if self.options.summary:
+            self._summary_batches.append(_light(rows))
+
+    def _close(self) -> None:
+        if self.options.summary:
+            from renacer.analyze import engine, output
+
+            rows = engine.summary_rows(_table(self._summary_batches))
+            columns = list(rows[0]) if rows else ["syscall", "calls", "errors", "total_ns", "avg_ns"]
+            output.render(columns, [[r[c] for c in columns] for r in rows], "table", self.out)
+        self.out.flush()
+
+
+# --- json, jsonl, csv -------------------------------------------------------------------------------
+
+_HEAVY = frozenset({"data", "sockaddr", "mem", "callchain"})
+
+
+def _light(rows: pa.RecordBatch | pa.Table) -> pa.Table:
+    """The rows in the trace schema without their payload columns (kept as nulls), for the
+    summary: it needs names, durations and errors, not bytes."""
+    n = rows.num_rows
+    names = rows.schema.names
+    arrays = []
+    for field in TRACE_SCHEMA:
+        if field.name in _HEAVY or field.name not in names:
+            arrays.append(pa.nulls(n, field.type))
+        else:
+            column = rows.column(field.name)
+            arrays.append(column if column.type == field.type else column.cast(field.type))
+    return pa.Table.from_arrays(arrays, schema=TRACE_SCHEMA)
+
+
+def _table(parts: list[pa.Table]) -> pa.Table:
+    return pa.concat_tables(parts) if parts else TRACE_SCHEMA.empty_table()
+
+
+CSV_FIELDS = ["seq", "timestamp", "pid", "tid", "name", "args", "return_value", "return_error",
+              "duration_ns", "source"]
+
+
+class _RecordRenderer(_Renderer):
+    """One record per call, in entry order; a call is written once it has returned."""
+
+    def begin(self, metadata: dict[str, Any]) -> None:
+        super().begin(metadata)
+        if not hasattr(self, "_summary_batches"):
+            self._summary_batches: list[pa.Table] = []
+            self._other: list[dict[str, Any]] = []
+            self._started = False
+
+    def _drain(self, final: bool) -> None:
+        events = self._events
+        i = 0
+        for i, (pos, kind, obj, cols) in enumerate(events):
+            if kind == _LINE:
+                self._write_call(self._record(RowView(cols, obj), True))
+            elif kind == _ENTRY:
+                if not obj.done and not final:
+                    break
+                self._calls.pop(pos, None)
+                self._write_call(self._record(obj.row, obj.done))
+            elif kind == _POINT:
+                self._write_other(self._point_record(RowView(cols, obj)))
+        else:
+            i = len(events)
+        del events[:i]
+
+    def _record(self, row: RowView, done: bool) -> dict[str, Any]:
+        d = decode(row, self.dopts)
+        value, error = libc_return(row) if done and row["exit_seq"] is not None else (None, None)
+        source = None
+        if row["src_file"] is not None:
+            source = {"file": row["src_file"], "line": row["src_line"], "function": row["src_func"]}
+        return {
+            "seq": row["seq"],
+            "name": row["name"],
+            "args": d.args,
+            "return": {"value": value, "error": error},
+            "pid": row["pid"],
+            "tid": row["tid"],
+            "timestamp": round(self._wall(row["ts_ns"]), 6),
+            "duration_ns": row["dur_ns"],
+            "source": source,
+        }
+
+    def _point_record(self, row: RowView) -> dict[str, Any]:
+        kind = row["kind"]
+        record: dict[str, Any] = {
+            "seq": row["seq"], "kind": kind, "pid": row["pid"], "tid": row["tid"],
+            "timestamp": round(self._wall(row["ts_ns"]), 6),
+        }
+        if kind == "exit":
+            record["exit_code"] = row["ret"]
+        elif kind == "signal":
+            parts = split_mem(row["mem"])
+            record["signal"] = signal_text(row["nr"])
+            record["text"] = signal_line(row["name"], row["nr"], parts[0] if parts else None)
+        else:
+            record["signal"] = signal_text(row["nr"])
+            if kind == "killed":
+                record["core_dumped"] = bool(row["ret"])
+        return record
+
+    def _on_rows(self, rows: pa.RecordBatch | pa.Table) -> None:
+        self._summary_batches.append(_light(rows))
+
+    def _write_call(self, record: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _write_other(self, record: dict[str, Any]) -> None:
+        self._other.append(record)
+
+    def summary(self) -> dict[str, Any]:
+        """Totals and ``engine.summary_rows`` (the analyzer's one definition of a percentile)."""
+        from renacer.analyze import engine
+        from renacer.analyze.output import jsonable
+
+        table = _table(self._summary_batches)
+        calls = table.filter(pc.equal(table.column("kind"), "syscall"))
+        return {
+            "calls": calls.num_rows,
+            "errors": calls.num_rows - calls.column("errno").null_count,
+            "by_syscall": jsonable(engine.summary_rows(table)),
+        }
+
+
+class JsonRenderer(_RecordRenderer):
+    """``{"syscalls": [...], "events": [...], "summary": {...}}``: one document, the calls
+    streamed as they are decided, the process events and the summary at the end."""
+
+    def _write_call(self, record: dict[str, Any]) -> None:
+        self.out.write(('{"syscalls": [\n' if not self._started else ",\n") + json.dumps(record, ensure_ascii=False))
+        self._started = True
+
+    def _close(self) -> None:
+        head = "\n]" if self._started else '{"syscalls": []'
+        events = json.dumps(self._other, ensure_ascii=False)
+        summary = json.dumps(self.summary(), ensure_ascii=False)
+        self.out.write(f'{head},\n"events": {events},\n"summary": {summary}}}\n')
+        self.out.flush()
+
+
+class JsonlRenderer(_RecordRenderer):
+    """One JSON object per call and line."""
+
+    def _write_call(self, record: dict[str, Any]) -> None:
+        self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def _close(self) -> None:
+        self.out.flush()
+
+
+class CsvRenderer(_RecordRenderer):
+    """A header, then one line per call; ``args`` joined as strace shows them."""
+
+    def begin(self, metadata: dict[str, Any]) -> None:
+        super().begin(metadata)
+        if not hasattr(self, "_writer"):
+            self._writer = csv.writer(self.out, lineterminator="\n")
+            self._writer.writerow(CSV_FIELDS)
+
+    def _write_call(self, record: dict[str, Any]) -> None:
+        src = record["source"]
+        value = record["return"]["value"]
+        self._writer.writerow([
+            record["seq"], "%.6f" % record["timestamp"], record["pid"], record["tid"], record["name"],
+            ", ".join(record["args"]), "" if value is None else value, record["return"]["error"] or "",
+            "" if record["duration_ns"] is None else record["duration_ns"],
+            f"{src['file']}:{src['line']}" if src else "",
+        ])
+
+    def _close(self) -> None:
+        self.out.flush()
+
+
+_RENDERERS: dict[str, type[_Renderer]] = {
+    "text": TextRenderer, "json": JsonRenderer, "jsonl": JsonlRenderer, "csv": CsvRenderer,
+}
+
+
+def make_renderer(out: TextIO, options: RenderOptions, metadata: dict[str, Any] | None = None) -> _Renderer:
+    """The renderer of ``options.format``."""
+    try:
+        cls = _RENDERERS[options.format]
+    except KeyError:
+        raise ValueError(f"unknown format {options.format!r}; choose one of {', '.join(FORMATS)}") from None
+    return cls(out, options, metadata)
+
+
+# --- live -------------------------------------------------------------------------------------------
+
+
+class LiveRenderer:
+    """The recorder's live consumer (``write``/``close``), the same renderer as replay.
+
+    Call ``begin(metadata)`` once the start anchors are known (``start_wall_ns`` for -t); without
+    it, absolute timestamps count from the epoch.
+    """
+
+    wants_pending = True
+
+    def __init__(self, out: TextIO, options: RenderOptions, metadata: dict[str, Any] | None = None) -> None:
+        self.out = out
+        self.renderer = make_renderer(out, options, metadata)
+
+    def begin(self, metadata: dict[str, Any]) -> None:
+        self.renderer.metadata = metadata
+        self.renderer.start_wall_ns = int(metadata.get("start_wall_ns") or 0)
+
+    def write(self, batch: pa.RecordBatch | None, pending: pa.RecordBatch | None, next_seq: int) -> None:
+        self.renderer.feed(batch, pending, next_seq)
+        self.out.flush()
+
+    def close(self, metadata: dict[str, Any]) -> None:
+        self.renderer.finish(metadata)
+
+
+def live_renderer(out: TextIO, options: RenderOptions, metadata: dict[str, Any] | None = None) -> LiveRenderer:
+    return LiveRenderer(out, options, metadata)
+
+
+# --- replay -----------------------------------------------------------------------------------------
+
+_REQUIRED = ("seq", "exit_seq", "ts_ns", "pid", "tid", "kind", "name")
+
+
+def _open_trace(path: str) -> tuple[pq.ParquetFile, dict[str, Any]]:
+    try:
+        pf = pq.ParquetFile(path)
+    except FileNotFoundError:
+        raise TraceFormatError(f"{path}: no such file") from None
+    except (pa.ArrowException, OSError) as exc:
+        raise TraceFormatError(
+            f"{path} is not a readable Parquet trace (truncated or not Parquet: {exc}); a recording "
+            "that was cut short can be recovered from its .journal"
+        ) from None
+    meta = read_metadata(pf.metadata.metadata, path)
+    missing = [c for c in _REQUIRED if c not in pf.schema_arrow.names]
+    if missing:
+        raise TraceFormatError(f"{path} lacks the trace column(s) {', '.join(missing)}")
+    return pf, meta
+
+
+def _row_group_floors(pf: pq.ParquetFile) -> list[int]:
+    """For each row group, the smallest ``seq`` of all later row groups: every event below it is
+    in this group or an earlier one (rows are stored in exit order, so a long call entered early
+    can sit in a later group)."""
+    groups = pf.metadata.num_row_groups
+    seq_index = pf.schema_arrow.names.index("seq")
+    mins: list[int] = []
+    for i in range(groups):
+        stats = pf.metadata.row_group(i).column(seq_index).statistics
+        if stats is not None and stats.has_min_max:
+            mins.append(int(stats.min))
+        else:
+            column = pf.read_row_group(i, columns=["seq"]).column(0)
+            mins.append(int(pc.min(column).as_py() or 0))
+    floors = [0] * groups
+    lowest = 1 << 64
+    for i in range(groups - 1, -1, -1):
+        floors[i] = lowest
+        lowest = min(lowest, mins[i])
+    return floors
+
+
+def _row_groups(pf: pq.ParquetFile, path: str) -> Iterator[tuple[pa.Table, int]]:
+    columns = [c for c in _NEEDED if c in pf.schema_arrow.names]
+    for i, floor in enumerate(_row_group_floors(pf)):
+        try:
+            table = pf.read_row_group(i, columns=columns)
+        except (pa.ArrowException, OSError) as exc:
+            raise TraceFormatError(f"{path}: row group {i} is unreadable ({exc})") from None
+        yield table, floor
+
+
+def render_trace_file(paths: list[str], out: TextIO, options: RenderOptions) -> None:
+    """Replay trace files through the renderer, one row group at a time.
+
+    Raises TraceFormatError for a file that is not a renacer trace, is truncated, or has a newer
+    schema version. Several files render one after the other (one JSON document for all).
+    """
+    opened = [_open_trace(p) for p in paths]  # check every file before printing anything
+    renderer: _Renderer | None = None
+    for (pf, meta), path in zip(opened, paths):
+        if renderer is None:
+            renderer = make_renderer(out, options, meta)
+        else:
+            renderer.begin(meta)
+        for table, floor in _row_groups(pf, path):
+            renderer.feed(table, None, floor)
+        renderer.end_trace()
+    if renderer is not None:
+        renderer.finish()
