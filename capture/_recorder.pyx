@@ -832,31 +832,30 @@ cdef class Recorder:
             self.capture_mmsg(s, addr, <uint64_t>ret, 1)
         return 0
 
-    cdef int mem_part(self, Slot* s, uint64_t addr, size_t n) except -1 nogil:
-        """Append one length-prefixed part; an unreadable pointer gives the MEM_UNREADABLE mark."""
-        cdef size_t at = s.mem.n
+    cdef size_t part_begin(self, Slot* s) except? 0 nogil:
+        """Start a length-prefixed mem part; it reads as unreadable until part_end sets its length."""
         cdef uint32_t length = MEM_UNREADABLE
-        cdef ssize_t got
+        cdef size_t at = s.mem.n
         s.has_mem = 1
         buf_put(&s.mem, &length, 4)
-        if addr == 0:
-            return 0
-        got = peek_into(s.tid, addr, n, &s.mem) if n else 0
+        return at
+
+    cdef inline void part_end(self, Slot* s, size_t at, ssize_t got) noexcept nogil:
+        cdef uint32_t length
         if got >= 0:
-            length = <uint32_t>got
+            length = <uint32_t>(s.mem.n - at - 4)
             memcpy(s.mem.p + at, &length, 4)
+
+    cdef int mem_part(self, Slot* s, uint64_t addr, size_t n) except -1 nogil:
+        """One part with n bytes at addr; a NULL or unreadable pointer is marked as such."""
+        cdef size_t at = self.part_begin(s)
+        if addr != 0:
+            self.part_end(s, at, peek_into(s.tid, addr, n, &s.mem) if n else 0)
         return 0
 
     cdef int mem_part_str(self, Slot* s, uint64_t addr, size_t maxlen) except -1 nogil:
-        cdef size_t at = s.mem.n
-        cdef uint32_t length = MEM_UNREADABLE
-        cdef ssize_t got
-        s.has_mem = 1
-        buf_put(&s.mem, &length, 4)
-        got = peek_str(s.tid, addr, maxlen, &s.mem)
-        if got >= 0:
-            length = <uint32_t>got
-            memcpy(s.mem.p + at, &length, 4)
+        cdef size_t at = self.part_begin(s)
+        self.part_end(s, at, peek_str(s.tid, addr, maxlen, &s.mem))
         return 0
 
     cdef int gather_iov(self, Slot* s, uint64_t iov_addr, uint64_t cnt, size_t total) except -1 nogil:
@@ -918,8 +917,6 @@ cdef class Recorder:
         cdef uint64_t i
         cdef uint32_t namelen, msg_len
         cdef size_t at
-        cdef uint32_t length
-        cdef ssize_t got
         if n > MMSG_MAX:
             n = MMSG_MAX
         if n == 0 or peek(s.tid, addr, h, <size_t>(n * MMSGHDR_SIZE)) != <ssize_t>(n * MMSGHDR_SIZE):
@@ -932,23 +929,16 @@ cdef class Recorder:
             peek_into(s.tid, h[0], namelen if namelen < MAX_SOCKADDR else MAX_SOCKADDR, &s.sa)
         for i in range(n):
             msg_len = <uint32_t>(h[8 * i + 7] & 0xFFFFFFFFU)
-            at = s.mem.n
-            length = 0
-            buf_put(&s.mem, &length, 4)
-            got = self.gather_iov_into(s, h[8 * i + 2], h[8 * i + 3],
-                                       msg_len if at_exit else 0xFFFFFFFFU, &s.mem)
-            length = <uint32_t>(got if got > 0 else 0)
-            memcpy(s.mem.p + at, &length, 4)
+            at = self.part_begin(s)
+            self.gather_iov_into(s, h[8 * i + 2], h[8 * i + 3], msg_len if at_exit else 0xFFFFFFFFU, &s.mem)
+            self.part_end(s, at, 0)
         return 0
 
     cdef int capture_argv(self, Slot* s, uint64_t addr) except -1 nogil:
-        cdef size_t at = s.mem.n
-        cdef uint32_t length = MEM_UNREADABLE
+        cdef size_t at = self.part_begin(s)
         cdef uint64_t ptr
         cdef int i
         cdef char zero = 0
-        s.has_mem = 1
-        buf_put(&s.mem, &length, 4)
         if addr == 0:
             return 0
         for i in range(ARGV_MAX + 1):
@@ -961,8 +951,7 @@ cdef class Recorder:
                 break
             peek_str(s.tid, ptr, MAX_MEM_PART, &s.mem)
             buf_put(&s.mem, &zero, 1)
-        length = <uint32_t>(s.mem.n - at - 4)
-        memcpy(s.mem.p + at, &length, 4)
+        self.part_end(s, at, 0)
         return 0
 
     # --- rows -----------------------------------------------------------------------------------

@@ -249,16 +249,20 @@ def test_attach_record_detach_leaves_the_process_running(program, tmp_path: Path
     assert {r["name"] for r in syscalls(rows)} <= {"write", "clock_nanosleep", "nanosleep", "restart_syscall"}
 
 
-def test_network_filter_records_connects_without_stopping_for_getpid(program, tmp_path: Path) -> None:
+@pytest.fixture
+def listening_port():
+    """A TCP port on 127.0.0.1 that accepts connections (into its backlog) for the test."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(64)
-    port = server.getsockname()[1]
+    yield server.getsockname()[1]
+    server.close()
+
+
+def test_network_filter_records_connects_without_stopping_for_getpid(program, tmp_path: Path, listening_port: int) -> None:
+    port = listening_port
     trace = tmp_path / "t.parquet"
-    try:
-        res = run_renacer(["-q", "-e", "trace=network", "-w", str(trace), "--", program("getpid_connect"), "100000", str(port), "10"])
-    finally:
-        server.close()
+    res = run_renacer(["-q", "-e", "trace=network", "-w", str(trace), "--", program("getpid_connect"), "100000", str(port), "10"])
     assert res.returncode == 0 and res.stdout == "connected 10\n"
     rows = read_trace(trace)
     connects = syscalls(rows, "connect")
@@ -272,16 +276,9 @@ def test_network_filter_records_connects_without_stopping_for_getpid(program, tm
     assert meta["ptrace_stops"] < 200
 
 
-def test_network_filter_without_seccomp_stops_for_every_call_but_records_the_same(program, tmp_path: Path) -> None:
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    port = server.getsockname()[1]
+def test_network_filter_without_seccomp_stops_for_every_call_but_records_the_same(program, tmp_path: Path, listening_port: int) -> None:
     trace = tmp_path / "t.parquet"
-    try:
-        res = run_renacer(["-q", "--no-seccomp", "-e", "trace=connect", "-w", str(trace), "--", program("getpid_connect"), "2000", str(port), "3"])
-    finally:
-        server.close()
+    res = run_renacer(["-q", "--no-seccomp", "-e", "trace=connect", "-w", str(trace), "--", program("getpid_connect"), "2000", str(listening_port), "3"])
     assert res.returncode == 0
     rows = read_trace(trace)
     assert [r["name"] for r in syscalls(rows)] == ["connect"] * 3
