@@ -59,7 +59,8 @@ def mem_timeval_ns(mem: bytes | None, index: int) -> int | None:
     if part is None or len(part) < 16:
         return None
     sec, usec = struct.unpack_from("<qq", part)
-    return sec * 1_000_000_000 + usec * 1_000
+    ns = sec * 1_000_000_000 + usec * 1_000
+    return ns if -(1 << 63) <= ns < (1 << 63) else None  # not a timeval (a pointer, say): no BIGINT
 
 
 def errno_name(code: int | None) -> str | None:

@@ -16,6 +16,8 @@
 --   syscalls      every system call row (kind = 'syscall')
 --   fd_opens      calls that created a descriptor, returned in `fd`
 --   socket_calls  calls on sockets, with the socket's id `open_seq`, its peer and the direction
+--   socket_messages  the messages socket calls sent or received, one row each: sendmmsg and
+--                 recvmmsg calls become one row per message (`msg` its index in the call)
 --   sockets       one row per socket: domain, type, role, peer, local address, receive timeout
 --   file_calls    calls on descriptors opened from a path, with that `open_path`
 --   connects      connection attempts and how they ended, including non-blocking connects
@@ -104,8 +106,9 @@ facts AS (
         bool_or(name = 'listen' AND ret = 0) AS listening,
         bool_or(name = 'connect') AS connected,
         min(ts_ns) FILTER (WHERE name = 'close') AS closed_ns,
-        -- SO_RCVTIMEO (20; 66 is its 64-bit-time twin) as last set on the socket.
-        arg_max(rn_mem_timeval_ns(mem, 0), seq)
+        -- SO_RCVTIMEO (20; 66 is its 64-bit-time twin) as last set on the socket. Decoded only
+        -- on those calls: part 0 of other calls is something else (a msghdr, an mmsghdr array).
+        arg_max(CASE WHEN name = 'setsockopt' AND a1 = 1 AND a2 IN (20, 66) THEN rn_mem_timeval_ns(mem, 0) END, seq)
             FILTER (WHERE name = 'setsockopt' AND a1 = 1 AND a2 IN (20, 66) AND ret = 0) AS rcvtimeo_ns
     FROM rn_socket_calls_raw
     GROUP BY trace, pid, open_seq
@@ -150,6 +153,37 @@ SELECT
          THEN rn_endpoint(c.family, c.addr, c.port) ELSE k.peer END AS peer
 FROM rn_socket_calls_raw c
 JOIN sockets k USING (trace, pid, open_seq);
+
+-- One row per message a socket call sent or received (dir is set): a buffer call (send, recvfrom,
+-- write, recvmsg, …) is one message, `msg` 0, with the call's `data`; a sendmmsg or recvmmsg call
+-- is one row per message that went through (the first `ret`, at most 8 are captured), `msg` its
+-- index in the call and `data` its bytes (mem part msg + 1, first -s bytes). `size` is then the
+-- message's length for recvmmsg (the msg_len the kernel wrote, at offset 56 of each 64-byte
+-- struct mmsghdr in part 0) and NULL for sendmmsg (captured at entry, before msg_len is set).
+-- Every other column is the call's: a call's messages share seq, ts_ns and dur_ns, and their
+-- peer is the call's (the first message's address, else the socket's, e.g. from connect()).
+CREATE OR REPLACE VIEW socket_messages AS
+WITH batched AS (
+    SELECT *, unnest(range(least(ret, 8))) AS rn_i
+    FROM socket_calls
+    WHERE name IN ('sendmmsg', 'recvmmsg') AND ret > 0
+),
+messages AS (
+    SELECT *,
+           substring(hex(rn_mem_part(mem, 0)), (64 * rn_i + 56) * 2 + 1, 8) AS rn_len_hex
+    FROM batched
+)
+SELECT *, 0 AS msg
+FROM socket_calls
+WHERE dir IS NOT NULL AND name NOT IN ('sendmmsg', 'recvmmsg')
+UNION ALL BY NAME
+SELECT * EXCLUDE (rn_i, rn_len_hex) REPLACE (
+        rn_mem_part(mem, (rn_i + 1)::INTEGER) AS data,
+        CASE WHEN name = 'recvmmsg' AND length(rn_len_hex) = 8 THEN
+            ('0x' || rn_len_hex[7:8] || rn_len_hex[5:6] || rn_len_hex[3:4] || rn_len_hex[1:2])::BIGINT
+        END AS size),
+    rn_i AS msg
+FROM messages;
 
 CREATE OR REPLACE VIEW file_calls AS
 WITH file_fds AS (

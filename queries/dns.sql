@@ -3,11 +3,14 @@
 -- Finds messages sent to and received from port 53 (or $port) on any socket — sendto/recvfrom
 -- on an unconnected UDP socket, or send/recv after connect — and decodes the header and question
 -- from the captured payload (a name cut by -s ends in "…"; over TCP the length prefix is
--- skipped). Each answer is paired with the latest query before it on the same socket with the
--- same id. A query left unanswered is a timeout when the program retried it or closed the
--- socket, and "no answer" when the recording ended first. Attempts count consecutive unanswered
--- tries of the same name and type by one process, so a resolver that gives up on its primary
--- server shows as attempt 1 "timeout" then attempt 2 answered by the next server, with a note.
+-- skipped). Each message of a sendmmsg or recvmmsg is a query or answer of its own: glibc's
+-- resolver sends the A and AAAA questions together with one sendmmsg on a connected socket.
+-- Each answer is paired with the latest query before it on the same socket with the same id
+-- (one asking the same name and type first, should two share an id). A query left unanswered
+-- is a timeout when the program retried it or closed the socket, and "no answer" when the
+-- recording ended first. Attempts count consecutive unanswered tries of the same name and type
+-- by one process, so a resolver that gives up on its primary server shows as attempt 1
+-- "timeout" then attempt 2 answered by the next server, with a note.
 --
 -- Parameters:
 --   $port        the DNS server port (default 53)
@@ -28,10 +31,10 @@
 --   note         retry and fallback: which server was tried next, or which one timed out before
 WITH msgs AS (
     SELECT
-        trace, pid, open_seq, seq, ts_ns, dur_ns, dir, peer,
+        trace, pid, open_seq, seq, msg, ts_ns, dur_ns, dir, peer,
         rn_dns(data, sock_type = 'stream') AS m
-    FROM socket_calls
-    WHERE dir IS NOT NULL AND ret > 0 AND data IS NOT NULL AND peer_port = coalesce($port, 53)
+    FROM socket_messages
+    WHERE ret > 0 AND data IS NOT NULL AND peer_port = coalesce($port, 53)
 ),
 queries AS (
     SELECT * FROM msgs WHERE dir = 'out' AND m IS NOT NULL AND NOT m.response
@@ -40,16 +43,19 @@ answers AS (
     SELECT * FROM msgs WHERE dir = 'in' AND m IS NOT NULL AND m.response
 ),
 matched AS (
-    SELECT q.trace, q.pid, q.seq AS q_seq, a.seq AS a_seq, a.ts_ns + a.dur_ns AS answered_ns, a.m AS am
+    SELECT q.trace, q.pid, q.seq AS q_seq, q.msg AS q_msg, a.seq AS a_seq, a.msg AS a_msg,
+           a.ts_ns + a.dur_ns AS answered_ns, a.m AS am
     FROM answers a
     JOIN queries q
       ON q.trace = a.trace AND q.pid = a.pid AND q.open_seq = a.open_seq
      AND q.m.id = a.m.id AND q.seq < a.seq
-    QUALIFY row_number() OVER (PARTITION BY a.trace, a.pid, a.seq ORDER BY q.seq DESC) = 1
+    QUALIFY row_number() OVER (
+        PARTITION BY a.trace, a.pid, a.seq, a.msg
+        ORDER BY (q.m.name = a.m.name AND q.m.type = a.m.type) IS TRUE DESC, q.seq DESC, q.msg DESC) = 1
 ),
 first_answers AS (
     SELECT * FROM matched
-    QUALIFY row_number() OVER (PARTITION BY trace, pid, q_seq ORDER BY a_seq) = 1
+    QUALIFY row_number() OVER (PARTITION BY trace, pid, q_seq, q_msg ORDER BY a_seq, a_msg) = 1
 ),
 closes AS (
     SELECT trace, pid, open_seq, min(ts_ns) AS closed_ns
@@ -64,10 +70,10 @@ joined AS (
     SELECT q.*, f.answered_ns, f.am, c.closed_ns, e.end_ns,
            -- Resolutions: a new one starts after each answered query of the same name and type.
            coalesce(sum(CASE WHEN f.am IS NOT NULL THEN 1 ELSE 0 END) OVER (
-               PARTITION BY q.trace, q.pid, q.m.name, q.m.type ORDER BY q.seq
+               PARTITION BY q.trace, q.pid, q.m.name, q.m.type ORDER BY q.seq, q.msg
                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS resolution
     FROM queries q
-    LEFT JOIN first_answers f ON f.trace = q.trace AND f.pid = q.pid AND f.q_seq = q.seq
+    LEFT JOIN first_answers f ON f.trace = q.trace AND f.pid = q.pid AND f.q_seq = q.seq AND f.q_msg = q.msg
     LEFT JOIN closes c ON c.trace = q.trace AND c.pid = q.pid AND c.open_seq = q.open_seq AND c.closed_ns > q.ts_ns
     LEFT JOIN ends e ON e.trace = q.trace
 ),
@@ -78,7 +84,7 @@ ordered AS (
            lead(peer) OVER w AS retry_server,
            lag(peer) OVER w AS previous_server
     FROM joined
-    WINDOW w AS (PARTITION BY trace, pid, m.name, m.type, resolution ORDER BY seq)
+    WINDOW w AS (PARTITION BY trace, pid, m.name, m.type, resolution ORDER BY seq, msg)
 )
 SELECT
     trace,
@@ -106,4 +112,4 @@ SELECT
         WHEN attempt > 1 THEN 'retry'
     END AS note
 FROM ordered
-ORDER BY trace, sent_ns, seq
+ORDER BY trace, sent_ns, seq, msg

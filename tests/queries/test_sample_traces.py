@@ -78,7 +78,7 @@ def test_processes_and_info_of_a_recording() -> None:
 def test_every_query_runs_on_all_sample_traces_at_once() -> None:
     e = eng.load([str(SAMPLES)])
     try:
-        assert len(e.traces) == 6
+        assert len(e.traces) == 7
         for q in eng.list_queries():
             assert e.run(q).columns[0] == "trace"
     finally:
