@@ -11,7 +11,7 @@ This module imports neither numpy nor pyarrow, so the tracee starts before they 
 from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport malloc, calloc, realloc, free
 from libc.string cimport memcpy, memset, memchr, strerror
-from libc.errno cimport errno, EINTR, ECHILD, ESRCH, EACCES, EFAULT
+from libc.errno cimport errno, EINTR, ECHILD, ESRCH, EACCES, EFAULT, EPERM
 from posix.types cimport pid_t
 
 from libc_ptrace cimport *
@@ -46,6 +46,7 @@ DEF MMSGHDR_SIZE = 64
 
 DEF NR_MAX = 1024
 DEF LIVE_GAP_NS = 10000000      # live output: at most one idle flush per 10 ms
+DEF FORWARD_WAIT_NS = 100000000 # how long a signal sent to renacer waits to be seen by the command
 DEF MAX_OPS = 4
 DEF MAX_MEM_PART = 4096
 DEF MAX_PATH = 4096
@@ -128,16 +129,18 @@ cdef struct Slot:
 # Set by the recorder's own signal handler; read by the loop after waitpid returns EINTR.
 cdef volatile int g_sig = 0
 cdef volatile int g_sig_code = 0
+cdef volatile int g_sig_pid = 0
 cdef volatile int g_alarm = 0
 
 
 cdef void on_signal(int sig, siginfo_t* info, void* ctx) noexcept nogil:
-    global g_sig, g_sig_code, g_alarm
+    global g_sig, g_sig_code, g_sig_pid, g_alarm
     if sig == SIGALRM:
         g_alarm = 1
         return
     g_sig = sig
     g_sig_code = info.si_code if info != NULL else 0
+    g_sig_pid = info.si_pid if info != NULL else 0
 
 
 cdef int fail(const char* what, int err) except -1 nogil:
@@ -256,6 +259,13 @@ cdef class Recorder:
     cdef uint64_t rows_written
     cdef uint64_t exits_without_entry
     cdef uint64_t stops
+    cdef uint64_t compat_calls
+    cdef int forward_sig            # a signal to pass on to the command at forward_deadline
+    cdef int32_t forward_pid
+    cdef int64_t forward_deadline
+    cdef int last_sig               # the command's last signal-delivery: signal, sender, time
+    cdef int32_t last_sig_pid
+    cdef int64_t last_sig_ts
     cdef object sink
     cdef public object processes
     cdef public object start_wall_ns
@@ -372,13 +382,17 @@ cdef class Recorder:
         free(s.data.p); free(s.sa.p); free(s.path.p); free(s.mem.p)
         free(s)
 
-    cdef Slot* add_tracee(self, int32_t tid) except NULL nogil:
-        cdef Slot* s = <Slot*>calloc(1, sizeof(Slot))
+    cdef Slot* add_tracee(self, int32_t tid, int must_exist=0) except? NULL nogil:
+        """A slot for a new tracee. With must_exist (a tid learnt from a clone/fork event), a
+        thread whose /proc entry is gone has already exited and been reaped: no slot (NULL)."""
+        cdef Slot* s
         cdef int32_t tgid = 0, ppid = 0
+        if read_status_ids(tid, &tgid, &ppid) < 0 and must_exist:
+            return NULL
+        s = <Slot*>calloc(1, sizeof(Slot))
         if s == NULL:
             fail(b"calloc", 12)
         s.tid = tid
-        read_status_ids(tid, &tgid, &ppid)
         s.tgid = tgid if tgid > 0 else tid
         self.insert(s)
         if s.tgid == tid:
@@ -447,6 +461,7 @@ cdef class Recorder:
             if ptrace(PTRACE_SEIZE, pid, NULL, <void*><long>(self.options() | PTRACE_O_EXITKILL)) < 0:
                 err = errno
                 kill(pid, SIGKILL)
+                waitpid(pid, &status, 0)
                 fail(b"ptrace(PTRACE_SEIZE)", err)
         self.main_pid = pid
         cdef Slot* s = self.add_tracee(pid)
@@ -473,14 +488,19 @@ cdef class Recorder:
                 break
             for tid in new:
                 seen.add(tid)
+                if _proc_state(tid) == "Z":
+                    continue  # e.g. a leader that called pthread_exit: it cannot stop for us
                 if ptrace(PTRACE_SEIZE, tid, NULL, <void*><long>self.options()) < 0:
                     err = errno
                     if err == ESRCH and tid != pid:
                         continue  # a thread that ended while we listed them
+                    if err == EPERM and _tracer_of(tid) == os.getpid():
+                        continue  # cloned by a thread seized a moment ago: already ours
                     fail(b"ptrace(PTRACE_SEIZE)", err)
                 if ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0 and errno != ESRCH:
                     fail(b"ptrace(PTRACE_INTERRUPT)", errno)
-                self.add_tracee(tid)
+                if self.find(tid) == NULL:
+                    self.add_tracee(tid)
         if self.main_pid == 0:
             self.main_pid = pid
 
@@ -542,10 +562,13 @@ cdef class Recorder:
         tv.it_value.tv_usec = tv.it_interval.tv_usec
         setitimer(ITIMER_REAL, &tv, &old_tv)
         try:
-            with nogil:
-                self.loop()
-            self.flush_unfinished()
-            self.flush()
+            try:
+                with nogil:
+                    self.loop()
+            finally:
+                # even when the loop failed, keep what was recorded
+                self.flush_unfinished()
+                self.flush()
         finally:
             memset(&tv, 0, sizeof(tv))
             setitimer(ITIMER_REAL, &tv, NULL)
@@ -569,6 +592,10 @@ cdef class Recorder:
             if g_sig:
                 self.on_own_signal(g_sig)
                 g_sig = 0
+            if self.forward_sig and now_ns() >= self.forward_deadline:
+                if not self.main_done:
+                    kill(self.main_pid, self.forward_sig)
+                self.forward_sig = 0
             if self.live and self.batch.n > 0:
                 # Show what happened before blocking, but batch bursts: a busy tracee would
                 # otherwise cost a flush per syscall.
@@ -610,7 +637,12 @@ cdef class Recorder:
                     if errno == ESRCH:
                         continue
                     fail(b"ptrace(PTRACE_GET_SYSCALL_INFO)", errno)
-                if info.op == RN_SYSCALL_INFO_ENTRY:
+                if info.op == RN_SYSCALL_INFO_ENTRY and info.arch != AUDIT_ARCH_X86_64:
+                    # an int 0x80 call: its numbers are i386's, not in our tables
+                    self.compat_calls += 1
+                    s.in_syscall = 1
+                    s.recorded = 0
+                elif info.op == RN_SYSCALL_INFO_ENTRY:
                     self.on_entry(s, info.u.entry.nr, info.u.entry.args, ts)
                 elif info.op == RN_SYSCALL_INFO_EXIT:
                     self.on_exit(s, info.u.exit.rval, ts)
@@ -635,7 +667,7 @@ cdef class Recorder:
                     self.resume(s, self.restart_op(s), 0)
             elif event == PTRACE_EVENT_FORK or event == PTRACE_EVENT_VFORK or event == PTRACE_EVENT_CLONE:
                 if ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0 and self.find(<int32_t>msg) == NULL:
-                    self.add_tracee(<int32_t>msg)
+                    self.add_tracee(<int32_t>msg, 1)
                 self.resume(s, self.restart_op(s), 0)
             elif event == PTRACE_EVENT_EXEC:
                 self.on_exec(s, tid)
@@ -643,10 +675,21 @@ cdef class Recorder:
                 self.resume(s, self.restart_op(s), 0)
             else:
                 # signal-delivery-stop: record it and deliver it unchanged
-                if not s.hide and ptrace(PTRACE_GETSIGINFO, tid, NULL, siginfo) == 0:
-                    self.point_row(s, K_SIGNAL, sig, 0, ts, siginfo, 128)
+                if ptrace(PTRACE_GETSIGINFO, tid, NULL, siginfo) == 0:
+                    if not s.hide:
+                        self.point_row(s, K_SIGNAL, sig, 0, ts, siginfo, 128)
+                    if tid == self.main_pid:
+                        self.note_command_signal(sig, (<int32_t*>siginfo)[4])
                 self.resume(s, self.restart_op(s), sig)
         return 0
+
+    cdef void note_command_signal(self, int sig, int32_t sender) noexcept nogil:
+        """The command got sig from sender: a pending forward of the same signal is redundant."""
+        self.last_sig = sig
+        self.last_sig_pid = sender
+        self.last_sig_ts = now_ns()
+        if self.forward_sig == sig and self.forward_pid == sender:
+            self.forward_sig = 0
 
     cdef inline int restart_op(self, Slot* s) noexcept nogil:
         return PTRACE_SYSCALL if (s.in_syscall or not self.seccomp_mode) else PTRACE_CONT
@@ -664,6 +707,8 @@ cdef class Recorder:
         if ptrace(PTRACE_GETEVENTMSG, tid, NULL, &former) == 0 and <pid_t>former != tid:
             old = self.find(<int32_t>former)
             if old != NULL:
+                if s.in_syscall and s.recorded:
+                    self.emit(s, 0)     # the leader's call in flight never returns
                 self.remove(s)          # the vanished leader's state
                 old.tid = tid
                 # rehash under the new tid
@@ -689,17 +734,36 @@ cdef class Recorder:
         """SIGINT/SIGTERM/SIGHUP/SIGQUIT to the recorder. Attached: detach and leave the
         processes running. Launched: a terminal's signal reached the command too, so nothing to
         do; a signal sent to renacer alone is passed on to the command."""
+        if self.attach_mode or self.main_done:
+            # Attached, or the command is gone and only its leftovers run: write the trace and
+            # leave them running.
+            self.start_detach()
+        elif g_sig_code != SI_KERNEL and self.main_pid > 0:
+            # Sent to renacer, not typed at the terminal. If it went to the whole process group
+            # the command gets it too: forward only if the command has not shown it by the
+            # deadline (checked in the loop).
+            if not (self.last_sig == sig and self.last_sig_pid == g_sig_pid
+                    and now_ns() - self.last_sig_ts < FORWARD_WAIT_NS):
+                self.forward_sig = sig
+                self.forward_pid = g_sig_pid
+                self.forward_deadline = now_ns() + FORWARD_WAIT_NS
+        return 0
+
+    cdef int start_detach(self) except -1 nogil:
         cdef size_t i
         cdef Slot* s
-        if self.attach_mode:
-            if not self.detaching:
-                self.detaching = 1
-                for i in range(self.table_cap):
-                    s = self.table[i]
-                    if s != NULL and <size_t>s != 1:
-                        ptrace(PTRACE_INTERRUPT, s.tid, NULL, NULL)
-        elif g_sig_code != SI_KERNEL and self.main_pid > 0 and not self.main_done:
-            kill(self.main_pid, sig)
+        if self.detaching:
+            return 0
+        self.detaching = 1
+        for i in range(self.table_cap):
+            s = self.table[i]
+            if s == NULL or <size_t>s == 1:
+                continue
+            if ptrace(PTRACE_INTERRUPT, s.tid, NULL, NULL) < 0 or is_zombie(s.tid):
+                # gone, or a zombie that will never stop for us: nothing to detach
+                if s.in_syscall and s.recorded:
+                    self.emit(s, 0)
+                self.remove(s)
         return 0
 
     cdef int detach_one(self, Slot* s, int sig, int event) except -1 nogil:
@@ -794,9 +858,8 @@ cdef class Recorder:
             want = <size_t>(count if code == OP_BUF_IN else <uint64_t>ret)
             if want > self.strsize:
                 want = self.strsize
-            s.has_data = 1
-            if want:
-                peek_into(s.tid, addr, want, &s.data)
+            # an unreadable buffer stays NULL, so the renderer shows its address
+            s.has_data = 1 if want == 0 or peek_into(s.tid, addr, want, &s.data) >= 0 else 0
         elif code == OP_IOV_IN or code == OP_IOV_OUT:
             want = <size_t>(0xFFFFFFFFU if code == OP_IOV_IN else <uint64_t>ret)
             s.has_data = 1
@@ -804,8 +867,7 @@ cdef class Recorder:
         elif code == OP_SA_IN:
             want = <size_t>(count if count < MAX_SOCKADDR else MAX_SOCKADDR)
             if addr and want:
-                s.has_sa = 1
-                peek_into(s.tid, addr, want, &s.sa)
+                s.has_sa = 1 if peek_into(s.tid, addr, want, &s.sa) >= 0 else 0
         elif code == OP_SA_OUT:
             if addr and count and peek(s.tid, count, &len32, 4) == 4:
                 want = len32 if len32 < MAX_SOCKADDR else MAX_SOCKADDR
@@ -1067,6 +1129,7 @@ cdef class Recorder:
             "events_seen": self.events_seen,
             "events_written": self.rows_written,
             "exits_without_entry": self.exits_without_entry,
+            "compat_calls": self.compat_calls,
             "stops": self.stops,
             "next_seq": self.counter,
         }
@@ -1129,17 +1192,13 @@ cdef inline sock_filter bpf_jump(uint16_t code, uint32_t k, uint8_t jt, uint8_t 
 cdef void child_exec(const char* path, char** argv, char** env, sock_fprog* prog) noexcept nogil:
     """In the forked child: restore what Python changed, wait to be seized, filter, exec."""
     cdef sigaction_t dfl
-    cdef sigset_t empty
-    cdef int sig
     memset(&dfl, 0, sizeof(dfl))
     dfl.sa_sigaction = NULL   # SIG_DFL
     sigemptyset(&dfl.sa_mask)
-    # Python ignores SIGPIPE and SIGXFSZ; an exec'd program must see the defaults.
-    for sig in range(1, 32):
-        if sig != SIGKILL and sig != SIGSTOP:
-            sigaction(sig, &dfl, NULL)
-    sigemptyset(&empty)
-    sigprocmask(SIG_SETMASK, &empty, NULL)
+    # Python ignores SIGPIPE and SIGXFSZ itself; everything else the command inherits as it would
+    # from a shell (ignored signals stay ignored, e.g. under nohup; the mask is kept).
+    sigaction(SIGPIPE, &dfl, NULL)
+    sigaction(SIGXFSZ, &dfl, NULL)
     kill(getpid(), SIGSTOP)
     if prog != NULL:
         if prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, <unsigned long>prog, 0, 0) < 0:
@@ -1200,4 +1259,28 @@ cdef int read_status_ids(int32_t tid, int32_t* tgid, int32_t* ppid) noexcept nog
         while i < n and buf[i] != b'\n':
             i += 1
         i += 1
+    return 0
+
+
+cdef int is_zombie(int32_t tid) noexcept nogil:
+    with gil:
+        return 1 if _proc_state(tid) in ("Z", "X", "") else 0
+
+
+def _proc_state(tid):
+    try:
+        with open(f"/proc/{tid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0].decode()
+    except (OSError, IndexError):
+        return ""
+
+
+def _tracer_of(tid):
+    try:
+        with open(f"/proc/{tid}/status") as f:
+            for line in f:
+                if line.startswith("TracerPid:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
     return 0

@@ -14,6 +14,7 @@ from typing import Any, NoReturn, TextIO
 from renacer import __version__
 
 FORMATS = ("text", "json", "jsonl", "csv")
+MAX_STRSIZE = 1 << 20  # per buffer; keeps every captured length well inside the int32 columns
 
 
 class _Parser(argparse.ArgumentParser):
@@ -71,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         fail("nothing to trace: give a command after -- or attach with -p PID")
     if command and args.pids:
         fail("give either a command or -p PID, not both")
-    if args.strsize < 0:
-        fail(f"-s must be a non-negative number of bytes, not {args.strsize}")
+    if not 0 <= args.strsize <= MAX_STRSIZE:
+        fail(f"-s takes a number of bytes from 0 to {MAX_STRSIZE}, not {args.strsize}")
     if args.format not in FORMATS:
         fail(f"unknown --format {args.format!r}; choose one of {', '.join(FORMATS)}")
     trace_filter = None

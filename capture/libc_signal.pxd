@@ -27,6 +27,8 @@ cdef extern from "<signal.h>" nogil:
         SIGKILL
         SIGSTOP
         SIGCONT
+        SIGPIPE
+        SIGXFSZ
         SIGTSTP
         SIGTTIN
         SIGTTOU

@@ -218,6 +218,8 @@ def recorder_meta(recorder: Any, status: int | None) -> dict[str, Any]:
         "events_seen": stats["events_seen"],
         "events_written": stats["events_written"],
         "calls_in_progress_at_attach": stats["exits_without_entry"],
+        # int 0x80 (i386) calls are counted, not recorded: their numbers are not x86_64's
+        "compat_calls_not_recorded": stats["compat_calls"],
         "ptrace_stops": stats["stops"],
         "start_wall_ns": recorder.start_wall_ns,
         "start_mono_ns": recorder.start_mono_ns,

@@ -46,7 +46,8 @@ def test_pid_that_does_not_exist() -> None:
 
 
 def test_pid_that_may_not_be_traced_because_it_is_traced_already(program) -> None:
-    traced = subprocess.Popen(["strace", "-qq", "-o", "/dev/null", program("ticker")], stdout=subprocess.DEVNULL)
+    traced = subprocess.Popen(["strace", "-qq", "-o", "/dev/null", program("ticker")], stdout=subprocess.DEVNULL,
+                              start_new_session=True)
     try:
         deadline = time.monotonic() + 10
         child = None
@@ -59,7 +60,7 @@ def test_pid_that_may_not_be_traced_because_it_is_traced_already(program) -> Non
         res = run_renacer(["-p", str(child)])
         assert_clean_error(res, f"pid {child}", "not permitted")
     finally:
-        traced.kill()
+        os.killpg(traced.pid, signal.SIGKILL)  # strace and the ticker it runs
         traced.wait()
 
 
@@ -70,6 +71,7 @@ def test_output_in_a_missing_directory(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("args,fragment", [
     (["-s", "-1", "--", "true"], "-s"),
+    (["-s", "3000000000", "--", "true"], "-s"),
     (["--format", "xml", "--", "true"], "xml"),
     ([], "nothing to trace"),
     (["--bogus", "--", "true"], "--bogus"),

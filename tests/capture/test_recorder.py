@@ -368,3 +368,54 @@ def test_sendmmsg_and_recvmmsg_capture_every_message(program, tmp_path: Path) ->
     assert len(headers) == 2 * 64 and messages == [b"first datagram", b"second one"]
     received = [m for r in rows if r["name"] == "recvmmsg" for m in split_mem(r["mem"])[1:]]
     assert received == [b"FIRST DATAGRAM", b"SECOND ONE"]
+
+
+def test_ignored_signals_are_inherited_as_without_renacer(tmp_path: Path) -> None:
+    """Like nohup: a SIGHUP ignored by renacer's parent stays ignored in the command."""
+    probe = ["sh", "-c", "grep SigIgn /proc/$$/status"]
+
+    def ignoring_hup() -> None:
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+    untraced = subprocess.run(probe, capture_output=True, text=True, preexec_fn=ignoring_hup).stdout
+    traced = subprocess.run([*RENACER, "-q", "--", *probe], capture_output=True, text=True, preexec_fn=ignoring_hup).stdout
+    assert traced == untraced
+    assert int(traced.split()[1], 16) & (1 << (signal.SIGHUP - 1))
+
+
+def test_signal_to_the_whole_process_group_reaches_the_command_once(program, tmp_path: Path) -> None:
+    rec = subprocess.Popen([*RENACER, "-q", "--", program("sigcount")], stdout=subprocess.PIPE, text=True,
+                           start_new_session=True)
+    assert rec.stdout.readline() == "ready\n"
+    os.killpg(rec.pid, signal.SIGTERM)  # what timeout(1), systemd or kill -TERM -PGID do
+    out, _ = rec.communicate(timeout=20)
+    assert out == "SIGTERM 1\n"
+
+
+def test_signal_sent_to_renacer_alone_is_passed_on_to_the_command(program, tmp_path: Path) -> None:
+    rec = subprocess.Popen([*RENACER, "-q", "--", program("sigcount")], stdout=subprocess.PIPE, text=True)
+    assert rec.stdout.readline() == "ready\n"
+    rec.send_signal(signal.SIGTERM)
+    out, _ = rec.communicate(timeout=20)
+    assert out == "SIGTERM 1\n"
+
+
+def test_exec_from_a_second_thread_keeps_the_leaders_call_in_flight(program, tmp_path: Path) -> None:
+    trace = tmp_path / "t.parquet"
+    res = run_renacer(["-q", "-w", str(trace), "--", program("thread_exec"), "/bin/echo", "replaced"])
+    assert res.returncode == 0 and res.stdout == "replaced\n"
+    rows = read_trace(trace)
+    pipe_reads = [r for r in syscalls(rows, "read") if r["a2"] == 1 and r["ret"] is None]
+    assert len(pipe_reads) == 1  # the leader's read never returned, and is not lost
+    pids = {r["pid"] for r in syscalls(rows)}
+    assert len(pids) == 1
+
+
+def test_thread_churn_keeps_one_process_and_every_call(program, tmp_path: Path) -> None:
+    trace = tmp_path / "t.parquet"
+    res = run_renacer(["-q", "-e", "trace=getppid", "-w", str(trace), "--", program("thread_churn"), "500"])
+    assert res.returncode == 0
+    rows = read_trace(trace)
+    assert len(syscalls(rows, "getppid")) == 2000
+    assert {r["pid"] for r in rows} == {rows[0]["pid"]}
+    assert len(trace_metadata(trace)["processes"]) == 1
