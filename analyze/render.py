@@ -23,6 +23,7 @@ import csv
 import json
 import time
 from dataclasses import dataclass, replace
+from itertools import repeat
 from operator import itemgetter
 from typing import Any, Iterator, TextIO
 
@@ -30,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from renacer.analyze.decode import DECODERS, Decoded, DecodeOptions, decode, decode_fast, format_return, libc_return
+from renacer.analyze.decode import DECODERS, Decoded, DecodeOptions, decode_fast, error_parts, format_return
 from renacer.analyze.decode.generic import decode as generic_decode
 from renacer.analyze.decode.common import signal as signal_text
 from renacer.analyze.decode.signals import signal_line
@@ -182,15 +183,24 @@ class _Renderer:
 
     def _add_rows(self, rows: pa.RecordBatch | pa.Table) -> None:
         cols = _columns(rows)
-        append = self._events.append
+        seqs, kinds, exits = cols["seq"], cols["kind"], cols["exit_seq"]
         calls = self._calls
-        for i, (seq, kind, end) in enumerate(zip(cols["seq"], cols["kind"], cols["exit_seq"])):
-            if kind != "syscall":
+        # The bulk: syscalls whose exit is the very next event print on one line, so they need
+        # neither a _Call nor an exit event. Found with Arrow compute, appended in C by zip().
+        one_line = pc.fill_null(pc.and_(
+            pc.equal(rows.column("kind").cast(pa.string()), "syscall"),
+            pc.equal(pc.subtract(rows.column("exit_seq"), rows.column("seq")), 1),
+        ), False)
+        simple = pc.indices_nonzero(one_line).to_pylist()
+        if calls or self._settled:  # a simple row may complete a pending call: the long way
+            simple = [i for i in simple if seqs[i] not in calls and seqs[i] not in self._settled]
+        self._events.extend(zip([seqs[i] for i in simple], repeat(_LINE), simple, repeat(cols)))
+        rest = sorted(set(range(len(seqs))).difference(simple)) if len(simple) != len(seqs) else ()
+        append = self._events.append
+        for i in rest:
+            seq, end = seqs[i], exits[i]
+            if kinds[i] != "syscall":
                 append((seq, _POINT, i, cols))
-                continue
-            # The common case: the exit is the next event, so the call prints on one line.
-            if end == seq + 1 and seq not in calls:
-                append((seq, _LINE, i, cols))
                 continue
             call = calls.get(seq)
             if call is None:
@@ -210,7 +220,7 @@ class _Renderer:
         cols = _columns(pending)
         added = False
         for i, seq in enumerate(cols["seq"]):
-            if seq in self._calls:
+            if seq in self._calls or seq in self._settled:
                 continue  # already known (pending snapshots repeat)
             call = self._calls[seq] = _Call(RowView(cols, i), False)
             self._events.append((seq, _ENTRY, call, None))
@@ -235,25 +245,31 @@ class _Renderer:
 _NO_OVERRIDE = Decoded([])
 
 
-def _split(result: Decoded | list[str]) -> tuple[list[str], int, bool]:
-    """(args, how many print at entry, whether the comma after them prints at entry)."""
+def _split(result: Decoded | list[str]) -> tuple[list[str], int, bool, int]:
+    """(args, how many print at entry, whether the comma after them prints at entry, how many
+    characters of the last entry argument wait for the exit)."""
     if result.__class__ is Decoded:
         n = len(result.args)
         k = n if result.entry is None else min(result.entry, n)
-        return result.args, k, result.entry_sep
-    return result, len(result), True
+        return result.args, k, result.entry_sep, result.late if k else 0
+    return result, len(result), True, 0
 
 
-def _entry_text(args: list[str], k: int, sep: bool) -> str:
+def _entry_text(args: list[str], k: int, sep: bool, late: int = 0) -> str:
     """The arguments strace prints at entry, with the separator it prints after them."""
+    head = args[:k]
+    if late:
+        head[-1] = head[-1][:-late]
     if k == len(args) or not sep:
-        return ", ".join(args[:k])
-    return "".join([a + ", " for a in args[:k]])
+        return ", ".join(head)
+    return "".join([a + ", " for a in head])
 
 
-def _exit_text(args: list[str], k: int, sep: bool) -> str:
+def _exit_text(args: list[str], k: int, sep: bool, late: int = 0) -> str:
+    """What ``<... name resumed>`` is followed by."""
     rest = ", ".join(args[k:])
-    return ", " + rest if not sep and k and rest else rest
+    tail = args[k - 1][-late:] if late else ""
+    return tail + (", " + rest if not sep and k and rest else rest)
 
 
 def _duration(dur_ns: int | None) -> str:
@@ -335,14 +351,63 @@ class TextRenderer(_Renderer):
         events = self._events
         n = len(events)
         out: list[str] = []
+        append = out.append
         show = not self.options.summary
+        # Locals for the hot path: a _LINE event is a call that returned at once, the bulk of a
+        # trace, rendered inline (a method call per line costs a tenth of the replay speed).
+        live = self._live
+        plain = self._plain
+        durations = self._durations
+        dopts = self.dopts
+        decoders_get = DECODERS.get
+        current = None
+        tids = pids = names = rets = ()
         i = 0
         while i < n:
             pos, kind, obj, cols = events[i]
             if kind == _LINE:
-                if show:
-                    self._line(obj, cols, out)
-            elif kind == _ENTRY:
+                i += 1
+                if not show:
+                    continue
+                if cols is not current:
+                    current = cols
+                    tids, pids, names, rets = cols["tid"], cols["pid"], cols["name"], cols["ret"]
+                tid = tids[obj]
+                if tid not in live:
+                    live[tid] = pids[obj]
+                name = names[obj]
+                row = RowView(cols, obj)
+                fn = decoders_get(name)
+                result = None
+                if fn is not None:
+                    try:
+                        result = fn(row, dopts)
+                    except Exception:  # odd recorded bytes must never stop a replay
+                        result = None
+                if result is None:
+                    result = generic_decode(row, dopts)
+                ret = rets[obj]
+                failed = -4096 < ret < 0
+                if result.__class__ is Decoded:
+                    text = result.ret if result.ret is not None and not failed else None
+                    result = result.args
+                else:
+                    text = None
+                if text is None:
+                    text = format_return(row, _NO_OVERRIDE, self._style) if failed else str(ret)
+                if plain:
+                    line = (f"[pid {tid:5d}] {name}(" if len(live) > 1 else name + "(") + ", ".join(result) + ") "
+                else:
+                    line = self._prefix(tid, cols["ts_ns"][obj]) + name + "(" + ", ".join(result) + ") "
+                if len(line) < COLUMN:
+                    line = line.ljust(COLUMN)
+                if durations:
+                    text += _duration(cols["dur_ns"][obj])
+                append(f"{line}= {text}\n")
+                if name in _CLONES:
+                    self._clone_child(row)
+                continue
+            if kind == _ENTRY:
                 call: _Call = obj
                 if call.row["name"] in _EXITS and call.row["exit_seq"] is None:
                     del self._calls[pos]
@@ -359,7 +424,7 @@ class TextRenderer(_Renderer):
                     elif i + 1 < n:
                         one_line = self._dies_next(call, events[i + 1])
                     elif final:
-                        one_line = True
+                        one_line = False  # still running when the recording ended
                     else:
                         break
                 elif i + 1 < n or final:
@@ -373,11 +438,10 @@ class TextRenderer(_Renderer):
                         call.open = True
                 else:
                     del self._calls[pos]
-                    if not show:
-                        pass
-                    elif call.done and call.row["exit_seq"] is not None:
-                        self._line(call.row._i, call.row._cols, out)
-                    else:
+                    if call.done and call.row["exit_seq"] is not None:
+                        events[i] = (pos, _LINE, call.row._i, call.row._cols)
+                        continue  # rendered by the _LINE branch
+                    if show:
                         self._never_returned(call.row, out)
             elif kind == _EXIT:
                 if show:
@@ -398,61 +462,22 @@ class TextRenderer(_Renderer):
         _, kind, i, cols = event
         return kind == _POINT and cols["kind"][i] in ("exit", "killed") and cols["tid"][i] == call.row["tid"]
 
-    def _line(self, i: int, cols: _Columns, out: list[str]) -> None:
-        """A call that returned right after its entry: one line. The hot path of replay, hence
-        the local variables and the inlined decode_fast."""
-        tid = cols["tid"][i]
-        live = self._live
-        if tid not in live:
-            live[tid] = cols["pid"][i]
-        name = cols["name"][i]
-        row = RowView(cols, i)
-        fn = DECODERS.get(name)
-        result = None
-        if fn is not None:
-            try:
-                result = fn(row, self.dopts)
-            except Exception:  # odd recorded bytes must never stop a replay
-                result = None
-        if result is None:
-            result = generic_decode(row, self.dopts)
-        if self._plain:
-            head = f"[pid {tid:5d}] {name}(" if len(live) > 1 else name + "("
-        else:
-            head = self._prefix(tid, cols["ts_ns"][i]) + name + "("
-        ret = cols["ret"][i]
-        if result.__class__ is Decoded:
-            line = head + ", ".join(result.args) + ") "
-            text = result.ret if result.ret is not None and not -4096 < ret < 0 else None
-        else:
-            line = head + ", ".join(result) + ") "
-            text = None
-        if text is None:
-            text = str(ret) if not -4096 < ret < 0 else format_return(row, _NO_OVERRIDE, self._style)
-        if len(line) < COLUMN:
-            line = line.ljust(COLUMN)
-        if self._durations:
-            text += _duration(cols["dur_ns"][i])
-        out.append(f"{line}= {text}\n")
-        if name in _CLONES:
-            self._clone_child(row)
-
     def _unfinished(self, call: _Call, out: list[str]) -> None:
         row = call.row
         self._touch(row)
-        args, k, sep = _split(decode_fast(row, self.dopts))
+        args, k, sep, late = _split(decode_fast(row, self.dopts))
         head = self._prefix(row["tid"], row["ts_ns"]) + row["name"] + "("
-        out.append(head + _entry_text(args, k, sep) + " <unfinished ...>\n")
+        out.append(head + _entry_text(args, k, sep, late) + " <unfinished ...>\n")
         call.open = True
         self._open[row["tid"]] = call
 
     def _never_returned(self, row: RowView, out: list[str]) -> None:
         """A call that never returned, followed at once by its thread's end: ``= ?``."""
         self._touch(row)
-        args, k, sep = _split(decode_fast(row, self.dopts))
+        args, k, sep, late = _split(decode_fast(row, self.dopts))
         head = self._prefix(row["tid"], row["ts_ns"]) + row["name"] + "("
         unfinished = "" if k == len(args) else " <unfinished ...>"
-        out.append(_pad(head + _entry_text(args, k, sep) + unfinished + ") ") + "= ?\n")
+        out.append(_pad(head + _entry_text(args, k, sep, late) + unfinished + ") ") + "= ?\n")
 
     def _clone_child(self, row: RowView) -> None:
         ret = row["ret"]
@@ -468,9 +493,9 @@ class TextRenderer(_Renderer):
         if row["name"] in _CLONES:
             self._clone_child(row)
         result = decode_fast(row, self.dopts)
-        args, k, sep = _split(result)
+        args, k, sep, late = _split(result)
         ts = row["ts_ns"] + (row["dur_ns"] or 0)
-        head = f"{self._prefix(row['tid'], ts)}<... {row['name']} resumed>{_exit_text(args, k, sep)}) "
+        head = f"{self._prefix(row['tid'], ts)}<... {row['name']} resumed>{_exit_text(args, k, sep, late)}) "
         line = _pad(head) + "= " + self._ret_text(row, result)
         if self._durations:
             line += _duration(row["dur_ns"])
@@ -485,7 +510,7 @@ class TextRenderer(_Renderer):
         if kind in ("exit", "killed"):
             call = self._open.pop(tid, None)
             if call is not None and call.row["exit_seq"] is None:
-                args, k, sep = _split(decode_fast(call.row, self.dopts))
+                args, k, _sep, _late = _split(decode_fast(call.row, self.dopts))
                 unfinished = "" if k == len(args) else " <unfinished ...>"
                 head = f"{self._prefix(tid, ts)}<... {call.row['name']} resumed>{unfinished}) "
                 out.append(_pad(head) + "= ?\n")
@@ -548,6 +573,8 @@ def _table(parts: list[pa.Table]) -> pa.Table:
     return pa.concat_tables(parts) if parts else TRACE_SCHEMA.empty_table()
 
 
+_to_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps minus its per-call setup
+
 CSV_FIELDS = ["seq", "timestamp", "pid", "tid", "name", "args", "return_value", "return_error",
               "duration_ns", "source"]
 
@@ -580,21 +607,26 @@ class _RecordRenderer(_Renderer):
         del events[:i]
 
     def _record(self, row: RowView, done: bool) -> dict[str, Any]:
-        d = decode(row, self.dopts)
-        value, error = libc_return(row) if done and row["exit_seq"] is not None else (None, None)
-        source = None
-        if row["src_file"] is not None:
-            source = {"file": row["src_file"], "line": row["src_line"], "function": row["src_func"]}
+        cols, i = row._cols, row._i
+        result = decode_fast(row, self.dopts)
+        args = result.args if result.__class__ is Decoded else result
+        value, error = None, None
+        if done and cols["exit_seq"][i] is not None:
+            value = cols["ret"][i]
+            if value is not None and -4096 < value < 0:
+                value, error = -1, error_parts(row)[1]
+        src = cols["src_file"][i]
         return {
-            "seq": row["seq"],
-            "name": row["name"],
-            "args": d.args,
+            "seq": cols["seq"][i],
+            "name": cols["name"][i],
+            "args": args,
             "return": {"value": value, "error": error},
-            "pid": row["pid"],
-            "tid": row["tid"],
-            "timestamp": round(self._wall(row["ts_ns"]), 6),
-            "duration_ns": row["dur_ns"],
-            "source": source,
+            "pid": cols["pid"][i],
+            "tid": cols["tid"][i],
+            "timestamp": round((self.start_wall_ns + cols["ts_ns"][i]) / 1e9, 6),
+            "duration_ns": cols["dur_ns"][i],
+            "source": None if src is None else {"file": src, "line": cols["src_line"][i],
+                                                "function": cols["src_func"][i]},
         }
 
     def _point_record(self, row: RowView) -> dict[str, Any]:
@@ -643,7 +675,7 @@ class JsonRenderer(_RecordRenderer):
     streamed as they are decided, the process events and the summary at the end."""
 
     def _write_call(self, record: dict[str, Any]) -> None:
-        self.out.write(('{"syscalls": [\n' if not self._started else ",\n") + json.dumps(record, ensure_ascii=False))
+        self.out.write(('{"syscalls": [\n' if not self._started else ",\n") + _to_json(record))
         self._started = True
 
     def _close(self) -> None:
@@ -658,7 +690,7 @@ class JsonlRenderer(_RecordRenderer):
     """One JSON object per call and line."""
 
     def _write_call(self, record: dict[str, Any]) -> None:
-        self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.out.write(_to_json(record) + "\n")
 
     def _close(self) -> None:
         self.out.flush()

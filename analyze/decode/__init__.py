@@ -7,6 +7,8 @@ on odd data, falls back to raw hex arguments: decoding never raises.
 
 The registry is data: each family module exports ``DECODERS`` (name -> function) and this module
 merges them. To support a new call, add a function to its family and one entry to that dict.
+A decoder takes ``(row, DecodeOptions)`` and returns the argument strings (all printed when the
+call enters), or a ``Decoded`` saying which are printed at exit and how to show the return value.
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ _ERESTART = frozenset(
 
 
 _ERROR_TEXT: dict[tuple[int, str, str], str] = {}  # strerror() is slow enough to matter per line
+_ERROR_BY_RET: dict[tuple[int, str], str] = {}
 
 
 def decode_fast(row: Row, options: DecodeOptions) -> Decoded | list[str]:
@@ -69,6 +72,9 @@ def format_return(row: Row, decoded: Decoded, style: str = "strace") -> str:
     ret = row["ret"]
     if ret is None or row["exit_seq"] is None:
         return "?"
+    cached = _ERROR_BY_RET.get((ret, style))
+    if cached is not None:
+        return cached
     failure = error_parts(row)
     if failure is None:
         return decoded.ret if decoded.ret is not None else str(ret)
@@ -83,6 +89,8 @@ def format_return(row: Row, decoded: Decoded, style: str = "strace") -> str:
         else:
             text = f"-1 {name} ({C.errno_message(err)})"
         _ERROR_TEXT[key] = text
+        if C.errno_name(err):  # the text depends on ret alone: skip the lookups next time
+            _ERROR_BY_RET[(ret, style)] = text
     return text
 
 

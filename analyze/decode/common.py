@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, NamedTuple, Protocol, Union
 
 from renacer.schema import constants as C
-from renacer.schema.trace import TRACE_SCHEMA, split_mem
+from renacer.schema.trace import split_mem
 
 U64 = (1 << 64) - 1
 
@@ -37,12 +37,29 @@ class Decoded(NamedTuple):
     them. ``entry_sep`` False means the comma after the entry arguments belongs to the exit part
     (clone prints ``clone(child_stack=NULL, flags=…`` then ``, child_tidptr=…)``). ``ret``
     replaces the rendering of a successful return value (hex addresses, ``1 ([{fd=3, …}])``).
+    ``late`` is how many trailing characters of the last entry argument strace prints only at
+    exit (clone3's `` => {parent_tid=[N]}``), so an unfinished line shows the argument without them.
     """
 
     args: list[str]
     entry: int | None = None
     ret: str | None = None
     entry_sep: bool = True
+    late: int = 0
+
+
+_tuple_new = tuple.__new__
+
+
+def split_at(args: list[str], entry: int) -> Decoded:
+    """``Decoded(args, entry)`` without the keyword-argument machinery: hot decoders call it for
+    every line."""
+    return _tuple_new(Decoded, (args, entry, None, True, 0))
+
+
+def returning(args: list[str], ret: str | None) -> Decoded:
+    """``Decoded(args, ret=ret)``, all arguments printed at entry (hot path, see split_at)."""
+    return _tuple_new(Decoded, (args, None, ret, True, 0))
 
 
 DecodeResult = Union[Decoded, list]
@@ -92,18 +109,28 @@ def fd(v: int | None) -> str:
     return str(v - 0x100000000 if v & 0x80000000 else v)
 
 
+_AT_FDCWD = C.AT_FD["AT_FDCWD"] & 0xFFFFFFFF
+
+
 def dirfd(v: int | None) -> str:
-    n = s32(v)
-    return C.enum_name(C.AT_FD, n) or str(n)
+    if v is not None and v & 0xFFFFFFFF == _AT_FDCWD:
+        return "AT_FDCWD"
+    return fd(v)
 
 
 # --- tables ---------------------------------------------------------------------------------------
 
 
+_TABLES: dict[str, Mapping[str, int]] = {}
+
+
 def table(name: str) -> Mapping[str, int]:
     """A constant table that schema.constants may not provide yet (an empty one then), so a
     decoder lights up by itself once the table is generated."""
-    return C.TABLES.get(name) or getattr(C, name, None) or {}
+    found = _TABLES.get(name)
+    if found is None:
+        found = _TABLES[name] = C.TABLES.get(name) or getattr(C, name, None) or {}
+    return found
 
 
 def xlat(table_: Mapping[str, int], v: int, unknown: str | None = None) -> str:
@@ -115,11 +142,21 @@ def xlat(table_: Mapping[str, int], v: int, unknown: str | None = None) -> str:
     return f"{xval(v)} /* {unknown} */" if unknown else str(v)
 
 
+_FLAGS_MEMO: dict[tuple[int, int, str | None], str] = {}
+
+
 def flags(table_: Mapping[str, int], v: int, unknown: str | None = None) -> str:
     """printflags: ``A|B|0x40``; when no flag is known, ``0x40 /* O_??? */``."""
+    key = (id(table_), v, unknown)
+    text = _FLAGS_MEMO.get(key)
+    if text is not None:
+        return text
     text = C.flag_names(table_, v) if table_ else xval(v)
     if unknown and text.startswith("0x"):
-        return f"{text} /* {unknown} */"
+        text = f"{text} /* {unknown} */"
+    if len(_FLAGS_MEMO) > 65536:  # flag values repeat; odd data must not grow this forever
+        _FLAGS_MEMO.clear()
+    _FLAGS_MEMO[key] = text
     return text
 
 
@@ -187,10 +224,15 @@ def cstr(data: bytes | None, opts: DecodeOptions, addr: int | None = None, limit
     return '"' + _escape(data, opts.xflag) + '"'
 
 
+_PLAIN_STR = re.compile(r'[^\x20-\x21\x23-\x5b\x5d-\x7e]')
+
+
 def path(value: str | bytes | None, opts: DecodeOptions, addr: int | None = None) -> str:
     """A path argument, never cut at -s (strace prints whole paths)."""
     if value is None:
         return ptr(addr)
+    if value.__class__ is str and not opts.xflag and not _PLAIN_STR.search(value):
+        return f'"{value}"'  # printable ASCII: nothing to escape (the common case)
     data = os.fsencode(value) if isinstance(value, str) else value
     return cstr(data, opts, limit=False)
 
@@ -202,9 +244,28 @@ def mem_parts(row: Row) -> list[bytes | None]:
     return split_mem(row["mem"])
 
 
+_LEN = struct.Struct("<I")
+
+
 def part(row: Row, index: int) -> bytes | None:
-    parts = split_mem(row["mem"])
-    return parts[index] if index < len(parts) else None
+    """Part ``index`` of the row's ``mem`` (None when missing or unreadable), without splitting
+    the parts before it."""
+    mem = row["mem"]
+    if not mem:
+        return None
+    pos, n, i = 0, len(mem), 0
+    while pos + 4 <= n:
+        (length,) = _LEN.unpack_from(mem, pos)
+        pos += 4
+        if length == 0xFFFFFFFF:
+            if i == index:
+                return None
+        else:
+            if i == index:
+                return bytes(mem[pos:pos + length])
+            pos += length
+        i += 1
+    return None
 
 
 def unpack(fmt: str, data: bytes | None, offset: int = 0) -> tuple[Any, ...] | None:
@@ -216,7 +277,7 @@ def unpack(fmt: str, data: bytes | None, offset: int = 0) -> tuple[Any, ...] | N
 
 def succeeded(row: Row) -> bool:
     ret = row["ret"]
-    return ret is not None and not (-4096 < ret < 0)
+    return ret is not None and not -4096 < ret < 0
 
 
 def returned(row: Row) -> bool:
@@ -287,13 +348,12 @@ def int_ptr(data: bytes | None, addr: int | None = None) -> str:
 
 # --- building rows (tests, tools) -----------------------------------------------------------------
 
-_COLUMNS = tuple(f.name for f in TRACE_SCHEMA)
-
-
 def make_row(name: str, *args: int, ret: int | None = 0, err: str | None = None, **columns: Any) -> dict[str, Any]:
     """A returned syscall row with every schema column: ``make_row("close", 3)``. Negative
     arguments are stored as the 64-bit registers hold them; ``err="ENOENT"`` makes it fail."""
-    row: dict[str, Any] = dict.fromkeys(_COLUMNS)
+    from renacer.schema.trace import TRACE_SCHEMA  # pyarrow: only tools and tests build rows
+
+    row: dict[str, Any] = dict.fromkeys(f.name for f in TRACE_SCHEMA)
     row.update(seq=0, exit_seq=1, ts_ns=0, dur_ns=1000, pid=1, tid=1, kind="syscall", nr=0, name=name)
     for i in range(6):
         row[f"a{i}"] = (args[i] & U64) if i < len(args) else 0

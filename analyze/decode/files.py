@@ -25,6 +25,7 @@ from .common import (
     s32,
     s64,
     signal,
+    split_at,
     succeeded,
     table,
     u32,
@@ -36,6 +37,19 @@ from .sockets import iovecs
 
 _O_CREAT = C.OPEN_FLAGS["O_CREAT"]
 _O_TMPFILE = C.OPEN_FLAGS["__O_TMPFILE"]
+
+
+_OPEN_FLAGS_MEMO: dict[int, str] = {}
+
+
+def open_flags(v: int) -> str:
+    """C.open_flags, remembered: programs open with a handful of flag sets."""
+    text = _OPEN_FLAGS_MEMO.get(v)
+    if text is None:
+        text = C.open_flags(v)
+        if len(_OPEN_FLAGS_MEMO) < 4096:
+            _OPEN_FLAGS_MEMO[v] = text
+    return text
 
 
 def _mode_follows(open_flags: int) -> bool:
@@ -57,7 +71,7 @@ def _second_path(row: Row, opts: DecodeOptions, arg: str) -> str:
 
 def open_(row: Row, opts: DecodeOptions) -> list[str]:
     oflags = u32(row["a1"])
-    args = [_path_arg(row, opts, "a0"), C.open_flags(oflags)]
+    args = [_path_arg(row, opts, "a0"), open_flags(oflags)]
     if _mode_follows(oflags):
         args.append(octal(u32(row["a2"])))
     return args
@@ -65,7 +79,7 @@ def open_(row: Row, opts: DecodeOptions) -> list[str]:
 
 def openat(row: Row, opts: DecodeOptions) -> list[str]:
     oflags = u32(row["a2"])
-    args = [dirfd(row["a0"]), _path_arg(row, opts, "a1"), C.open_flags(oflags)]
+    args = [dirfd(row["a0"]), _path_arg(row, opts, "a1"), open_flags(oflags)]
     if _mode_follows(oflags):
         args.append(octal(u32(row["a3"])))
     return args
@@ -106,7 +120,7 @@ def read(row: Row, opts: DecodeOptions) -> Decoded:
         data = buf(row["data"], ret, opts, row["a1"])
     else:
         data = ptr(row["a1"])
-    return Decoded([fd(row["a0"]), data, str(row["a2"] or 0)], 1)
+    return split_at([fd(row["a0"]), data, str(row["a2"] or 0)], 1)
 
 
 def write(row: Row, opts: DecodeOptions) -> list[str]:
@@ -115,8 +129,9 @@ def write(row: Row, opts: DecodeOptions) -> list[str]:
 
 
 def pread64(row: Row, opts: DecodeOptions) -> Decoded:
-    d = read(row, opts)
-    return Decoded([*d.args, str(s64(row["a3"]))], entry=1)
+    args = read(row, opts).args
+    args.append(str(s64(row["a3"])))
+    return split_at(args, 1)
 
 
 def pwrite64(row: Row, opts: DecodeOptions) -> list[str]:
@@ -251,23 +266,37 @@ def ioctl(row: Row, opts: DecodeOptions) -> list[str]:
 _S_IFMT = 0o170000
 
 
+def _file_types() -> dict[int, str]:
+    types = table("S_IFMT")
+    return {v: k for k, v in reversed(list(types.items()))}
+
+
+_FILE_TYPES = _file_types()
+_DEVICES = {v for v, k in _FILE_TYPES.items() if k in ("S_IFCHR", "S_IFBLK")}
+_MODE_MEMO: dict[int, str] = {}
+
+
 def file_mode(mode: int) -> str:
     """print_symbolic_mode_t: ``S_IFREG|0644``, ``S_IFDIR|S_ISVTX|0777``; the octal number when
     the file type is unknown."""
-    types = table("S_IFMT")
+    text = _MODE_MEMO.get(mode)
+    if text is not None:
+        return text
     kind = mode & _S_IFMT
-    type_name = C.enum_name(types, kind) if types and kind else ("" if not kind else None)
+    type_name = _FILE_TYPES.get(kind) if kind else ""
     if type_name is None:
-        return octal(mode)
-    special = "".join(name for bit, name in ((0o4000, "S_ISUID|"), (0o2000, "S_ISGID|"), (0o1000, "S_ISVTX|"))
-                      if mode & bit)
-    return f"{type_name}{'|' if type_name else ''}{special}{octal(mode & 0o777)}"
+        text = octal(mode)
+    else:
+        special = "".join(name for bit, name in ((0o4000, "S_ISUID|"), (0o2000, "S_ISGID|"), (0o1000, "S_ISVTX|"))
+                          if mode & bit)
+        text = f"{type_name}{'|' if type_name else ''}{special}{octal(mode & 0o777)}"
+    if len(_MODE_MEMO) < 65536:
+        _MODE_MEMO[mode] = text
+    return text
 
 
 def _is_device(mode: int) -> bool:
-    types = table("S_IFMT")
-    kind = mode & _S_IFMT
-    return bool(types) and kind in (types.get("S_IFCHR"), types.get("S_IFBLK"))
+    return mode & _S_IFMT in _DEVICES
 
 
 def _makedev(dev: int) -> str:
@@ -276,12 +305,14 @@ def _makedev(dev: int) -> str:
     return f"makedev({xval(major)}, {xval(minor)})"
 
 
+_STAT = struct.Struct("<24xI12xQq")
+
+
 def stat_struct(data: bytes | None, addr: int | None) -> str:
     """struct stat abbreviated as strace prints it: mode, then size (or rdev for devices)."""
-    fields = unpack("<24xI12xQq", data)
-    if fields is None:
+    if data is None or len(data) < _STAT.size:
         return ptr(addr)
-    mode, rdev, size = fields
+    mode, rdev, size = _STAT.unpack_from(data)
     second = f"st_rdev={_makedev(rdev)}" if _is_device(mode) else f"st_size={size}"
     return f"{{st_mode={file_mode(mode)}, {second}, ...}}"
 
@@ -301,18 +332,21 @@ def _stat_out(row: Row, index: int, arg: str) -> str:
 
 
 def stat(row: Row, opts: DecodeOptions) -> Decoded:
-    return Decoded([_path_arg(row, opts, "a0"), _stat_out(row, 0, "a1")], entry=1)
+    return split_at([_path_arg(row, opts, "a0"), _stat_out(row, 0, "a1")], 1)
 
 
 def fstat(row: Row, opts: DecodeOptions) -> Decoded:
-    return Decoded([fd(row["a0"]), _stat_out(row, 0, "a1")], entry=1)
+    return split_at([fd(row["a0"]), _stat_out(row, 0, "a1")], 1)
 
 
 def newfstatat(row: Row, opts: DecodeOptions) -> Decoded:
-    return Decoded(
-        [dirfd(row["a0"]), _path_arg(row, opts, "a1"), _stat_out(row, 0, "a2"),
+    # The most frequent call of many programs (every stat() of glibc): kept lean.
+    ret = row["ret"]
+    out = part(row, 0) if ret is not None and not -4096 < ret < 0 else None
+    return split_at(
+        [dirfd(row["a0"]), path(row["path"], opts, row["a1"]), stat_struct(out, row["a2"]),
          flags(C.AT_FLAGS, u32(row["a3"]), "AT_???")],
-        entry=2,
+        2,
     )
 
 
@@ -465,6 +499,23 @@ def utimensat(row: Row, opts: DecodeOptions) -> list[str]:
     return [dirfd(row["a0"]), where, ptr(row["a2"]), flags(C.AT_FLAGS, u32(row["a3"]), "AT_???")]
 
 
+def _xattr_name(row: Row, opts: DecodeOptions, arg: str) -> str:
+    return path(part(row, 0), opts, row[arg])
+
+
+def getxattr(row: Row, opts: DecodeOptions) -> Decoded:
+    """Path and attribute name (when captured), then the value's address and its size."""
+    return split_at([_path_arg(row, opts, "a0"), _xattr_name(row, opts, "a1"), ptr(row["a2"]), str(row["a3"] or 0)], 2)
+
+
+def fgetxattr(row: Row, opts: DecodeOptions) -> Decoded:
+    return split_at([fd(row["a0"]), _xattr_name(row, opts, "a1"), ptr(row["a2"]), str(row["a3"] or 0)], 2)
+
+
+def listxattr(row: Row, opts: DecodeOptions) -> Decoded:
+    return split_at([_path_arg(row, opts, "a0"), ptr(row["a1"]), str(row["a2"] or 0)], 1)
+
+
 def sendfile(row: Row, opts: DecodeOptions) -> list[str]:
     return [fd(row["a0"]), fd(row["a1"]), ptr(row["a2"]), str(row["a3"] or 0)]
 
@@ -544,6 +595,11 @@ DECODERS = {
     "getdents": getdents64,
     "utimensat": utimensat,
     "sendfile": sendfile,
+    "getxattr": getxattr,
+    "lgetxattr": getxattr,
+    "fgetxattr": fgetxattr,
+    "listxattr": listxattr,
+    "llistxattr": listxattr,
     "statfs": statfs,
     "fstatfs": fstatfs,
 }

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from renacer.schema import constants as C
 
-from .common import Decoded, DecodeOptions, Row, flags, ptr, s32, succeeded, u32, xlat, xval
+from .common import Decoded, DecodeOptions, Row, flags, ptr, returning, s32, succeeded, u32, xlat, xval
 
 
 def _address_ret(row: Row) -> str | None:
@@ -19,11 +19,23 @@ def _prot(v: int | None) -> str:
 
 
 def mmap(row: Row, opts: DecodeOptions) -> Decoded:
-    return Decoded(
-        [ptr(row["a0"]), str(row["a1"] or 0), _prot(row["a2"]), C.mmap_flags(u32(row["a3"])),
+    return returning(
+        [ptr(row["a0"]), str(row["a1"] or 0), _prot(row["a2"]), _map_flags(u32(row["a3"])),
          str(s32(row["a4"])), xval(row["a5"])],
-        ret=_address_ret(row),
+        _address_ret(row),
     )
+
+
+_MAP_FLAGS_MEMO: dict[int, str] = {}
+
+
+def _map_flags(v: int) -> str:
+    text = _MAP_FLAGS_MEMO.get(v)
+    if text is None:
+        text = C.mmap_flags(v)
+        if len(_MAP_FLAGS_MEMO) < 4096:
+            _MAP_FLAGS_MEMO[v] = text
+    return text
 
 
 def mprotect(row: Row, opts: DecodeOptions) -> list[str]:
@@ -35,7 +47,7 @@ def munmap(row: Row, opts: DecodeOptions) -> list[str]:
 
 
 def brk(row: Row, opts: DecodeOptions) -> Decoded:
-    return Decoded([ptr(row["a0"])], ret=_address_ret(row))
+    return returning([ptr(row["a0"])], _address_ret(row))
 
 
 def mremap(row: Row, opts: DecodeOptions) -> Decoded:

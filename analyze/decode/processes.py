@@ -129,11 +129,12 @@ def clone3(row: Row, opts: DecodeOptions) -> Decoded:
     if len(data) > 80 and cgroup:
         out.append(f"cgroup={cgroup}")
     struct_text = "{" + ", ".join(out) + "}"
+    stored = ""
     if succeeded(row) and cflags & _CLONE["CLONE_PARENT_SETTID"]:
         # What the kernel stored at parent_tid: the new thread's id, i.e. the return value. A
         # pidfd's number is not recorded, so it is left out.
-        struct_text += f" => {{parent_tid=[{row['ret']}]}}"
-    return Decoded([struct_text, size], entry=1, entry_sep=False)
+        stored = f" => {{parent_tid=[{row['ret']}]}}"
+    return Decoded([struct_text + stored, size], entry=1, entry_sep=False, late=len(stored))
 
 
 # --- wait, exit -----------------------------------------------------------------------------------
@@ -198,6 +199,11 @@ def no_args(row: Row, opts: DecodeOptions) -> list[str]:
     return []
 
 
+def struct_out(row: Row, opts: DecodeOptions) -> Decoded:
+    """uname, sysinfo, times: one struct the kernel fills; not recorded, so its address."""
+    return Decoded([ptr(row["a0"])], entry=0)
+
+
 def one_int(row: Row, opts: DecodeOptions) -> list[str]:
     return [str(s32(row["a0"]))]
 
@@ -257,6 +263,39 @@ def rseq(row: Row, opts: DecodeOptions) -> list[str]:
 def getrandom(row: Row, opts: DecodeOptions) -> Decoded:
     """The random bytes are not recorded: their address is shown."""
     return Decoded([ptr(row["a0"]), str(row["a1"] or 0), flags(table("GRND"), u32(row["a2"]), "GRND_???")], entry=0)
+
+
+# --- futex ----------------------------------------------------------------------------------------
+
+# How many arguments strace shows per futex command (the low 7 bits of op), after uaddr and op:
+# val, then timeout or val2, uaddr2, val3 as each command uses them.
+_FUTEX_TAIL = {0: ("val", "timeout"), 1: ("val",), 2: ("val",), 3: ("val", "val2", "uaddr2"),
+               4: ("val", "val2", "uaddr2", "val3"), 5: ("val", "val2", "uaddr2", "val3"), 6: ("timeout",),
+               7: (), 8: (), 9: ("val", "timeout", "val3"), 10: ("val", "val3"),
+               11: ("val", "timeout", "uaddr2"), 12: ("val", "val2", "uaddr2", "val3"), 13: ("timeout",)}
+_FUTEX_PRIVATE, _FUTEX_CLOCK_REALTIME = 128, 256
+
+
+def _futex_op(op: int) -> str:
+    names = table("FUTEX_OP")
+    cmd = op & ~(_FUTEX_PRIVATE | _FUTEX_CLOCK_REALTIME)
+    name = C.enum_name(names, cmd) if names else None
+    if name is None:
+        return xval(op)
+    text = name + ("_PRIVATE" if op & _FUTEX_PRIVATE else "")
+    return text + ("|FUTEX_CLOCK_REALTIME" if op & _FUTEX_CLOCK_REALTIME else "")
+
+
+def futex(row: Row, opts: DecodeOptions) -> list[str]:
+    """futex(uaddr, op, …) with the arguments its command uses. The timeout is not recorded (its
+    pointer is shown); the command names need a FUTEX_OP table in schema.constants."""
+    op = u32(row["a1"])
+    values = {"val": str(u32(row["a2"])), "timeout": ptr(row["a3"]), "val2": str(u32(row["a3"])),
+              "uaddr2": ptr(row["a4"]), "val3": xval(u32(row["a5"]))}
+    tail = _FUTEX_TAIL.get(op & 127)
+    if tail is None:
+        return [ptr(row["a0"]), _futex_op(op), *(xval(row[f"a{i}"]) for i in range(2, 6))]
+    return [ptr(row["a0"]), _futex_op(op), *(values[name] for name in tail)]
 
 
 # --- time -----------------------------------------------------------------------------------------
@@ -320,6 +359,10 @@ DECODERS = {
     "arch_prctl": arch_prctl,
     "rseq": rseq,
     "getrandom": getrandom,
+    "uname": struct_out,
+    "sysinfo": struct_out,
+    "times": struct_out,
+    "futex": futex,
     "nanosleep": nanosleep,
     "clock_nanosleep": clock_nanosleep,
     "clock_gettime": clock_gettime,

@@ -23,16 +23,15 @@ from .common import (
     ptr,
     quote,
     s32,
-    sigmask,
     succeeded,
     table,
     timespec,
     timeval,
     u32,
     unpack,
+    xlat,
     xval,
 )
-from .common import xlat
 
 
 # --- sockaddr -----------------------------------------------------------------------------------
@@ -82,7 +81,7 @@ _SA_PRINTERS = {
 def sockaddr_text(data: bytes, addrlen: int, opts: DecodeOptions) -> str:
     """A captured sockaddr of ``addrlen`` bytes: ``{sa_family=AF_INET, sin_port=…}``."""
     addrlen = min(addrlen, 128)
-    data = data[:addrlen].ljust(addrlen + 1, b"\0")
+    data = data[:addrlen].ljust(max(addrlen, 2) + 1, b"\0")
     family = struct.unpack_from("<H", data)[0]
     text = "{sa_family=" + xlat(C.AF, family, "AF_???")
     if addrlen > 2:
@@ -96,7 +95,7 @@ def sockaddr_text(data: bytes, addrlen: int, opts: DecodeOptions) -> str:
 
 def sockaddr(data: bytes | None, addrlen: int, opts: DecodeOptions, addr: int | None) -> str:
     """decode_sockaddr: the pointer when it is NULL, too short or was not captured."""
-    if addrlen < 2 or data is None or not addr:
+    if data is None or not addr or min(addrlen, len(data)) < 2:
         return ptr(addr)
     return sockaddr_text(data, min(addrlen, len(data)), opts)
 
@@ -298,6 +297,53 @@ def recvmsg(row: Row, opts: DecodeOptions) -> Decoded:
     return Decoded([fd(row["a0"]), text, _msg_flags(row["a2"])], entry=1)
 
 
+_MMSGHDR = struct.Struct("<QI4xQQQQi4xI4x")  # struct msghdr, then msg_len
+
+
+def _mmsgvec(row: Row, opts: DecodeOptions, count: int, received: bool) -> str:
+    """``[{msg_hdr={…}, msg_len=N}, …]`` from the raw mmsghdr array (mem part 0) and each
+    message's bytes (parts 1…). Only the first message's address is recorded; a later message
+    sending to the same pointer shows it too. Without the iovec arrays each message's bytes show
+    as one iovec."""
+    array = part(row, 0)
+    if array is None or len(array) < _MMSGHDR.size:
+        return ptr(row["a1"])
+    first_name = None
+    items = []
+    for k in range(min(count, len(array) // _MMSGHDR.size)):
+        name, namelen, iov, iovlen, _control, controllen, mflags, msg_len = _MMSGHDR.unpack_from(array, k * _MMSGHDR.size)
+        if k == 0:
+            first_name = name
+        if not name:
+            name_text = "NULL"
+        elif name == first_name:
+            name_text = sockaddr(row["sockaddr"], namelen, opts, name)
+        else:
+            name_text = ptr(name)
+        data = part(row, k + 1)
+        size = msg_len if received else (len(data) if data is not None else 0)
+        iov_text = f"[{{iov_base={buf(data, size, opts, iov)}, iov_len={size}}}]" if iov and iovlen else ptr(iov)
+        if not received and data is not None:
+            msg_len = len(data)  # what the kernel reports sent when the message fit in -s
+        items.append(
+            f"{{msg_hdr={{msg_name={name_text}, msg_namelen={namelen}, msg_iov={iov_text}, msg_iovlen={iovlen}, "
+            f"msg_controllen={controllen}, msg_flags={_msg_flags(mflags)}}}, msg_len={msg_len}}}"
+        )
+    return "[" + ", ".join(items) + "]"
+
+
+def sendmmsg(row: Row, opts: DecodeOptions) -> Decoded:
+    vlen = u32(row["a2"])
+    vec = _mmsgvec(row, opts, vlen, False) if succeeded(row) else ptr(row["a1"])
+    return Decoded([fd(row["a0"]), vec, str(vlen), _msg_flags(row["a3"])], entry=1)
+
+
+def recvmmsg(row: Row, opts: DecodeOptions) -> Decoded:
+    ret = row["ret"]
+    vec = _mmsgvec(row, opts, ret, True) if succeeded(row) else ptr(row["a1"])
+    return Decoded([fd(row["a0"]), vec, str(u32(row["a2"])), _msg_flags(row["a3"]), ptr(row["a4"])], entry=1)
+
+
 # --- socket options -------------------------------------------------------------------------------
 
 _OPTNAME_TABLES = {0: ("IP", "IP_???"), 1: ("SO", "SO_???"), 6: ("TCP", "TCP_???"),
@@ -340,9 +386,9 @@ def _optval_set(level: int, name: int, data: bytes | None, length: int, addr: in
     so = _so_name(level, name)
     if addr and data is not None:
         if so == "SO_LINGER":
-            return ptr(addr) if length < 8 else _linger(data[:8])
+            return ptr(addr) if length < 8 or len(data) < 8 else _linger(data[:8])
         if so in _INT_LIKE_SO or level == _SOL_NETLINK:
-            return ptr(addr) if length < 4 else f"[{struct.unpack_from('<i', data)[0]}]"
+            return ptr(addr) if length < 4 or len(data) < 4 else f"[{struct.unpack_from('<i', data)[0]}]"
         if level == _SOL_IP and name in (35, 36) and len(data) >= 8:  # IP_ADD/DROP_MEMBERSHIP
             return ('{imr_multiaddr=inet_addr("%s"), imr_interface=inet_addr("%s")}'
                     % (_socket.inet_ntoa(data[:4]), _socket.inet_ntoa(data[4:8])))
@@ -543,6 +589,8 @@ DECODERS = {
     "recvfrom": recvfrom,
     "sendmsg": sendmsg,
     "recvmsg": recvmsg,
+    "sendmmsg": sendmmsg,
+    "recvmmsg": recvmmsg,
     "setsockopt": setsockopt,
     "getsockopt": getsockopt,
     "poll": poll,

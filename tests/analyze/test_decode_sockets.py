@@ -229,3 +229,27 @@ def test_recv_calls_print_only_the_descriptor_at_entry() -> None:
 def test_string_size_option_cuts_buffers() -> None:
     row = make_row("sendto", 4, 0x7FFD0000, 5, 0, 0, 0, ret=5, data=b"hello")
     assert text(row, string_size=2) == 'sendto(4, "he"..., 5, 0, NULL, 0) = 5'
+
+
+def mmsghdr(name: int, namelen: int, iov: int, msg_len: int) -> bytes:
+    return struct.pack("<QI4xQQQQi4xI4x", name, namelen, iov, 1, 0, 0, 0, msg_len)
+
+
+def test_sendmmsg_prints_each_message_like_strace() -> None:
+    array = mmsghdr(0x7FFD0000, 16, 0x7FFD0100, 0) + mmsghdr(0x7FFD0000, 16, 0x7FFD0200, 0)
+    row = make_row("sendmmsg", 3, 0x7FFD0300, 2, 0x4000, ret=2, sockaddr=sin("127.0.0.1", 53),
+                   mem=join_mem([array, b"query-one", b"q2"]))
+    name = '{sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("127.0.0.1")}'
+    assert text(row) == (
+        f"sendmmsg(3, [{{msg_hdr={{msg_name={name}, msg_namelen=16, msg_iov=[{{iov_base=\"query-one\", iov_len=9}}], "
+        "msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=9}, "
+        f"{{msg_hdr={{msg_name={name}, msg_namelen=16, msg_iov=[{{iov_base=\"q2\", iov_len=2}}], "
+        "msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=2}], 2, MSG_NOSIGNAL) = 2"
+    )
+
+
+def test_recvmmsg_shows_the_lengths_the_kernel_wrote() -> None:
+    row = make_row("recvmmsg", 3, 0x7FFD0300, 2, 0x40, 0, ret=1,
+                   mem=join_mem([mmsghdr(0, 0, 0x7FFD0100, 5), b"hello"]))
+    assert text(row) == ('recvmmsg(3, [{msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="hello", iov_len=5}], '
+                         "msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=5}], 2, MSG_DONTWAIT, NULL) = 1")

@@ -127,6 +127,7 @@ static void unix_calls(const char *dir) {
     unlink(un.sun_path);
     bind(s, (struct sockaddr *)&un, offsetof(struct sockaddr_un, sun_path) + strlen(un.sun_path) + 1);
     close(s);
+    unlink(un.sun_path); /* so that every run of the program makes the same calls */
 
     int a = socket(AF_UNIX, SOCK_DGRAM, 0);
     struct sockaddr_un ab = {.sun_family = AF_UNIX};
