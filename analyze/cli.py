@@ -283,18 +283,29 @@ def replay(
 
     from renacer.schema.trace import TraceFormatError
 
+    syscalls = None
     if expr is not None:
-        # TODO(lead): the renderer takes no filter yet; wire -e here when it does.
-        raise eng.InputError("replay -e is not supported yet: replay the whole trace, or use `sql`")
+        from renacer.capture.filter_expr import FilterError, parse_trace_expr
+
+        try:
+            syscalls = parse_trace_expr(expr.split("=", 1)[1] if expr.startswith("trace=") else expr).numbers
+        except FilterError as e:
+            raise eng.InputError(str(e)) from None
+    if fmt not in ("text", "json", "jsonl", "csv"):
+        raise eng.InputError(f"unknown --format {fmt!r} for replay; choose text, json, jsonl or csv")
+    if string_size is not None and string_size < 0:
+        raise eng.InputError(f"-s must be a non-negative number of bytes, not {string_size}")
     paths = eng.expand_inputs(traces)
     eng.inspect_inputs(eng.duckdb.connect(), paths)  # bad files get the analyzer's messages
+    from renacer.analyze.render import recorded_string_size
+
     options = RenderOptions.from_cli(SimpleNamespace(
-        format=fmt, strsize=string_size, durations=durations or None, timestamps=timestamps or None,
-        relative=relative or None))
+        format=fmt, strsize=string_size if string_size is not None else recorded_string_size(paths),
+        durations=durations or None, timestamps=timestamps or None, relative=relative or None))
     # Live text goes to stderr (strace's habit), documents to stdout; -o writes a file instead.
     target = open(out, "w", encoding="utf-8") if out else (sys.stderr if fmt == "text" else sys.stdout)
     try:
-        render_trace_file(paths, target, options)
+        render_trace_file(paths, target, options, syscalls)
     except TraceFormatError as e:
         raise eng.InputError(str(e)) from None
     finally:

@@ -819,11 +819,44 @@ def _row_groups(pf: pq.ParquetFile, path: str) -> Iterator[tuple[pa.Table, int]]
         yield table, floor
 
 
-def render_trace_file(paths: list[str], out: TextIO, options: RenderOptions) -> None:
+def recorded_string_size(paths: list[str]) -> int | None:
+    """The -s a trace was recorded with (replay prints what the live run printed)."""
+    for path in paths:
+        try:
+            return int(read_metadata(pq.read_metadata(path).metadata, path).get("string_size"))
+        except (pa.ArrowException, OSError, TypeError, ValueError, TraceFormatError):
+            continue
+    return None
+
+
+def _only_syscalls(table: pa.Table, numbers: frozenset[int]) -> pa.Table:
+    """Keep the chosen syscalls (and every signal/exit line), then renumber seq/exit_seq densely:
+    the renderer prints a call on one line when nothing happened between its entry and exit, and
+    calls filtered out are not something that happened."""
+    import numpy as np
+
+    is_call = pc.equal(table["kind"].cast(pa.string()), "syscall")
+    wanted = pc.is_in(table["nr"].cast(pa.int64()), value_set=pa.array(sorted(numbers), pa.int64()))
+    table = table.filter(pc.or_(pc.invert(is_call), wanted))
+    seq = table["seq"].to_numpy()
+    exit_seq = table["exit_seq"]
+    valid = exit_seq.is_valid().to_numpy(zero_copy_only=False)
+    exits = exit_seq.fill_null(0).to_numpy()
+    ranks = np.unique(np.concatenate([seq, exits[valid]]))
+    new_exit = pa.array(np.searchsorted(ranks, exits).astype(np.uint64), mask=~valid)
+    table = table.set_column(table.schema.get_field_index("seq"), "seq",
+                             pa.array(np.searchsorted(ranks, seq).astype(np.uint64)))
+    return table.set_column(table.schema.get_field_index("exit_seq"), "exit_seq", new_exit)
+
+
+def render_trace_file(paths: list[str], out: TextIO, options: RenderOptions,
+                      syscalls: frozenset[int] | None = None) -> None:
     """Replay trace files through the renderer, one row group at a time.
 
-    Raises TraceFormatError for a file that is not a renacer trace, is truncated, or has a newer
-    schema version. Several files render one after the other (one JSON document for all).
+    ``syscalls`` (numbers, from a -e expression) keeps only those calls; the filtered trace is
+    rendered in one piece. Raises TraceFormatError for a file that is not a renacer trace, is
+    truncated, or has a newer schema version. Several files render one after the other (one JSON
+    document for all).
     """
     opened = [_open_trace(p) for p in paths]  # check every file before printing anything
     renderer: _Renderer | None = None
@@ -832,8 +865,14 @@ def render_trace_file(paths: list[str], out: TextIO, options: RenderOptions) -> 
             renderer = make_renderer(out, options, meta)
         else:
             renderer.begin(meta)
-        for table, floor in _row_groups(pf, path):
-            renderer.feed(table, None, floor)
+        if syscalls is None:
+            for table, floor in _row_groups(pf, path):
+                renderer.feed(table, None, floor)
+        else:
+            groups = [table for table, _ in _row_groups(pf, path)]
+            whole = _only_syscalls(pa.concat_tables(groups), syscalls) if groups else None
+            if whole is not None and whole.num_rows:
+                renderer.feed(whole, None, int(pc.max(whole["seq"]).as_py()) + 2 ** 32)
         renderer.end_trace()
     if renderer is not None:
         renderer.finish()

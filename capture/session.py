@@ -12,6 +12,7 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any
 
+import queue
 import threading
 import time
 from typing import Callable
@@ -154,51 +155,76 @@ def record(request: RecordRequest) -> RecordResult:
 
 
 class LazySink:
-    """The recorder's sink, built at the first flush.
+    """The recorder's sink: a worker thread that converts, writes and renders batches.
 
-    numpy and pyarrow take a few hundred ms to import. They load on a helper thread while the
-    command already runs (the event loop holds no GIL), and the trace file is created only after
-    the fork, so the command never inherits its descriptors.
+    The event loop runs without the GIL, so this thread works on the other CPU while the command
+    and the loop go on: the loop only copies a batch out and queues it. The worker first imports
+    numpy and pyarrow (a few hundred ms, overlapping the command's start) and creates the trace
+    file — after the fork, so the command never inherits its descriptors. The queue is short, so
+    a slow consumer slows the loop instead of growing memory.
     """
+
+    QUEUE_BATCHES = 4
 
     def __init__(self, write_path: str | None, meta: dict[str, Any], live: list[Callable[[], Any]]) -> None:
         self.write_path = write_path
         self.meta = meta
         self.live = live
         self.wants_pending = bool(live)
+        self._queue: queue.Queue[tuple[Any, Any, int] | None] = queue.Queue(self.QUEUE_BATCHES)
+        self._worker: threading.Thread | None = None
         self._arrow: Any = None
-        self._warm: threading.Thread | None = None
+        self._error: BaseException | None = None
 
     def warm_up(self) -> None:
-        self._warm = threading.Thread(target=_import_writers, daemon=True)
-        self._warm.start()
+        self._worker = threading.Thread(target=self._work, name="renacer-sink", daemon=True)
+        self._worker.start()
 
-    def _ready(self) -> Any:
-        if self._arrow is None:
-            if self._warm is not None:
-                self._warm.join()
-            from renacer.capture.sinks import ArrowSink, ParquetSink
+    def _build(self) -> Any:
+        from renacer.capture.sinks import ArrowSink, ParquetSink
 
-            consumers = [make() for make in self.live]
-            if self.write_path:
-                consumers.insert(0, ParquetSink(self.write_path, self.meta))
-            self._arrow = ArrowSink(consumers)
-        return self._arrow
+        consumers = [make() for make in self.live]
+        for consumer in consumers:
+            if hasattr(consumer, "begin"):
+                consumer.begin(self.meta)  # clock anchors for -t/-tt/-ttt
+        if self.write_path:
+            consumers.insert(0, ParquetSink(self.write_path, self.meta))
+        return ArrowSink(consumers)
+
+    def _work(self) -> None:
+        try:
+            self._arrow = self._build()
+        except BaseException as exc:  # reported by close(); keep draining so the loop never blocks
+            self._error = exc
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._arrow.write(*item)
+                except BaseException as exc:
+                    self._error = exc
 
     def write(self, raw: Any, pending: Any, next_seq: int) -> None:
-        self._ready().write(raw, pending, next_seq)
+        if self._worker is None:
+            self.warm_up()
+        self._queue.put((raw, pending, next_seq))
 
     def close(self, metadata: dict[str, Any]) -> None:
-        self._ready().close(metadata)
+        if self._worker is None:
+            self.warm_up()
+        self._queue.put(None)
+        assert self._worker is not None
+        self._worker.join()
+        if self._error is not None:
+            raise self._error
+        self._arrow.close(metadata)
 
     def abandon(self) -> None:
         """Nothing was traced (launch or attach failed): leave no file behind."""
+        if self._worker is not None:
+            self._queue.put(None)
+            self._worker.join()
         if self._arrow is not None:
             self._arrow.close(self.meta)
-
-
-def _import_writers() -> None:
-    import renacer.capture.sinks  # noqa: F401  (pyarrow, numpy, the Arrow conversion)
 
 
 def recorder_meta(recorder: Any, status: int | None) -> dict[str, Any]:

@@ -164,7 +164,7 @@ CAPTURES: dict[str, tuple[Op, ...]] = {
     "epoll_ctl": (Op(MEM_IN, 3, 0, EPOLL_EVENT),),
     "epoll_wait": (Op(MEM_OUT_RET, 1, 0, EPOLL_EVENT),),
     "epoll_pwait": (Op(MEM_OUT_RET, 1, 0, EPOLL_EVENT),),
-    "epoll_pwait2": (Op(MEM_IN, 4, 0, TIMESPEC), Op(MEM_OUT_RET, 1, 0, EPOLL_EVENT)),
+    "epoll_pwait2": (Op(MEM_IN, 3, 0, TIMESPEC), Op(MEM_OUT_RET, 1, 0, EPOLL_EVENT)),
 }
 
 # How the ``fd`` column is filled: from the first argument, or from the return value.

@@ -1,0 +1,56 @@
+"""The issue's recipe, end to end: live text on stderr equals `renacer-analyze replay` output."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import run_renacer
+
+
+def test_live_stderr_and_replay_print_the_same_bytes_for_a_threaded_program(program, tmp_path: Path) -> None:
+    trace = tmp_path / "t.parquet"
+    live = run_renacer(["-f", "-T", "-w", str(trace), "--", program("threads")])
+    assert live.returncode == 0
+    assert live.stdout.startswith("pid ")  # the program's own output stays on stdout
+    replay = subprocess.run(
+        [sys.executable, "-m", "renacer.analyze.cli", "replay", "-T", str(trace)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert replay.returncode == 0, replay.stderr
+    replayed = replay.stdout + replay.stderr
+    assert "[pid " in replayed  # several threads: strace-style prefixes
+    assert replayed == live.stderr
+
+
+def test_live_json_document_equals_replayed_json(program, tmp_path: Path) -> None:
+    trace = tmp_path / "t.parquet"
+    live = run_renacer(["--format", "json", "-e", "trace=getppid,write", "-w", str(trace), "--", program("threads")])
+    assert live.returncode == 0
+    replay = subprocess.run(
+        [sys.executable, "-m", "renacer.analyze.cli", "replay", "--format", "json", str(trace)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert replay.returncode == 0, replay.stderr
+    # the program's own lines come first on stdout, then the JSON document
+    document = live.stdout[live.stdout.index("{"):]
+    assert replay.stdout == document
+
+
+def test_replay_with_a_filter_prints_what_a_filtered_live_run_prints(program, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    full, filtered = tmp_path / "full.parquet", tmp_path / "filtered.parquet"
+    run_renacer(["-q", "-w", str(full), "--", program("fileops"), str(work)], check=True)
+    live = run_renacer(["-e", "trace=openat,write", "-w", str(filtered), "--", program("fileops"), str(work)])
+    replay = subprocess.run(
+        [sys.executable, "-m", "renacer.analyze.cli", "replay", "-e", "trace=openat,write", str(full)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert replay.returncode == 0, replay.stderr
+    assert "openat(" in replay.stderr and "read(" not in replay.stderr
+
+    def calls(text: str) -> list[str]:  # the two runs differ only in the first exec's line
+        return [line for line in text.splitlines() if not line.startswith("execve(")]
+
+    assert calls(replay.stderr) == calls(live.stderr)
