@@ -543,10 +543,37 @@ class TextRenderer(_Renderer):
         if self.options.summary:
             from renacer.analyze import engine, output
 
-            rows = engine.summary_rows(_table(self._summary_batches))
-            columns = list(rows[0]) if rows else ["syscall", "calls", "errors", "total_ns", "avg_ns"]
-            output.render(columns, [[r[c] for c in columns] for r in rows], "table", self.out)
+            self.out.write(summary_text(engine.summary_rows(_table(self._summary_batches))))
         self.out.flush()
+
+
+_SUMMARY_HEAD = ("Syscall", "Calls", "Errors", "Total Time", "Avg Time", "p50", "p90", "p99")
+
+
+def _seconds(ns: int | float | None) -> str:
+    return "-" if ns is None else f"{ns / 1e9:.6f}"
+
+
+def summary_text(rows: list[dict[str, Any]]) -> str:
+    """``-c``: the per-syscall table (times in seconds), largest total first, then a total row.
+    The numbers are queries/summary.sql's, so they equal ``renacer-analyze summary``."""
+    body = [
+        (r["syscall"], str(r["calls"]), str(r["errors"]), _seconds(r["total_ns"]), _seconds(r["avg_ns"]),
+         _seconds(r["p50_ns"]), _seconds(r["p90_ns"]), _seconds(r["p99_ns"]))
+        for r in rows
+    ]
+    calls = sum(r["calls"] for r in rows)
+    total_ns = sum(r["total_ns"] or 0 for r in rows)
+    body.append(("total", str(calls), str(sum(r["errors"] for r in rows)), _seconds(total_ns),
+                 _seconds(total_ns / calls if calls else None), "-", "-", "-"))
+    widths = [max(len(row[i]) for row in [_SUMMARY_HEAD, *body]) for i in range(len(_SUMMARY_HEAD))]
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join(["System Call Summary:", line(_SUMMARY_HEAD), rule, *map(line, body[:-1]), rule,
+                      line(body[-1])]) + "\n"
 
 
 # --- json, jsonl, csv -------------------------------------------------------------------------------

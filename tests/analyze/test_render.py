@@ -362,7 +362,24 @@ def test_csv_has_a_header_and_the_json_fields() -> None:
 
 def test_summary_mode_prints_the_table_instead_of_calls() -> None:
     text = render_once(scenario(), RenderOptions(summary=True))
-    assert "syscall" in text and "connect" in text and "<unfinished" not in text
+    lines = text.splitlines()
+    assert lines[0] == "System Call Summary:"
+    assert lines[1].split() == ["Syscall", "Calls", "Errors", "Total", "Time", "Avg", "Time", "p50", "p90", "p99"]
+    assert "<unfinished" not in text
+    body = [l.split() for l in lines[3:-2]]
+    totals = [float(cells[3]) for cells in body]
+    assert totals == sorted(totals, reverse=True)  # largest total time first
+    total = lines[-1].split()
+    assert total[0] == "total" and int(total[1]) == sum(int(cells[1]) for cells in body)
+
+
+def test_summary_numbers_are_the_analyzers_summary_query() -> None:
+    from renacer.analyze import engine
+    from renacer.analyze.render import summary_text
+
+    rows = scenario()
+    expected = summary_text(engine.summary_rows(to_table(rows)))
+    assert render_once(rows, RenderOptions(summary=True)) == expected
 
 
 # --- bad input -----------------------------------------------------------------------------------------------
