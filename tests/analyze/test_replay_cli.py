@@ -54,3 +54,30 @@ def test_replay_with_a_filter_prints_what_a_filtered_live_run_prints(program, tm
         return [line for line in text.splitlines() if not line.startswith("execve(")]
 
     assert calls(replay.stderr) == calls(live.stderr)
+
+
+def test_the_guides_jq_recipe_reads_sendto_return_values(tmp_path: Path) -> None:
+    import http.server
+    import json
+    import shutil
+    import threading
+
+    import pytest
+
+    if shutil.which("jq") is None:
+        pytest.skip("jq is not installed")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        res = run_renacer(["--format", "json", "-e", "trace=sendto,recvfrom", "--", "curl", "-s", "-o", "/dev/null",
+                           f"http://127.0.0.1:{httpd.server_address[1]}/"])
+    finally:
+        httpd.shutdown()
+    assert res.returncode == 0, res.stderr
+    document = json.loads(res.stdout)
+    sent = [c for c in document["syscalls"] if c["name"] == "sendto"]
+    assert sent and all(c["return"]["error"] is None for c in sent)
+    jq = subprocess.run(["jq", '.syscalls[] | select(.name == "sendto") | .return.value'],
+                        input=res.stdout, capture_output=True, text=True, check=True)
+    assert [int(v) for v in jq.stdout.split()] == [c["return"]["value"] for c in sent]
+    assert all(int(v) > 0 for v in jq.stdout.split())
