@@ -32,6 +32,22 @@ Headers read, in order:
     linux/eventpoll.h
     linux/time.h
     linux/wait.h
+    linux/stat.h
+    x86_64-linux-gnu/asm/siginfo.h
+    asm-generic/siginfo.h
+    x86_64-linux-gnu/asm/resource.h
+    asm-generic/resource.h
+    x86_64-linux-gnu/asm/prctl.h
+    linux/futex.h
+    linux/random.h
+    linux/openat2.h
+    linux/close_range.h
+    linux/rseq.h
+    linux/elf-em.h
+    linux/audit.h
+    linux/ptrace.h
+    linux/netlink.h
+    linux/udp.h
     x86_64-linux-gnu/bits/socket.h
     x86_64-linux-gnu/bits/socket_type.h
     x86_64-linux-gnu/sys/socket.h
@@ -1172,6 +1188,378 @@ IDTYPE: dict[str, int] = {
     'P_PID': 1,
     'P_PGID': 2,
     'P_PIDFD': 3,
+}
+
+# fcntl F_GETFD/F_SETFD flags
+FD_FLAGS: dict[str, int] = {
+    'FD_CLOEXEC': 0x1,
+}
+
+# renameat2 flags
+RENAME: dict[str, int] = {
+    'RENAME_NOREPLACE': 0x1,
+    'RENAME_EXCHANGE': 0x2,
+    'RENAME_WHITEOUT': 0x4,
+}
+
+# preadv2/pwritev2 flags
+RWF: dict[str, int] = {
+    'RWF_HIPRI': 0x1,
+    'RWF_DSYNC': 0x2,
+    'RWF_SYNC': 0x4,
+    'RWF_NOWAIT': 0x8,
+    'RWF_APPEND': 0x10,
+}
+
+# openat2 resolve flags
+RESOLVE: dict[str, int] = {
+    'RESOLVE_NO_XDEV': 0x1,
+    'RESOLVE_NO_MAGICLINKS': 0x2,
+    'RESOLVE_NO_SYMLINKS': 0x4,
+    'RESOLVE_BENEATH': 0x8,
+    'RESOLVE_IN_ROOT': 0x10,
+    'RESOLVE_CACHED': 0x20,
+}
+
+# close_range flags
+CLOSE_RANGE: dict[str, int] = {
+    'CLOSE_RANGE_UNSHARE': 0x2,
+    'CLOSE_RANGE_CLOEXEC': 0x4,
+}
+
+# file types (mode & S_IFMT)
+S_IFMT: dict[str, int] = {
+    'S_IFIFO': 0x1000,
+    'S_IFCHR': 0x2000,
+    'S_IFDIR': 0x4000,
+    'S_IFBLK': 0x6000,
+    'S_IFREG': 0x8000,
+    'S_IFLNK': 0xa000,
+    'S_IFSOCK': 0xc000,
+}
+
+# statx mask / stx_mask
+STATX_MASK: dict[str, int] = {
+    'STATX_ALL': 0xfff,
+    'STATX_BASIC_STATS': 0x7ff,
+    'STATX_TYPE': 0x1,
+    'STATX_MODE': 0x2,
+    'STATX_NLINK': 0x4,
+    'STATX_UID': 0x8,
+    'STATX_GID': 0x10,
+    'STATX_ATIME': 0x20,
+    'STATX_MTIME': 0x40,
+    'STATX_CTIME': 0x80,
+    'STATX_INO': 0x100,
+    'STATX_SIZE': 0x200,
+    'STATX_BLOCKS': 0x400,
+    'STATX_BTIME': 0x800,
+    'STATX_MNT_ID': 0x1000,
+    'STATX_DIOALIGN': 0x2000,
+}
+
+# statx stx_attributes
+STATX_ATTR: dict[str, int] = {
+    'STATX_ATTR_COMPRESSED': 0x4,
+    'STATX_ATTR_IMMUTABLE': 0x10,
+    'STATX_ATTR_APPEND': 0x20,
+    'STATX_ATTR_NODUMP': 0x40,
+    'STATX_ATTR_ENCRYPTED': 0x800,
+    'STATX_ATTR_AUTOMOUNT': 0x1000,
+    'STATX_ATTR_MOUNT_ROOT': 0x2000,
+    'STATX_ATTR_VERITY': 0x100000,
+    'STATX_ATTR_DAX': 0x200000,
+}
+
+# generic si_code values
+SI_CODE: dict[str, int] = {
+    'SI_ASYNCNL': -60,
+    'SI_DETHREAD': -7,
+    'SI_TKILL': -6,
+    'SI_SIGIO': -5,
+    'SI_ASYNCIO': -4,
+    'SI_MESGQ': -3,
+    'SI_TIMER': -2,
+    'SI_QUEUE': -1,
+    'SI_USER': 0,
+    'SI_KERNEL': 128,
+}
+
+# SIGILL si_code
+ILL_CODE: dict[str, int] = {
+    'ILL_ILLOPC': 1,
+    'ILL_ILLOPN': 2,
+    'ILL_ILLADR': 3,
+    'ILL_ILLTRP': 4,
+    'ILL_PRVOPC': 5,
+    'ILL_PRVREG': 6,
+    'ILL_COPROC': 7,
+    'ILL_BADSTK': 8,
+    'ILL_BADIADDR': 9,
+}
+
+# SIGFPE si_code
+FPE_CODE: dict[str, int] = {
+    'FPE_INTDIV': 1,
+    'FPE_INTOVF': 2,
+    'FPE_FLTDIV': 3,
+    'FPE_FLTOVF': 4,
+    'FPE_FLTUND': 5,
+    'FPE_FLTRES': 6,
+    'FPE_FLTINV': 7,
+    'FPE_FLTSUB': 8,
+    'FPE_FLTUNK': 14,
+    'FPE_CONDTRAP': 15,
+}
+
+# SIGSEGV si_code
+SEGV_CODE: dict[str, int] = {
+    'SEGV_MAPERR': 1,
+    'SEGV_ACCERR': 2,
+    'SEGV_BNDERR': 3,
+    'SEGV_PKUERR': 4,
+    'SEGV_ACCADI': 5,
+    'SEGV_ADIDERR': 6,
+    'SEGV_ADIPERR': 7,
+    'SEGV_MTEAERR': 8,
+    'SEGV_MTESERR': 9,
+}
+
+# SIGBUS si_code
+BUS_CODE: dict[str, int] = {
+    'BUS_ADRALN': 1,
+    'BUS_ADRERR': 2,
+    'BUS_OBJERR': 3,
+    'BUS_MCEERR_AR': 4,
+    'BUS_MCEERR_AO': 5,
+}
+
+# SIGTRAP si_code
+TRAP_CODE: dict[str, int] = {
+    'TRAP_BRKPT': 1,
+    'TRAP_TRACE': 2,
+    'TRAP_BRANCH': 3,
+    'TRAP_HWBKPT': 4,
+    'TRAP_UNK': 5,
+    'TRAP_PERF': 6,
+}
+
+# SIGCHLD si_code
+CLD_CODE: dict[str, int] = {
+    'CLD_EXITED': 1,
+    'CLD_KILLED': 2,
+    'CLD_DUMPED': 3,
+    'CLD_TRAPPED': 4,
+    'CLD_STOPPED': 5,
+    'CLD_CONTINUED': 6,
+}
+
+# SIGPOLL si_code
+POLL_CODE: dict[str, int] = {
+    'POLL_IN': 1,
+    'POLL_OUT': 2,
+    'POLL_MSG': 3,
+    'POLL_ERR': 4,
+    'POLL_PRI': 5,
+    'POLL_HUP': 6,
+}
+
+# SIGSYS si_code
+SYS_CODE: dict[str, int] = {
+    'SYS_SECCOMP': 1,
+    'SYS_USER_DISPATCH': 2,
+}
+
+# getrlimit/setrlimit/prlimit64 resources
+RLIMIT: dict[str, int] = {
+    'RLIMIT_CPU': 0,
+    'RLIMIT_FSIZE': 1,
+    'RLIMIT_DATA': 2,
+    'RLIMIT_STACK': 3,
+    'RLIMIT_CORE': 4,
+    'RLIMIT_RSS': 5,
+    'RLIMIT_NPROC': 6,
+    'RLIMIT_NOFILE': 7,
+    'RLIMIT_MEMLOCK': 8,
+    'RLIMIT_AS': 9,
+    'RLIMIT_LOCKS': 10,
+    'RLIMIT_SIGPENDING': 11,
+    'RLIMIT_MSGQUEUE': 12,
+    'RLIMIT_NICE': 13,
+    'RLIMIT_RTPRIO': 14,
+    'RLIMIT_RTTIME': 15,
+}
+
+# arch_prctl codes
+ARCH_PRCTL: dict[str, int] = {
+    'ARCH_SET_GS': 0x1001,
+    'ARCH_SET_FS': 0x1002,
+    'ARCH_GET_FS': 0x1003,
+    'ARCH_GET_GS': 0x1004,
+    'ARCH_GET_CPUID': 0x1011,
+    'ARCH_SET_CPUID': 0x1012,
+    'ARCH_GET_XCOMP_SUPP': 0x1021,
+    'ARCH_GET_XCOMP_PERM': 0x1022,
+    'ARCH_REQ_XCOMP_PERM': 0x1023,
+    'ARCH_GET_XCOMP_GUEST_PERM': 0x1024,
+    'ARCH_REQ_XCOMP_GUEST_PERM': 0x1025,
+    'ARCH_MAP_VDSO_X32': 0x2001,
+    'ARCH_MAP_VDSO_32': 0x2002,
+    'ARCH_MAP_VDSO_64': 0x2003,
+}
+
+# futex commands
+FUTEX_OP: dict[str, int] = {
+    'FUTEX_WAIT': 0,
+    'FUTEX_WAKE': 1,
+    'FUTEX_FD': 2,
+    'FUTEX_REQUEUE': 3,
+    'FUTEX_CMP_REQUEUE': 4,
+    'FUTEX_WAKE_OP': 5,
+    'FUTEX_LOCK_PI': 6,
+    'FUTEX_UNLOCK_PI': 7,
+    'FUTEX_TRYLOCK_PI': 8,
+    'FUTEX_WAIT_BITSET': 9,
+    'FUTEX_WAKE_BITSET': 10,
+    'FUTEX_WAIT_REQUEUE_PI': 11,
+    'FUTEX_CMP_REQUEUE_PI': 12,
+    'FUTEX_LOCK_PI2': 13,
+}
+
+# getrandom flags
+GRND: dict[str, int] = {
+    'GRND_NONBLOCK': 0x1,
+    'GRND_RANDOM': 0x2,
+    'GRND_INSECURE': 0x4,
+}
+
+# clock_nanosleep/timer_settime flags
+TIMER_FLAGS: dict[str, int] = {
+    'TIMER_ABSTIME': 0x1,
+}
+
+# rseq flags
+RSEQ_FLAGS: dict[str, int] = {
+    'RSEQ_FLAG_UNREGISTER': 0x1,
+}
+
+# ptrace event stops (wait status >> 16)
+PTRACE_EVENT: dict[str, int] = {
+    'PTRACE_EVENT_FORK': 1,
+    'PTRACE_EVENT_VFORK': 2,
+    'PTRACE_EVENT_CLONE': 3,
+    'PTRACE_EVENT_EXEC': 4,
+    'PTRACE_EVENT_VFORK_DONE': 5,
+    'PTRACE_EVENT_EXIT': 6,
+    'PTRACE_EVENT_SECCOMP': 7,
+    'PTRACE_EVENT_STOP': 128,
+}
+
+# seccomp/audit architectures (SIGSYS si_arch)
+AUDIT_ARCH: dict[str, int] = {
+    'AUDIT_ARCH_SPARC': 0x2,
+    'AUDIT_ARCH_M68K': 0x4,
+    'AUDIT_ARCH_MIPS': 0x8,
+    'AUDIT_ARCH_PARISC': 0xf,
+    'AUDIT_ARCH_PPC': 0x14,
+    'AUDIT_ARCH_S390': 0x16,
+    'AUDIT_ARCH_ARMEB': 0x28,
+    'AUDIT_ARCH_SH': 0x2a,
+    'AUDIT_ARCH_H8300': 0x2e,
+    'AUDIT_ARCH_M32R': 0x58,
+    'AUDIT_ARCH_OPENRISC': 0x5c,
+    'AUDIT_ARCH_ARCOMPACTBE': 0x5d,
+    'AUDIT_ARCH_XTENSA': 0x5e,
+    'AUDIT_ARCH_C6XBE': 0x8c,
+    'AUDIT_ARCH_HEXAGON': 0xa4,
+    'AUDIT_ARCH_NDS32BE': 0xa7,
+    'AUDIT_ARCH_MICROBLAZE': 0xbd,
+    'AUDIT_ARCH_ARCV2BE': 0xc3,
+    'AUDIT_ARCH_FRV': 0x5441,
+    'AUDIT_ARCH_I386': 0x40000003,
+    'AUDIT_ARCH_MIPSEL': 0x40000008,
+    'AUDIT_ARCH_ARM': 0x40000028,
+    'AUDIT_ARCH_SHEL': 0x4000002a,
+    'AUDIT_ARCH_CRIS': 0x4000004c,
+    'AUDIT_ARCH_ARCOMPACT': 0x4000005d,
+    'AUDIT_ARCH_UNICORE': 0x4000006e,
+    'AUDIT_ARCH_NIOS2': 0x40000071,
+    'AUDIT_ARCH_C6X': 0x4000008c,
+    'AUDIT_ARCH_NDS32': 0x400000a7,
+    'AUDIT_ARCH_TILEPRO': 0x400000bc,
+    'AUDIT_ARCH_TILEGX32': 0x400000bf,
+    'AUDIT_ARCH_ARCV2': 0x400000c3,
+    'AUDIT_ARCH_RISCV32': 0x400000f3,
+    'AUDIT_ARCH_CSKY': 0x400000fc,
+    'AUDIT_ARCH_LOONGARCH32': 0x40000102,
+    'AUDIT_ARCH_MIPS64': 0x80000008,
+    'AUDIT_ARCH_PARISC64': 0x8000000f,
+    'AUDIT_ARCH_PPC64': 0x80000015,
+    'AUDIT_ARCH_S390X': 0x80000016,
+    'AUDIT_ARCH_SH64': 0x8000002a,
+    'AUDIT_ARCH_SPARC64': 0x8000002b,
+    'AUDIT_ARCH_MIPS64N32': 0xa0000008,
+    'AUDIT_ARCH_MIPSEL64': 0xc0000008,
+    'AUDIT_ARCH_PPC64LE': 0xc0000015,
+    'AUDIT_ARCH_SHEL64': 0xc000002a,
+    'AUDIT_ARCH_IA64': 0xc0000032,
+    'AUDIT_ARCH_X86_64': 0xc000003e,
+    'AUDIT_ARCH_AARCH64': 0xc00000b7,
+    'AUDIT_ARCH_TILEGX': 0xc00000bf,
+    'AUDIT_ARCH_RISCV64': 0xc00000f3,
+    'AUDIT_ARCH_LOONGARCH64': 0xc0000102,
+    'AUDIT_ARCH_ALPHA': 0xc0009026,
+    'AUDIT_ARCH_MIPSEL64N32': 0xe0000008,
+}
+
+# netlink protocols (socket(AF_NETLINK, …, protocol))
+NETLINK_PROTO: dict[str, int] = {
+    'NETLINK_ROUTE': 0,
+    'NETLINK_UNUSED': 1,
+    'NETLINK_USERSOCK': 2,
+    'NETLINK_FIREWALL': 3,
+    'NETLINK_SOCK_DIAG': 4,
+    'NETLINK_INET_DIAG': 4,
+    'NETLINK_NFLOG': 5,
+    'NETLINK_XFRM': 6,
+    'NETLINK_SELINUX': 7,
+    'NETLINK_ISCSI': 8,
+    'NETLINK_AUDIT': 9,
+    'NETLINK_FIB_LOOKUP': 10,
+    'NETLINK_CONNECTOR': 11,
+    'NETLINK_NETFILTER': 12,
+    'NETLINK_IP6_FW': 13,
+    'NETLINK_DNRTMSG': 14,
+    'NETLINK_KOBJECT_UEVENT': 15,
+    'NETLINK_GENERIC': 16,
+    'NETLINK_SCSITRANSPORT': 18,
+    'NETLINK_ECRYPTFS': 19,
+    'NETLINK_RDMA': 20,
+    'NETLINK_CRYPTO': 21,
+    'NETLINK_SMC': 22,
+}
+
+# SOL_SOCKET control message types
+SCM: dict[str, int] = {
+    'SCM_RIGHTS': 1,
+    'SCM_CREDENTIALS': 2,
+    'SCM_TIMESTAMP': 29,
+    'SCM_TIMESTAMPNS': 35,
+    'SCM_TIMESTAMPING': 37,
+    'SCM_WIFI_STATUS': 41,
+    'SCM_TIMESTAMPING_OPT_STATS': 54,
+    'SCM_TIMESTAMPING_PKTINFO': 58,
+    'SCM_TXTIME': 61,
+}
+
+# SOL_UDP options
+UDP: dict[str, int] = {
+    'UDP_CORK': 1,
+    'UDP_ENCAP': 100,
+    'UDP_NO_CHECK6_TX': 101,
+    'UDP_NO_CHECK6_RX': 102,
+    'UDP_SEGMENT': 103,
+    'UDP_GRO': 104,
 }
 
 # masks, shifts and limits for composite arguments

@@ -7,9 +7,11 @@ import fcntl
 import mmap
 import os
 import re
+import resource
 import select
 import signal
 import socket
+import stat
 import termios
 from pathlib import Path
 from types import ModuleType
@@ -64,6 +66,19 @@ PYTHON_CASES: list[tuple[str, dict[str, int], ModuleType, str, frozenset[str]]] 
                 "F_SEAL_WRITE"})),
     ("ioctl", C.IOCTL, termios, r"(TIOC|FIO)[A-Z0-9]+|TC(GET|SET|SBRK|XONC|FLSH)\w*",
      frozenset()),
+    ("rlimit", C.RLIMIT, resource, r"RLIMIT_\w+",
+     frozenset({"RLIMIT_OFILE"})),  # glibc's BSD name for RLIMIT_NOFILE; not in uapi
+    # S_IFDOOR/S_IFPORT/S_IFWHT are 0 on Linux (Python defines them everywhere)
+    ("s_ifmt", C.S_IFMT, stat, r"S_IF(SOCK|LNK|REG|BLK|DIR|CHR|IFO)", frozenset()),
+    ("grnd", C.GRND, os, r"GRND_\w+", frozenset()),
+    ("rwf", C.RWF, os, r"RWF_\w+", frozenset()),
+    ("cld", C.CLD_CODE, os, r"CLD_\w+", frozenset()),
+    ("fd_flags", C.FD_FLAGS, fcntl, r"FD_\w+", frozenset()),
+    ("scm", C.SCM, socket, r"SCM_\w+",
+     # CAN J1939 control messages (SOL_CAN_J1939), not SOL_SOCKET ones
+     frozenset({"SCM_J1939_DEST_ADDR", "SCM_J1939_DEST_NAME", "SCM_J1939_ERRQUEUE",
+                "SCM_J1939_PRIO"})),
+    ("netlink", C.NETLINK_PROTO, socket, r"NETLINK_\w+", frozenset()),
 ]
 
 
@@ -356,3 +371,150 @@ def test_every_table_is_exported_under_its_name() -> None:
     assert C.TABLES == generated
     for name, table in C.TABLES.items():
         assert getattr(C, name) is table
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables the decoders look up by name (renacer.analyze.decode.common.table)
+
+
+# Each name the decoders ask table() for: the generator must provide every one of them except
+# PROF_CODE, which no header defines (strace 6.1 prints SIGPROF's codes as numbers too).
+DECODER_TABLES = (
+    "S_IFMT", "STATX_MASK", "STATX_ATTR", "SI_CODE", "CLD_CODE", "SEGV_CODE", "BUS_CODE",
+    "ILL_CODE", "FPE_CODE", "TRAP_CODE", "POLL_CODE", "SYS_CODE", "FD_FLAGS", "NETLINK_PROTO",
+    "RLIMIT", "ARCH_PRCTL", "FUTEX_OP", "GRND", "SCM", "RESOLVE", "RWF", "RENAME", "CLOSE_RANGE",
+    "TIMER_FLAGS", "RSEQ_FLAGS", "AUDIT_ARCH", "PTRACE_EVENT", "UDP",
+)
+
+
+@pytest.mark.parametrize("name", DECODER_TABLES)
+def test_tables_the_decoders_use_are_generated(name: str) -> None:
+    assert C.TABLES.get(name), name
+
+
+def test_si_code_tables_hold_generic_and_per_signal_codes_apart() -> None:
+    # the generic codes are the ones a sender sets (<= 0) and SI_KERNEL; positive codes other
+    # than SI_KERNEL mean something different for each signal
+    assert C.SI_CODE == {"SI_ASYNCNL": -60, "SI_DETHREAD": -7, "SI_TKILL": -6, "SI_SIGIO": -5,
+                         "SI_ASYNCIO": -4, "SI_MESGQ": -3, "SI_TIMER": -2, "SI_QUEUE": -1,
+                         "SI_USER": 0, "SI_KERNEL": 0x80}
+    per_signal = (C.ILL_CODE, C.FPE_CODE, C.SEGV_CODE, C.BUS_CODE, C.TRAP_CODE, C.CLD_CODE,
+                  C.POLL_CODE, C.SYS_CODE)
+    for codes in per_signal:
+        assert codes and all(0 < v < 0x80 for v in codes.values()), codes
+    # the arch-specific (__ILL_*, __FPE_*) codes and the NSIG* counts are not names
+    assert "ILL_BADIADDR" in C.ILL_CODE and "ILL_BREAK" not in C.ILL_CODE
+    assert max(C.FPE_CODE.values()) == C.FPE_CODE["FPE_CONDTRAP"] == 15
+    assert C.SEGV_CODE["SEGV_PKUERR"] == 4  # the non-ia64 branch
+    assert "TRAP_PERF_FLAG_ASYNC" not in C.TRAP_CODE
+    assert C.SYS_CODE == {"SYS_SECCOMP": 1, "SYS_USER_DISPATCH": 2}
+
+
+def test_tables_that_share_a_prefix_with_other_names_keep_only_their_own() -> None:
+    # NETLINK_* socket options (SOL_NETLINK) are not protocols
+    assert "NETLINK_ADD_MEMBERSHIP" not in C.NETLINK_PROTO
+    assert C.enum_name(C.NETLINK_PROTO, 4) == "NETLINK_SOCK_DIAG"  # not NETLINK_INET_DIAG
+    # UDP_ENCAP_* are UDP_ENCAP option values, not option names
+    assert C.UDP == {"UDP_CORK": 1, "UDP_ENCAP": 100, "UDP_NO_CHECK6_TX": 101,
+                     "UDP_NO_CHECK6_RX": 102, "UDP_SEGMENT": 103, "UDP_GRO": 104}
+    # futex commands only: _PRIVATE and FUTEX_CLOCK_REALTIME are added by the decoder
+    assert set(C.FUTEX_OP.values()) == set(range(14))
+    assert C.FUTEX_OP["FUTEX_LOCK_PI2"] == 13
+    assert C.PTRACE_EVENT["PTRACE_EVENT_STOP"] == 128
+    assert "PTRACE_EVENTMSG_SYSCALL_ENTRY" not in C.PTRACE_EVENT
+    assert "STATX__RESERVED" not in C.STATX_MASK and "S_IFMT" not in C.S_IFMT
+    assert "RWF_SUPPORTED" not in C.RWF
+
+
+def test_values_python_does_not_know() -> None:
+    assert C.enum_name(C.ARCH_PRCTL, 0x1002) == "ARCH_SET_FS"
+    assert C.ARCH_PRCTL["ARCH_MAP_VDSO_64"] == 0x2003
+    assert C.AUDIT_ARCH["AUDIT_ARCH_X86_64"] == 0xC000003E
+    assert C.AUDIT_ARCH["AUDIT_ARCH_I386"] == 0x40000003
+    assert C.AUDIT_ARCH["AUDIT_ARCH_AARCH64"] == 0xC00000B7
+    assert C.RESOLVE["RESOLVE_CACHED"] == 0x20
+    assert C.CLOSE_RANGE == {"CLOSE_RANGE_UNSHARE": 2, "CLOSE_RANGE_CLOEXEC": 4}
+    assert C.RENAME == {"RENAME_NOREPLACE": 1, "RENAME_EXCHANGE": 2, "RENAME_WHITEOUT": 4}
+    assert C.GRND["GRND_INSECURE"] == 4
+    assert C.TIMER_FLAGS == {"TIMER_ABSTIME": 1}
+    assert C.RSEQ_FLAGS == {"RSEQ_FLAG_UNREGISTER": 1}
+    assert C.STATX_ATTR["STATX_ATTR_MOUNT_ROOT"] == 0x2000
+
+
+def test_audit_arch_has_every_architecture_the_header_lists() -> None:
+    header = Path(gen_constants.DEFAULT_ROOT) / "linux/audit.h"
+    if not header.is_file():
+        pytest.skip("no linux/audit.h")
+    names = set(re.findall(r"^#define\s+(AUDIT_ARCH_\w+)", header.read_text(), re.M))
+    assert names and names == set(C.AUDIT_ARCH)
+
+
+# What strace 6.1 printed on this machine for a small C program (statx, getrandom,
+# arch_prctl, renameat2, close_range, preadv2, socket(AF_NETLINK), fcntl(F_SETFD),
+# futex, rt_tgsigqueueinfo of each signal with si_code 1).
+@pytest.mark.parametrize(
+    ("table", "value", "expected"),
+    [
+        ("STATX_MASK", 0xFFF, "STATX_ALL"),
+        ("STATX_MASK", 0x1FFF, "STATX_ALL|STATX_MNT_ID"),
+        ("STATX_MASK", 0x17FF, "STATX_BASIC_STATS|STATX_MNT_ID"),
+        ("STATX_MASK", 0x2001, "STATX_TYPE|STATX_DIOALIGN"),
+        ("STATX_MASK", 0x173F, "STATX_TYPE|STATX_MODE|STATX_NLINK|STATX_UID|STATX_GID|"
+                               "STATX_ATIME|STATX_INO|STATX_SIZE|STATX_BLOCKS|STATX_MNT_ID"),
+        ("STATX_ATTR", 0x2000, "STATX_ATTR_MOUNT_ROOT"),
+        ("GRND", 1, "GRND_NONBLOCK"),
+        ("GRND", 7, "GRND_NONBLOCK|GRND_RANDOM|GRND_INSECURE"),
+        ("RENAME", 3, "RENAME_NOREPLACE|RENAME_EXCHANGE"),
+        ("CLOSE_RANGE", 6, "CLOSE_RANGE_UNSHARE|CLOSE_RANGE_CLOEXEC"),
+        ("RWF", 9, "RWF_HIPRI|RWF_NOWAIT"),
+        ("FD_FLAGS", 1, "FD_CLOEXEC"),
+        ("TIMER_FLAGS", 0, "0"),
+    ],
+)
+def test_new_flag_tables_render_like_strace(table: str, value: int, expected: str) -> None:
+    assert C.flag_names(C.TABLES[table], value) == expected
+
+
+@pytest.mark.parametrize(
+    ("table", "value", "expected"),
+    [
+        ("ARCH_PRCTL", 0x1003, "ARCH_GET_FS"),
+        ("ARCH_PRCTL", 0x1002, "ARCH_SET_FS"),
+        ("RLIMIT", 3, "RLIMIT_STACK"),
+        ("RLIMIT", 7, "RLIMIT_NOFILE"),
+        ("NETLINK_PROTO", 0, "NETLINK_ROUTE"),
+        ("NETLINK_PROTO", 4, "NETLINK_SOCK_DIAG"),
+        ("FUTEX_OP", 1, "FUTEX_WAKE"),
+        ("FUTEX_OP", 9, "FUTEX_WAIT_BITSET"),
+        ("SEGV_CODE", 1, "SEGV_MAPERR"),
+        ("TRAP_CODE", 1, "TRAP_BRKPT"),
+        ("BUS_CODE", 1, "BUS_ADRALN"),
+        ("ILL_CODE", 1, "ILL_ILLOPC"),
+        ("FPE_CODE", 1, "FPE_INTDIV"),
+        ("SYS_CODE", 2, "SYS_USER_DISPATCH"),
+        ("POLL_CODE", 1, "POLL_IN"),
+        ("CLD_CODE", 1, "CLD_EXITED"),
+        ("SCM", 1, "SCM_RIGHTS"),
+    ],
+)
+def test_new_enum_tables_name_values_like_strace(table: str, value: int, expected: str) -> None:
+    assert C.enum_name(C.TABLES[table], value) == expected
+
+
+def test_decoders_render_the_new_tables_like_strace() -> None:
+    from renacer.analyze.decode import files, signals
+
+    assert files.file_mode(0o100644) == "S_IFREG|0644"
+    assert files.file_mode(0o40755) == "S_IFDIR|0755"
+    assert files.file_mode(0o20666) == "S_IFCHR|0666"
+    assert files.file_mode(0o41777) == "S_IFDIR|S_ISVTX|0777"
+    sig = C.SIGNALS
+    assert signals.si_code_name(sig["SIGSEGV"], 1) == "SEGV_MAPERR"
+    assert signals.si_code_name(sig["SIGIO"], 1) == "POLL_IN"
+    assert signals.si_code_name(sig["SIGCHLD"], 1) == "CLD_EXITED"
+    assert signals.si_code_name(sig["SIGSYS"], 2) == "SYS_USER_DISPATCH"
+    assert signals.si_code_name(sig["SIGTERM"], 0) == "SI_USER"
+    assert signals.si_code_name(sig["SIGSEGV"], 0x80) == "SI_KERNEL"
+    assert signals.si_code_name(sig["SIGUSR1"], -6) == "SI_TKILL"
+    # strace 6.1 has no names for SIGPROF's codes either
+    assert signals.si_code_name(sig["SIGPROF"], 1) == "0x1"
