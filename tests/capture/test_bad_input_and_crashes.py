@@ -52,7 +52,7 @@ def test_pid_that_may_not_be_traced_because_it_is_traced_already(program) -> Non
         deadline = time.monotonic() + 10
         child = None
         while time.monotonic() < deadline and child is None:
-            out = subprocess.run(["pgrep", "-P", str(traced.pid)], capture_output=True, text=True).stdout.split()
+            out = subprocess.run(["pgrep", "-x", "-P", str(traced.pid), "ticker"], capture_output=True, text=True).stdout.split()
             child = int(out[0]) if out else None
             time.sleep(0.05)
         assert child is not None
