@@ -45,7 +45,7 @@ DEF MMSG_MAX = 8
 DEF MMSGHDR_SIZE = 64
 
 DEF NR_MAX = 1024
-DEF LIVE_GAP_NS = 10000000      # live output: at most one idle flush per 10 ms
+DEF LIVE_GAP_NS = 50000000      # live output: at most one idle flush per 50 ms
 DEF FORWARD_WAIT_NS = 100000000 # how long a signal sent to renacer waits to be seen by the command
 DEF MAX_OPS = 4
 DEF MAX_MEM_PART = 4096

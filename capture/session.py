@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import queue
+import sys
 import threading
 import time
 from typing import Callable
@@ -177,6 +178,9 @@ class LazySink:
         self._error: BaseException | None = None
 
     def warm_up(self) -> None:
+        # The loop needs the GIL for a moment at every flush; by default a busy worker would keep
+        # it for up to 5 ms each time, stalling the tracee.
+        sys.setswitchinterval(0.0005)
         self._worker = threading.Thread(target=self._work, name="renacer-sink", daemon=True)
         self._worker.start()
 
