@@ -670,7 +670,10 @@ def export_events(engine: Engine) -> tuple[dict[tuple[str, int], str], Iterator[
 
 def info_rows(engine: Engine) -> list[dict[str, Any]]:
     """What each trace says about itself, from its footer only (no row is read)."""
-    stats = _ts_bounds(engine)
+    # Recorders since schema v1's first release write duration_ns; older files fall back to the
+    # ts_ns column statistics (a footer scan, ~70 ms on 10M rows).
+    recorded = {t.path: t.meta["duration_ns"] for t in engine.traces if isinstance(t.meta.get("duration_ns"), int)}
+    stats = recorded if len(recorded) == len(engine.traces) else {**_ts_bounds(engine), **recorded}
     out = []
     for t in engine.traces:
         m = t.meta
