@@ -271,6 +271,7 @@ def replay(
     timestamps: int = typer.Option(0, "-t", count=True, help="-t time of day, -tt with µs, -ttt epoch seconds."),
     relative: bool = typer.Option(False, "-r", help="Time relative to the previous call."),
     string_size: Optional[int] = typer.Option(None, "-s", help="Bytes of each buffer to print [default: the recording's]."),
+    xflag: int = typer.Option(0, "-x", count=True, help="Non-ASCII bytes in hex (-xx: every byte)."),
     fmt: str = typer.Option("text", "--format", help="text, json, jsonl or csv."),
     out: Optional[str] = typer.Option(None, "-o", "--output", help="Write here instead of stderr (text) / stdout."),
 ) -> None:
@@ -301,7 +302,8 @@ def replay(
 
     options = RenderOptions.from_cli(SimpleNamespace(
         format=fmt, strsize=string_size if string_size is not None else recorded_string_size(paths),
-        durations=durations or None, timestamps=timestamps or None, relative=relative or None))
+        durations=durations or None, timestamps=timestamps or None, relative=relative or None,
+        xflag=xflag or None))
     # Live text goes to stderr (strace's habit), documents to stdout; -o writes a file instead.
     target = open(out, "w", encoding="utf-8") if out else (sys.stderr if fmt == "text" else sys.stdout)
     try:

@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-T", dest="durations", action="store_true", help="show the time spent in each call")
     p.add_argument("-t", dest="timestamps", action="count", default=0, help="prefix each line with the time (-tt µs, -ttt epoch)")
     p.add_argument("-r", dest="relative", action="store_true", help="prefix each line with the time since the previous one")
+    p.add_argument("-x", dest="xflag", action="count", default=0,
+                   help="print non-ASCII bytes of strings in hex (-xx: every byte)")
     p.add_argument("-q", dest="quiet", action="store_true", help="print nothing live (useful with -w)")
     p.add_argument("--format", dest="format", default="text", help="text (default), json, jsonl or csv")
     p.add_argument("--no-seccomp", dest="seccomp", action="store_false",
