@@ -541,7 +541,7 @@ class TextRenderer(_Renderer):
 
     def _close(self) -> None:
         if self.options.summary:
-            from renacer.analyze import engine, output
+            from renacer.analyze import engine
 
             self.out.write(summary_text(engine.summary_rows(_table(self._summary_batches))))
         self.out.flush()

@@ -72,17 +72,15 @@ class ParquetSink:
         self._held: list[pa.RecordBatch] = []
         self._held_rows = 0
 
-    def write_arrow(self, batch: pa.RecordBatch) -> None:
+    def write(self, batch: pa.RecordBatch | None, pending: pa.RecordBatch | None, next_seq: int) -> None:
+        if batch is None:
+            return
         self._journal.write_batch(batch)
         self._journal_file.flush()
         self._held.append(batch)
         self._held_rows += batch.num_rows
         if self._held_rows >= ROW_GROUP_ROWS:
             self._write_row_groups(final=False)
-
-    def write(self, batch: pa.RecordBatch | None, pending: pa.RecordBatch | None, next_seq: int) -> None:
-        if batch is not None:
-            self.write_arrow(batch)
 
     def _write_row_groups(self, final: bool) -> None:
         table = pa.Table.from_batches(self._held, schema=TRACE_SCHEMA)
@@ -115,13 +113,9 @@ class ArrowSink:
 
     def write(self, raw: RawBatch | None, raw_pending: RawBatch | None, next_seq: int) -> None:
         batch = to_record_batch(raw) if raw is not None else None
-        pending = to_record_batch(raw_pending) if raw_pending is not None else None
+        pending = to_record_batch(raw_pending) if raw_pending is not None and self.wants_pending else None
         for consumer in self.consumers:
-            if hasattr(consumer, "write_arrow"):
-                if batch is not None:
-                    consumer.write_arrow(batch)
-            else:
-                consumer.write(batch, pending, next_seq)
+            consumer.write(batch, pending, next_seq)
 
     def close(self, metadata: dict[str, Any]) -> None:
         errors: list[BaseException] = []
