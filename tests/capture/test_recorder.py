@@ -419,3 +419,29 @@ def test_thread_churn_keeps_one_process_and_every_call(program, tmp_path: Path) 
     assert len(syscalls(rows, "getppid")) == 2000
     assert {r["pid"] for r in rows} == {rows[0]["pid"]}
     assert len(trace_metadata(trace)["processes"]) == 1
+
+
+def test_attach_to_two_processes_and_detach_on_sigterm(program, tmp_path: Path) -> None:
+    tickers = [subprocess.Popen([program("ticker")], stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    readers = [LineReader(t.stdout) for t in tickers]
+    trace = tmp_path / "t.parquet"
+    try:
+        for r in readers:
+            assert len(r.take(1)) == 1
+        rec = subprocess.Popen([*RENACER, "-q", "-w", str(trace), "-p", str(tickers[0].pid), "-p", str(tickers[1].pid)],
+                               stderr=subprocess.PIPE, text=True)
+        assert _wait_for(lambda: all("TracerPid:\t0" not in Path(f"/proc/{t.pid}/status").read_text() for t in tickers))
+        time.sleep(0.5)
+        rec.send_signal(signal.SIGTERM)
+        assert rec.wait(timeout=20) == 0, rec.stderr.read()
+        for t, r in zip(tickers, readers):
+            assert "TracerPid:\t0" in Path(f"/proc/{t.pid}/status").read_text()
+            r.drain()
+            assert len(r.take(2)) == 2 and t.poll() is None  # still running, still printing
+    finally:
+        for t in tickers:
+            t.kill()
+            t.wait()
+    rows = read_trace(trace)
+    assert {r["pid"] for r in syscalls(rows, "write")} == {t.pid for t in tickers}
+    assert trace_metadata(trace)["attached_pids"] == [t.pid for t in tickers]
