@@ -181,6 +181,8 @@ class LazySink:
         # The loop needs the GIL for a moment at every flush; by default a busy worker would keep
         # it for up to 5 ms each time, stalling the tracee.
         sys.setswitchinterval(0.0005)
+        # The worker reads its own copy: the main thread keeps adding to the metadata.
+        self.meta = dict(self.meta)
         self._worker = threading.Thread(target=self._work, name="renacer-sink", daemon=True)
         self._worker.start()
 
