@@ -283,6 +283,11 @@ def _pad(line: str) -> str:
     return line if len(line) >= COLUMN else line.ljust(COLUMN)
 
 
+# What a decoder may read of a row that returned at once (errno follows from ret; exit_seq is set).
+_DECODE_INPUTS = ("a0", "a1", "a2", "a3", "a4", "a5", "data", "sockaddr", "path", "mem")  # and ret
+_MEMO_MAX = 1 << 16
+
+
 class TextRenderer(_Renderer):
     """strace's text format, line for line."""
 
@@ -296,6 +301,7 @@ class TextRenderer(_Renderer):
         # The common case, worth a shortcut per line: no timestamps, strace's [pid N] rule.
         self._plain = self._stamp is None and self.options.pid_prefix == "auto"
         self._style = self.options.errno_style
+        self._memo: dict[tuple[Any, ...], tuple[str, str]] = {}
         self._durations = self.options.durations
 
     # -- line pieces ---------------------------------------------------------------------------------
@@ -347,6 +353,27 @@ class TextRenderer(_Renderer):
 
     # -- events --------------------------------------------------------------------------------------
 
+    def _decode_line(self, row: RowView, name: str, ret: int, decoders_get: Any, dopts: DecodeOptions) -> tuple[str, str]:
+        """The arguments and the return text of a call that returned at once."""
+        fn = decoders_get(name)
+        result = None
+        if fn is not None:
+            try:
+                result = fn(row, dopts)
+            except Exception:  # odd recorded bytes must never stop a replay
+                result = None
+        if result is None:
+            result = generic_decode(row, dopts)
+        failed = -4096 < ret < 0
+        if result.__class__ is Decoded:
+            text = result.ret if result.ret is not None and not failed else None
+            result = result.args
+        else:
+            text = None
+        if text is None:
+            text = format_return(row, _NO_OVERRIDE, self._style) if failed else str(ret)
+        return ", ".join(result), text
+
     def _drain(self, final: bool) -> None:
         events = self._events
         n = len(events)
@@ -360,8 +387,9 @@ class TextRenderer(_Renderer):
         durations = self._durations
         dopts = self.dopts
         decoders_get = DECODERS.get
+        memo = self._memo
         current = None
-        tids = pids = names = rets = ()
+        tids = pids = names = rets = a0s = a1s = a2s = a3s = a4s = a5s = datas = sas = paths = mems = ()
         i = 0
         while i < n:
             pos, kind, obj, cols = events[i]
@@ -372,33 +400,27 @@ class TextRenderer(_Renderer):
                 if cols is not current:
                     current = cols
                     tids, pids, names, rets = cols["tid"], cols["pid"], cols["name"], cols["ret"]
+                    a0s, a1s, a2s, a3s, a4s, a5s, datas, sas, paths, mems = (
+                        cols[c] for c in _DECODE_INPUTS)
                 tid = tids[obj]
                 if tid not in live:
                     live[tid] = pids[obj]
                 name = names[obj]
                 row = RowView(cols, obj)
-                fn = decoders_get(name)
-                result = None
-                if fn is not None:
-                    try:
-                        result = fn(row, dopts)
-                    except Exception:  # odd recorded bytes must never stop a replay
-                        result = None
-                if result is None:
-                    result = generic_decode(row, dopts)
-                ret = rets[obj]
-                failed = -4096 < ret < 0
-                if result.__class__ is Decoded:
-                    text = result.ret if result.ret is not None and not failed else None
-                    result = result.args
-                else:
-                    text = None
-                if text is None:
-                    text = format_return(row, _NO_OVERRIDE, self._style) if failed else str(ret)
+                # Decoders are pure functions of these columns, and traces repeat themselves
+                # (loops): a call seen before with the same values prints the same text.
+                key = (name, a0s[obj], a1s[obj], a2s[obj], a3s[obj], a4s[obj], a5s[obj], rets[obj],
+                       datas[obj], sas[obj], paths[obj], mems[obj])
+                decoded = memo.get(key)
+                if decoded is None:
+                    decoded = memo[key] = self._decode_line(row, name, rets[obj], decoders_get, dopts)
+                    if len(memo) > _MEMO_MAX:
+                        memo.clear()
+                args_text, text = decoded
                 if plain:
-                    line = (f"[pid {tid:5d}] {name}(" if len(live) > 1 else name + "(") + ", ".join(result) + ") "
+                    line = (f"[pid {tid:5d}] {name}(" if len(live) > 1 else name + "(") + args_text + ") "
                 else:
-                    line = self._prefix(tid, cols["ts_ns"][obj]) + name + "(" + ", ".join(result) + ") "
+                    line = self._prefix(tid, cols["ts_ns"][obj]) + name + "(" + args_text + ") "
                 if len(line) < COLUMN:
                     line = line.ljust(COLUMN)
                 if durations:
