@@ -5,6 +5,7 @@ buffers are.
 """
 from __future__ import annotations
 
+import functools
 import struct
 
 from renacer.schema import constants as C
@@ -39,17 +40,8 @@ _O_CREAT = C.OPEN_FLAGS["O_CREAT"]
 _O_TMPFILE = C.OPEN_FLAGS["__O_TMPFILE"]
 
 
-_OPEN_FLAGS_MEMO: dict[int, str] = {}
-
-
-def open_flags(v: int) -> str:
-    """C.open_flags, remembered: programs open with a handful of flag sets."""
-    text = _OPEN_FLAGS_MEMO.get(v)
-    if text is None:
-        text = C.open_flags(v)
-        if len(_OPEN_FLAGS_MEMO) < 4096:
-            _OPEN_FLAGS_MEMO[v] = text
-    return text
+# Remembered: programs open with a handful of flag sets.
+open_flags = functools.lru_cache(maxsize=4096)(C.open_flags)
 
 
 def _mode_follows(open_flags: int) -> bool:

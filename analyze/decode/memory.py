@@ -5,6 +5,8 @@ for the calls that return an address.
 """
 from __future__ import annotations
 
+import functools
+
 from renacer.schema import constants as C
 
 from .common import Decoded, DecodeOptions, Row, flags, ptr, returning, s32, succeeded, u32, xlat, xval
@@ -26,16 +28,7 @@ def mmap(row: Row, opts: DecodeOptions) -> Decoded:
     )
 
 
-_MAP_FLAGS_MEMO: dict[int, str] = {}
-
-
-def _map_flags(v: int) -> str:
-    text = _MAP_FLAGS_MEMO.get(v)
-    if text is None:
-        text = C.mmap_flags(v)
-        if len(_MAP_FLAGS_MEMO) < 4096:
-            _MAP_FLAGS_MEMO[v] = text
-    return text
+_map_flags = functools.lru_cache(maxsize=4096)(C.mmap_flags)
 
 
 def mprotect(row: Row, opts: DecodeOptions) -> list[str]:
