@@ -6,6 +6,7 @@ Thin by design: each command loads its traces through the engine, runs one canne
 """
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from enum import Enum
@@ -68,6 +69,16 @@ def _fails_cleanly(fn: F) -> F:
             raise typer.Exit(0) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _open_output(path: str) -> Any:
+    """``-o FILE``: created private (0600, no link followed), as every file renacer writes."""
+    from renacer.files import UnsafeOutput, open_text_output
+
+    try:
+        return open_text_output(path)
+    except UnsafeOutput as e:
+        raise output.OutputError(str(e)) from None
 
 
 def _canned(name: str, traces: list[str], fmt: Format, params: dict[str, Any] | None = None,
@@ -216,7 +227,7 @@ def export(
     """Export every event to another tool's format."""
     engine = eng.load(traces)
     try:
-        target = open(out, "w", encoding="utf-8") if out else sys.stdout
+        target = _open_output(str(out)) if out else sys.stdout
         try:
             names, events = eng.export_events(engine)
             output.write_chrome_trace(names, events, target, [t.label for t in engine.traces])
@@ -236,23 +247,20 @@ def recover(
     out: Optional[str] = typer.Option(None, "-o", "--output", help="Where to write the recovered trace [default: TRACE]."),
 ) -> None:
     """Rebuild a trace whose recorder was killed, from the journal it left."""
-    is_journal = trace.endswith(eng.JOURNAL_SUFFIX)
-    journal = trace if is_journal and Path(trace).exists() else eng.journal_for(trace)
-    if journal is None:
-        raise eng.InputError(f"no recovery journal for {trace} (looked for {trace}{eng.JOURNAL_SUFFIX})")
-    target = out or (trace[: -len(eng.JOURNAL_SUFFIX)] if is_journal else trace)
-    try:
-        from renacer.capture.journal import recover as recover_journal
-    except ImportError:
-        raise eng.InputError("this build of renacer cannot recover traces (no renacer.capture.journal)") from None
+    from renacer.capture.journal import JOURNAL_SUFFIX, journal_for, recover as recover_journal, trace_for
+    from renacer.files import UnsafeOutput
     from renacer.schema.trace import TraceFormatError
 
+    journal = journal_for(trace)
+    if not os.path.lexists(journal):
+        raise eng.InputError(f"no recovery journal for {trace} (looked for {trace}{JOURNAL_SUFFIX})")
+    target = out or trace_for(journal)
     try:
         meta = recover_journal(journal, target)
-    except TraceFormatError as e:
+    except (TraceFormatError, UnsafeOutput) as e:
         raise eng.InputError(str(e)) from None
-    events = meta.get("events_written") if isinstance(meta, dict) else None
-    partial = isinstance(meta, dict) and meta.get("recovered_partial_batch")
+    events = meta.get("events_written")
+    partial = meta.get("recovered_partial_batch")
     sys.stdout.write(f"Recovered {events if events is not None else 'the'} events into {target}"
                      + (" (the last, partly written batch was dropped)" if partial else "") + "\n")
 
@@ -305,7 +313,7 @@ def replay(
         durations=durations or None, timestamps=timestamps or None, relative=relative or None,
         xflag=xflag or None))
     # Live text goes to stderr (strace's habit), documents to stdout; -o writes a file instead.
-    target = open(out, "w", encoding="utf-8") if out else (sys.stderr if fmt == "text" else sys.stdout)
+    target = _open_output(out) if out else (sys.stderr if fmt == "text" else sys.stdout)
     try:
         render_trace_file(paths, target, options, syscalls)
     except TraceFormatError as e:

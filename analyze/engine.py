@@ -17,6 +17,7 @@ import glob
 import json
 import os
 import re
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -103,11 +104,10 @@ _HIVE_RE = re.compile(r"^([^=]+)=(.*)$")
 
 def journal_for(path: str) -> str | None:
     """The recovery journal the recorder leaves next to a trace it could not finish."""
-    p = Path(path)
-    for candidate in (p.with_name(p.name + JOURNAL_SUFFIX), p.with_suffix(JOURNAL_SUFFIX)):
-        if candidate.exists():
-            return str(candidate)
-    return None
+    from renacer.capture.journal import journal_for as journal_path
+
+    candidate = journal_path(path)
+    return candidate if os.path.lexists(candidate) else None
 
 
 def _truncated(path: str) -> InputError:
@@ -125,7 +125,9 @@ def expand_inputs(specs: Sequence[str]) -> list[str]:
         raise InputError("no trace given")
     found: list[str] = []
     for spec in specs:
-        if _GLOB_CHARS.search(spec):
+        # An existing path is taken literally, even with glob characters in its name
+        # (``t[1].parquet``); only a path that does not exist is a pattern.
+        if _GLOB_CHARS.search(spec) and not os.path.lexists(spec):
             matches = sorted(glob.glob(spec, recursive=True))
             files = []
             for m in matches:
@@ -161,7 +163,14 @@ def _folder_traces(folder: str) -> list[str]:
 def _check_magic(path: str) -> int:
     """Size of ``path`` after checking it looks like a complete Parquet file."""
     try:
-        size = os.path.getsize(path)
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(st.st_mode):
+            # a FIFO would block the open forever, a device read without end
+            kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device or socket"
+            raise InputError(f"{path} is {kind}, not a trace file")
+        size = st.st_size
         with open(path, "rb") as f:
             head = f.read(4)
             tail = b""
@@ -433,6 +442,8 @@ class Engine:
         on_progress: Callable[[float], None] | None = None,
     ) -> Result:
         """Run SQL; ``on_progress`` (percent done) is called from this thread while it runs."""
+        if not sql.strip() or not _strip_sql_comments(sql).strip(" \t\r\n;"):
+            raise QueryError("the SQL is empty: give a query, e.g. \"SELECT name, count(*) FROM syscalls GROUP BY 1\"")
         self.prepare(sql)
         try:
             if on_progress is None:
@@ -702,6 +713,10 @@ def info_rows(engine: Engine) -> list[dict[str, Any]]:
                 "events_seen": seen,
                 "events_written": written,
                 "events_dropped": seen - written if isinstance(seen, int) and isinstance(written, int) else None,
+                # A recovered trace ends at its recorder's last flush: say so wherever it is read.
+                "recovered": ("yes: its recorder was killed; events after the last flush are lost"
+                              + (" (a partly written batch was dropped)" if m.get("recovered_partial_batch") else "")
+                              if m.get("recovered") else "no"),
             }
         )
         out.append(row)

@@ -11,6 +11,8 @@ import csv
 import datetime as _dt
 import decimal
 import json
+import math
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -82,9 +84,38 @@ def jsonable(value: Any) -> Any:
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
-    if isinstance(value, float) and value != value:  # NaN is not JSON
+    if isinstance(value, float) and not math.isfinite(value):  # NaN and Infinity are not JSON
         return None
     return value
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text: str) -> str:
+    """Text that cannot drive a terminal: control characters (ESC, BEL, CSI, …) that a recorded
+    path, argv or hostname may carry become visible escapes."""
+    if not _CONTROL.search(text):
+        return text
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    return _CONTROL.sub(lambda m: named.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
+
+
+def unique_names(columns: Sequence[str]) -> list[str]:
+    """Column names as JSON keys: a repeated name gets a suffix instead of overwriting."""
+    seen: dict[str, int] = {}
+    out = []
+    for c in columns:
+        n = seen.get(c, 0) + 1
+        seen[c] = n
+        name = c if n == 1 else f"{c}_{n}"
+        while n > 1 and name in seen:
+            n += 1
+            name = f"{c}_{n}"
+        if name != c:
+            seen[name] = 1
+        out.append(name)
+    return out
 
 
 def cell_text(column: str, value: Any, human: bool) -> str:
@@ -99,13 +130,14 @@ def cell_text(column: str, value: Any, human: bool) -> str:
         return escape_bytes(bytes(value))
     if isinstance(value, (list, tuple)):
         if not human:
-            return json.dumps(jsonable(value), ensure_ascii=False)
+            return json.dumps(jsonable(value), ensure_ascii=False, allow_nan=False)
         return ", ".join(cell_text(column, v, human) for v in value)
     if isinstance(value, dict):
-        return json.dumps(jsonable(value), ensure_ascii=False)
+        text = json.dumps(jsonable(value), ensure_ascii=False)
+        return escape_controls(text) if human else text
     if isinstance(value, float):
         return f"{value:.6g}" if human else repr(value)
-    return str(value)
+    return escape_controls(str(value)) if human else str(value)
 
 
 # -- renderers ---------------------------------------------------------------------------------------
@@ -126,8 +158,9 @@ def render(
     out = out or sys.stdout
     fmt = check_format(fmt)
     if fmt == "json":
-        records = [{c: jsonable(v) for c, v in zip(columns, row)} for row in rows]
-        json.dump(records, out, ensure_ascii=False, indent=2)
+        keys = unique_names(columns)
+        records = [{c: jsonable(v) for c, v in zip(keys, row)} for row in rows]
+        json.dump(records, out, ensure_ascii=False, indent=2, allow_nan=False)
         out.write("\n")
     elif fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
@@ -148,7 +181,7 @@ def render(
 
 def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     def esc(text: str) -> str:
-        return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+        return escape_controls(text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " "))
 
     numeric = [bool(rows) and all(isinstance(r[i], _RIGHT_ALIGNED) or r[i] is None for r in rows)
                for i in range(len(columns))]
@@ -163,9 +196,9 @@ def plain_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, vertic
     """Columns padded to their widest cell, numbers right-aligned, a rule under the header."""
     if vertical and len(rows) == 1:
         width = max((len(c) for c in columns), default=0)
-        return "".join(f"{c:<{width}}  {cell_text(c, v, True)}\n" for c, v in zip(columns, rows[0]))
+        return "".join(f"{escape_controls(c):<{width}}  {cell_text(c, v, True)}\n" for c, v in zip(columns, rows[0]))
     cells = [[cell_text(c, v, True) for c, v in zip(columns, row)] for row in rows]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    widths = [max([len(escape_controls(c))] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     numeric = [bool(rows) and all(isinstance(r[i], _RIGHT_ALIGNED) or r[i] is None for r in rows)
                for i in range(len(columns))]
 
@@ -173,7 +206,7 @@ def plain_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, vertic
         parts = [v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric)]
         return "  ".join(parts).rstrip() + "\n"
 
-    text = line(list(columns)) + "  ".join("-" * w for w in widths) + "\n"
+    text = line([escape_controls(c) for c in columns]) + "  ".join("-" * w for w in widths) + "\n"
     text += "".join(line(r) for r in cells)
     return text if rows else text + "(no rows)\n"
 
@@ -204,7 +237,7 @@ def _rich_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: Text
     table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, highlight=False)
     for i, c in enumerate(columns):
         numeric = bool(rows) and all(isinstance(r[i], _RIGHT_ALIGNED) or r[i] is None for r in rows)
-        table.add_column(c, justify="right" if numeric else "left", overflow="fold")
+        table.add_column(escape_controls(c), justify="right" if numeric else "left", overflow="fold")
     for row in rows:
         table.add_row(*(cell_text(c, v, human=True) for c, v in zip(columns, row)))
     if not rows:

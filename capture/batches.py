@@ -38,7 +38,10 @@ RawBatch = tuple[bytes, bytes, bytes, bytes, bytes]
 
 
 def _check_layout() -> None:
-    from renacer.capture._recorder import rec_size
+    try:
+        from renacer.capture._recorder import rec_size
+    except ImportError:  # reading a journal on a machine without the compiled recorder
+        return
 
     if rec_size() != REC_DTYPE.itemsize:
         raise RuntimeError(f"REC_DTYPE is {REC_DTYPE.itemsize} bytes but struct Rec is {rec_size()}")

@@ -66,7 +66,8 @@ def fail(message: str) -> NoReturn:
 
 def main(argv: list[str] | None = None) -> int:
     from renacer.capture.filter_expr import FilterError, parse_trace_expr
-    from renacer.capture.session import RecordRequest, UsageError, record
+    from renacer.capture.session import RecordingError, RecordRequest, UsageError, record
+    from renacer.files import UnsafeOutput, open_text_output, same_file
 
     args = build_parser().parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -85,13 +86,24 @@ def main(argv: list[str] | None = None) -> int:
         except FilterError as exc:
             fail(str(exc))
 
+    if args.write is not None and not args.write:
+        fail("-w needs a file name")
+    if args.write and args.output and not args.quiet and same_file(args.write, args.output):
+        fail(f"-w and -o name the same file ({args.write!r}): the trace and the text output need "
+             "two files")
+
     out_stream: TextIO | None = None
     consumers: list[Any] = []
     if not args.quiet:
-        try:
-            out_stream = open(args.output, "w") if args.output else (sys.stdout if args.format != "text" else sys.stderr)
-        except OSError as exc:
-            fail(f"cannot write {args.output!r}: {exc.strerror}")
+        if args.output:
+            # Before the command starts: a path that cannot be written is an error, and the
+            # command does not run.
+            try:
+                out_stream = open_text_output(args.output, "output")
+            except UnsafeOutput as exc:
+                fail(str(exc))
+        else:
+            out_stream = sys.stdout if args.format != "text" else sys.stderr
         stream = out_stream
         consumers.append(lambda: live_consumer(args, stream))
     request = RecordRequest(
@@ -102,12 +114,47 @@ def main(argv: list[str] | None = None) -> int:
         result = record(request)
     except UsageError as exc:
         fail(str(exc))
+    except RecordingError as exc:
+        if out_stream is not sys.stderr:
+            _close_quietly(out_stream)
+        fail(str(exc))
     except OSError as exc:
-        fail(f"{exc.strerror or exc}")
-    finally:
-        if out_stream is not None and out_stream not in (sys.stdout, sys.stderr):
-            out_stream.close()
+        fail(f"{exc.strerror or exc}" + (f": {exc.filename!r}" if exc.filename else ""))
+    if result.live_stopped is not None:
+        _close_quietly(out_stream)
+        where = repr(args.output) if args.output else "the live output"
+        try:
+            sys.stderr.write(f"renacer: {where} was cut ({result.live_stopped}); the recording went "
+                             "on" + (f" and is complete in {args.write!r}\n" if args.write else "\n"))
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            _close_quietly(sys.stderr)
+    elif out_stream is not None and out_stream not in (sys.stdout, sys.stderr):
+        _close_quietly(out_stream)
     return exit_like(result.status)
+
+
+def _close_quietly(stream: TextIO | None) -> None:
+    """Close a live output that may be a closed pipe, without a second error at exit."""
+    if stream is None:
+        return
+    if stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            # Python flushes these again at exit: point the descriptor at /dev/null so that the
+            # flush of a closed pipe cannot fail a second time.
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 1 if stream is sys.stdout else 2)
+                os.close(devnull)
+            except OSError:
+                pass
+        return
+    try:
+        stream.close()
+    except OSError:
+        pass
 
 
 def live_consumer(args: argparse.Namespace, out: TextIO) -> Any:

@@ -46,6 +46,7 @@ class RecordRequest:
 class RecordResult:
     status: int | None  # raw wait status of the main process (None when attached)
     metadata: dict[str, Any]
+    live_stopped: str | None = None  # why the live output stopped early (a closed pipe), if it did
 
 
 def capture_table() -> dict[int, list[tuple[int, int, int, int]]]:
@@ -66,16 +67,6 @@ def resolve_command(command: list[str]) -> str:
     if found is None:
         raise UsageError(f"command not found: {prog!r}")
     return found
-
-
-def check_output_path(path: str) -> None:
-    directory = os.path.dirname(os.path.abspath(path)) or "."
-    if not os.path.isdir(directory):
-        raise UsageError(f"cannot write {path!r}: directory {directory!r} does not exist")
-    if not os.access(directory, os.W_OK):
-        raise UsageError(f"cannot write {path!r}: directory {directory!r} is not writable")
-    if os.path.isdir(path):
-        raise UsageError(f"cannot write {path!r}: it is a directory")
 
 
 def check_pid(pid: int) -> None:
@@ -111,8 +102,13 @@ def record(request: RecordRequest) -> RecordResult:
     path = resolve_command(request.command) if request.command else None
     for pid in request.pids:
         check_pid(pid)
-    if request.write_path:
-        check_output_path(request.write_path)
+    if request.write_path is not None:
+        from renacer import files
+
+        try:
+            files.check_new_file(request.write_path, "trace")
+        except files.UnsafeOutput as exc:
+            raise UsageError(str(exc)) from None
 
     tf = request.trace_filter
     trace_all = tf is None or tf.everything
@@ -121,13 +117,18 @@ def record(request: RecordRequest) -> RecordResult:
     use_seccomp = bool(request.command) and request.use_seccomp and not trace_all
     meta["seccomp"] = use_seccomp
 
-    sink = LazySink(request.write_path, meta, request.live_consumers)
-    recorder = Recorder(numbers, trace_all, capture_table(), request.string_size, sink,
-                        live=bool(request.live_consumers))
-    recorder.start_clock()
-    meta["start_wall_ns"] = recorder.start_wall_ns
-    meta["start_mono_ns"] = recorder.start_mono_ns
+    from renacer.files import UnsafeOutput
+
     try:
+        sink = LazySink(request.write_path, meta, request.live_consumers)
+    except (OSError, UnsafeOutput) as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        recorder = Recorder(numbers, trace_all, capture_table(), request.string_size, sink,
+                            live=bool(request.live_consumers))
+        recorder.start_clock()
+        meta["start_wall_ns"] = recorder.start_wall_ns
+        meta["start_mono_ns"] = recorder.start_mono_ns
         if path is not None:
             env = [k + b"=" + v for k, v in os.environb.items()]
             recorder.launch(os.fsencode(path), [os.fsencode(a) for a in request.command], env, use_seccomp)
@@ -152,30 +153,57 @@ def record(request: RecordRequest) -> RecordResult:
     finally:
         meta.update(recorder_meta(recorder, status if request.command else None))
         sink.close(meta)
-    return RecordResult(status if request.command else None, meta)
+    return RecordResult(status if request.command else None, meta, sink.live_stopped)
+
+
+class RecordingError(Exception):
+    """The recording could not be written completely (disk full, I/O error). The message says
+    which file, how many events are safe and how to get them back. Exit 2."""
 
 
 class LazySink:
-    """The recorder's sink: a worker thread that converts, writes and renders batches.
+    """The recorder's sink: the crash journal, then a worker thread that converts, writes and
+    renders batches.
 
-    The event loop runs without the GIL, so this thread works on the other CPU while the command
-    and the loop go on: the loop only copies a batch out and queues it. The worker first imports
-    numpy and pyarrow (a few hundred ms, overlapping the command's start) and creates the trace
-    file — after the fork, so the command never inherits its descriptors. The queue is short, so
-    a slow consumer slows the loop instead of growing memory.
+    The trace file and its journal are created here, in the main thread, before the command
+    starts: a path that cannot be created fails before anything runs (the files are
+    close-on-exec, so the command never inherits them). Each flushed batch goes first to the
+    journal as raw C records (no numpy, no pyarrow), so the events of the very first flush are
+    safe even while the imports are still running. A second thread imports numpy and pyarrow
+    and builds the Arrow side (a few hundred ms, overlapping the command's start); batches wait
+    for it in a backlog. The queue is short, so a slow consumer slows the loop instead of
+    growing memory.
     """
 
     QUEUE_BATCHES = 4
 
     def __init__(self, write_path: str | None, meta: dict[str, Any], live: list[Callable[[], Any]]) -> None:
+        from renacer import files
+        from renacer.capture._recorder import rec_size
+        from renacer.capture.journal import JOURNAL_SUFFIX, JournalWriter
+
         self.write_path = write_path
         self.meta = meta
         self.live = live
         self.wants_pending = bool(live)
         self._queue: queue.Queue[tuple[Any, Any, int] | None] = queue.Queue(self.QUEUE_BATCHES)
         self._worker: threading.Thread | None = None
+        self._builder: threading.Thread | None = None
+        self._built = threading.Event()
         self._arrow: Any = None
-        self._error: BaseException | None = None
+        self._build_error: BaseException | None = None
+        self.trace_fd = -1
+        self.journal: Any = None
+        if write_path:
+            self.trace_fd = files.create_private(write_path, "trace")
+            st = os.fstat(self.trace_fd)
+            self._trace_id = (st.st_dev, st.st_ino)
+            try:
+                self.journal = JournalWriter(write_path + JOURNAL_SUFFIX, rec_size())
+            except BaseException:
+                files.remove_created(write_path, self.trace_fd)
+                os.close(self.trace_fd)
+                raise
 
     def warm_up(self) -> None:
         # The loop needs the GIL for a moment at every flush; by default a busy worker would keep
@@ -183,54 +211,122 @@ class LazySink:
         sys.setswitchinterval(0.0005)
         # The worker reads its own copy: the main thread keeps adding to the metadata.
         self.meta = dict(self.meta)
+        if self.journal is not None:
+            self.journal.begin(self.meta)
+        self._builder = threading.Thread(target=self._build, name="renacer-import", daemon=True)
+        self._builder.start()
         self._worker = threading.Thread(target=self._work, name="renacer-sink", daemon=True)
         self._worker.start()
 
-    def _build(self) -> Any:
-        from renacer.capture.sinks import ArrowSink, ParquetSink
+    def _build(self) -> None:
+        try:
+            from renacer.capture.sinks import ArrowSink, ParquetSink
 
-        consumers = [make() for make in self.live]
-        for consumer in consumers:
-            if hasattr(consumer, "begin"):
-                consumer.begin(self.meta)  # clock anchors for -t/-tt/-ttt
-        if self.write_path:
-            consumers.insert(0, ParquetSink(self.write_path, self.meta))
-        return ArrowSink(consumers)
+            consumers = [make() for make in self.live]
+            for consumer in consumers:
+                if hasattr(consumer, "begin"):
+                    consumer.begin(self.meta)  # clock anchors for -t/-tt/-ttt
+            trace = None
+            if self.write_path:
+                trace = ParquetSink(self.trace_fd, self.write_path)
+                self.trace_fd = -1  # the ParquetSink owns it now
+            self._arrow = ArrowSink(trace, consumers)
+        except BaseException as exc:  # reported by close(); the journal keeps the events
+            self._build_error = exc
+        finally:
+            self._built.set()
 
     def _work(self) -> None:
-        try:
-            self._arrow = self._build()
-        except BaseException as exc:  # reported by close(); keep draining so the loop never blocks
-            self._error = exc
+        backlog: list[tuple[Any, Any, int]] = []
         while (item := self._queue.get()) is not None:
-            if self._error is None:
-                try:
-                    self._arrow.write(*item)
-                except BaseException as exc:
-                    self._error = exc
+            if self.journal is not None and item[0] is not None:
+                self.journal.append(item[0])
+            backlog.append(item)
+            if self._built.is_set():
+                self._drain(backlog)
+        self._built.wait()
+        self._drain(backlog)
+
+    def _drain(self, backlog: list[tuple[Any, Any, int]]) -> None:
+        if self._arrow is not None:
+            for item in backlog:
+                self._arrow.write(*item)
+        backlog.clear()
 
     def write(self, raw: Any, pending: Any, next_seq: int) -> None:
         if self._worker is None:
             self.warm_up()
         self._queue.put((raw, pending, next_seq))
 
+    @property
+    def live_stopped(self) -> str | None:
+        return getattr(self._arrow, "live_stopped", None)
+
     def close(self, metadata: dict[str, Any]) -> None:
+        """Finish every output. Raises RecordingError when the trace is incomplete."""
         if self._worker is None:
             self.warm_up()
         self._queue.put(None)
         assert self._worker is not None
         self._worker.join()
-        if self._error is not None:
-            raise self._error
-        self._arrow.close(metadata)
+        arrow = self._arrow
+        if arrow is not None:
+            arrow.close_live(metadata)
+        failure = getattr(arrow, "trace_error", None) or (self._build_error if self.write_path else None)
+        if self.write_path and failure is None and arrow is not None and arrow.trace is not None:
+            try:
+                arrow.trace.close(metadata)
+            except BaseException as exc:
+                failure = exc
+        if failure is None:
+            if self.journal is not None:
+                self.journal.close(remove=True)
+            if self._build_error is not None:
+                raise self._build_error
+            return
+        self._close_trace_fd()
+        self.journal.close(remove=False)
+        raise RecordingError(self._failure_text(failure))
+
+    def _failure_text(self, failure: BaseException) -> str:
+        why = getattr(failure, "strerror", None) or str(failure)
+        path, journal = self.write_path, self.journal
+        text = f"could not write the trace {path!r}: {why}."
+        if journal.error is not None:
+            text += (f" The journal {journal.path!r} stopped too ({journal.error.strerror}) after "
+                     f"{journal.rows} events; those are safe.")
+        else:
+            text += f" All {journal.rows} recorded events are safe in {journal.path!r}."
+        return text + f" Free some space, then run: renacer-analyze recover {path}"
+
+    def _close_trace_fd(self) -> None:
+        if self.trace_fd >= 0:
+            os.close(self.trace_fd)
+            self.trace_fd = -1
 
     def abandon(self) -> None:
         """Nothing was traced (launch or attach failed): leave no file behind."""
+        from renacer import files
+
         if self._worker is not None:
             self._queue.put(None)
             self._worker.join()
-        if self._arrow is not None:
-            self._arrow.close(self.meta)
+        arrow = self._arrow
+        if arrow is not None and arrow.trace is not None:
+            try:
+                arrow.trace.close(self.meta)
+            except BaseException:
+                pass
+        if self.write_path:
+            self._close_trace_fd()
+            try:
+                st = os.lstat(self.write_path)
+                if (st.st_dev, st.st_ino) == self._trace_id:  # still the file we created
+                    os.unlink(self.write_path)
+            except OSError:
+                pass
+        if self.journal is not None:
+            self.journal.close(remove=True)
 
 
 def recorder_meta(recorder: Any, status: int | None) -> dict[str, Any]:

@@ -1,49 +1,33 @@
-"""Where recorded batches go: a Parquet trace file (with its crash journal) and live consumers.
+"""Where recorded batches go once Arrow is loaded: the Parquet trace file and live consumers.
 
-Crash safety: while recording, every flushed batch is also appended to ``TRACE.journal``, an
-Arrow IPC *stream* (readable up to its last complete batch without any footer). A clean end
-writes the Parquet footer and deletes the journal. If the recorder is killed, the Parquet file
-has no footer but the journal holds everything up to the last flush (at most about one second
-old); ``renacer-analyze recover TRACE`` turns it into a normal trace file.
+The crash journal is not written here but by ``capture/journal.py``, from the raw C batches,
+before this module (and pyarrow) is even imported: see ``session.LazySink``.
 """
 from __future__ import annotations
 
 import json
 import os
-from typing import Any, Protocol
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from renacer.capture.batches import RawBatch, to_record_batch
-from renacer.schema.trace import METADATA_KEY, TRACE_SCHEMA, VERSION_KEY, schema_with_metadata
+from renacer.schema.trace import METADATA_KEY, TRACE_SCHEMA, VERSION_KEY
 
 ROW_GROUP_ROWS = 128 * 1024
-JOURNAL_SUFFIX = ".journal"
+# A row group is also written once the rows held reach this many bytes: with large payloads
+# (-s 1M) 128K rows would otherwise hold gigabytes.
+ROW_GROUP_BYTES = 64 << 20
 
 # Columns whose values grow steadily: delta encoding stores them in a few bits a row.
 _DELTA_COLUMNS = ("seq", "exit_seq", "ts_ns")
 
 
-class Sink(Protocol):
-    wants_pending: bool
-
-    def write(self, batch: pa.RecordBatch | None, pending: pa.RecordBatch | None, next_seq: int) -> None: ...
-
-    def close(self, metadata: dict[str, Any]) -> None: ...
-
-
-def create_private(path: str) -> None:
-    """Create (or truncate) path with mode 0600: traces can hold payload bytes."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    os.close(fd)
-
-
-def parquet_writer(path: str) -> pq.ParquetWriter:
+def parquet_writer(where: str | BinaryIO) -> pq.ParquetWriter:
     plain = [f.name for f in TRACE_SCHEMA if f.name not in _DELTA_COLUMNS]
     return pq.ParquetWriter(
-        path,
+        where,
         TRACE_SCHEMA,
         compression="zstd",
         use_dictionary=plain,
@@ -53,34 +37,25 @@ def parquet_writer(path: str) -> pq.ParquetWriter:
 
 
 class ParquetSink:
-    """Streams batches into row groups of ~128K rows; memory holds at most one row group."""
+    """Streams batches into row groups of ~128K rows (or ~64 MB), into a file the session
+    created; memory holds at most one row group."""
 
-    wants_pending = False
-
-    def __init__(self, path: str, start_metadata: dict[str, Any]) -> None:
+    def __init__(self, fd: int, path: str) -> None:
         self.path = path
-        self.journal_path = path + JOURNAL_SUFFIX
-        create_private(path)
-        create_private(self.journal_path)
-        self._writer = parquet_writer(path)
-        self._journal_file = pa.OSFile(self.journal_path, "wb")
-        self._journal = pa.ipc.new_stream(
-            self._journal_file,
-            schema_with_metadata(start_metadata),
-            options=pa.ipc.IpcWriteOptions(compression="lz4"),
-        )
+        self._file = os.fdopen(fd, "wb", closefd=True)
+        self._writer = parquet_writer(self._file)
         self._held: list[pa.RecordBatch] = []
         self._held_rows = 0
+        self._held_bytes = 0
 
     def write(self, batch: pa.RecordBatch | None, pending: pa.RecordBatch | None, next_seq: int) -> None:
         if batch is None:
             return
-        self._journal.write_batch(batch)
-        self._journal_file.flush()
         self._held.append(batch)
         self._held_rows += batch.num_rows
-        if self._held_rows >= ROW_GROUP_ROWS:
-            self._write_row_groups(final=False)
+        self._held_bytes += batch.nbytes
+        if self._held_rows >= ROW_GROUP_ROWS or self._held_bytes >= ROW_GROUP_BYTES:
+            self._write_row_groups(final=self._held_rows < ROW_GROUP_ROWS)
 
     def _write_row_groups(self, final: bool) -> None:
         table = pa.Table.from_batches(self._held, schema=TRACE_SCHEMA)
@@ -91,38 +66,67 @@ class ParquetSink:
         rest = table.slice(cut)
         self._held = rest.to_batches()
         self._held_rows = rest.num_rows
+        self._held_bytes = rest.nbytes
+
+    def abort(self) -> None:
+        """Stop writing (the file keeps no footer; the journal has the events)."""
+        self._held = []
+        try:
+            self._file.close()
+        except OSError:
+            pass
 
     def close(self, metadata: dict[str, Any]) -> None:
-        if self._held_rows:
-            self._write_row_groups(final=True)
-        self._writer.add_key_value_metadata(
-            {METADATA_KEY.decode(): json.dumps(metadata, sort_keys=True), VERSION_KEY.decode(): str(metadata["schema_version"])}
-        )
-        self._writer.close()
-        self._journal.close()
-        self._journal_file.close()
-        os.unlink(self.journal_path)
+        try:
+            if self._held_rows:
+                self._write_row_groups(final=True)
+            self._writer.add_key_value_metadata(
+                {METADATA_KEY.decode(): json.dumps(metadata, sort_keys=True), VERSION_KEY.decode(): str(metadata["schema_version"])}
+            )
+            self._writer.close()
+        finally:
+            self._file.close()
 
 
 class ArrowSink:
-    """Adapts raw C batches to Arrow once, then fans them out to every consumer."""
+    """Adapts raw C batches to Arrow once, then hands them to the trace file and live consumers.
 
-    def __init__(self, consumers: list[Any]) -> None:
-        self.consumers = consumers
-        self.wants_pending = any(getattr(c, "wants_pending", False) for c in consumers)
+    A live consumer that fails (a closed pipe, a full disk behind ``-o``) is dropped, and the
+    reason kept in ``live_stopped``: the recording goes on, complete.
+    """
+
+    def __init__(self, trace: ParquetSink | None, live: list[Any]) -> None:
+        self.trace = trace
+        self.live = live
+        self.wants_pending = any(getattr(c, "wants_pending", False) for c in live)
+        self.live_stopped: str | None = None
+        self.trace_error: BaseException | None = None
 
     def write(self, raw: RawBatch | None, raw_pending: RawBatch | None, next_seq: int) -> None:
         batch = to_record_batch(raw) if raw is not None else None
         pending = to_record_batch(raw_pending) if raw_pending is not None and self.wants_pending else None
-        for consumer in self.consumers:
-            consumer.write(batch, pending, next_seq)
+        if self.trace is not None:
+            try:
+                self.trace.write(batch, None, next_seq)
+            except Exception as exc:  # disk full: stop the file, keep the live side and journal
+                self.trace_error = exc
+                self.trace.abort()
+                self.trace = None
+        for consumer in list(self.live):
+            try:
+                consumer.write(batch, pending, next_seq)
+            except OSError as exc:
+                self._drop(consumer, exc)
 
-    def close(self, metadata: dict[str, Any]) -> None:
-        errors: list[BaseException] = []
-        for consumer in self.consumers:
+    def _drop(self, consumer: Any, exc: OSError) -> None:
+        self.live.remove(consumer)
+        self.wants_pending = any(getattr(c, "wants_pending", False) for c in self.live)
+        if self.live_stopped is None:
+            self.live_stopped = exc.strerror or str(exc)
+
+    def close_live(self, metadata: dict[str, Any]) -> None:
+        for consumer in list(self.live):
             try:
                 consumer.close(metadata)
-            except BaseException as exc:  # close every consumer; report the first failure
-                errors.append(exc)
-        if errors:
-            raise errors[0]
+            except OSError as exc:
+                self._drop(consumer, exc)

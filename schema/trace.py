@@ -164,8 +164,15 @@ def read_metadata(kv: dict[bytes, bytes] | None, source: str = "trace") -> dict[
     """Parse and check the renacer metadata of a Parquet/Arrow key-value map."""
     if not kv or METADATA_KEY not in kv:
         raise TraceFormatError(f"{source} is not a renacer trace (no renacer metadata)")
-    meta = json.loads(kv[METADATA_KEY])
-    version = int(meta.get("schema_version", 0))
+    try:
+        meta = json.loads(kv[METADATA_KEY])
+    except (ValueError, UnicodeDecodeError):
+        raise TraceFormatError(f"{source} has unreadable renacer metadata (not JSON)") from None
+    if not isinstance(meta, dict):
+        raise TraceFormatError(f"{source} has unreadable renacer metadata (not a JSON object)")
+    version = meta.get("schema_version", 0)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        raise TraceFormatError(f"{source} has an invalid trace schema version {version!r}")
     if version > SCHEMA_VERSION:
         raise TraceFormatError(
             f"{source} has trace schema version {version}; this renacer reads up to version "
