@@ -156,6 +156,16 @@ def expand_inputs(specs: Sequence[str]) -> list[str]:
     return out
 
 
+def duckdb_literal(path: str) -> str:
+    """A file path DuckDB reads as that one file: its reader expands ``*``, ``?`` and ``[…]``
+    even in a path that exists, so each becomes a one-character class (``t[1]`` → ``t[[]1]``)."""
+    return re.sub(r"([*?\[])", r"[\1]", path)
+
+
+def duckdb_literals(paths: Sequence[str]) -> list[str]:
+    return [duckdb_literal(p) for p in paths]
+
+
 def _folder_traces(folder: str) -> list[str]:
     return sorted(str(p) for p in Path(folder).rglob("*.parquet") if p.is_file())
 
@@ -216,17 +226,17 @@ def inspect_inputs(con: duckdb.DuckDBPyConnection, paths: list[str]) -> list[Tra
     sizes = [_check_magic(p) for p in paths]
     try:
         kv_rows = con.execute(
-            "SELECT file_name, key, value FROM parquet_kv_metadata($files)", {"files": paths}
+            "SELECT file_name, key, value FROM parquet_kv_metadata($files)", {"files": duckdb_literals(paths)}
         ).fetchall()
         file_rows = con.execute(
             "SELECT file_name, num_rows, num_row_groups FROM parquet_file_metadata($files)",
-            {"files": paths},
+            {"files": duckdb_literals(paths)},
         ).fetchall()
     except duckdb.Error:
         # Find the culprit file by file, so the message can name it.
         for p in paths:
             try:
-                con.execute("SELECT count(*) FROM parquet_kv_metadata($f)", {"f": p}).fetchall()
+                con.execute("SELECT count(*) FROM parquet_kv_metadata($f)", {"f": duckdb_literal(p)}).fetchall()
             except duckdb.Error as e:
                 raise InputError(f"{p} is not a readable Parquet file: {_first_line(e)}") from None
         raise
@@ -575,7 +585,7 @@ def load(specs: Sequence[str], con: duckdb.DuckDBPyConnection | None = None, *, 
     parts = [list(t.partitions) for t in traces]
     hive = bool(parts[0]) and all(p == parts[0] for p in parts)
     prefix = os.path.commonpath([os.path.dirname(p) for p in paths]) if len(paths) > 1 else os.path.dirname(paths[0])
-    con.execute("SET VARIABLE rn_files = $files", {"files": paths})
+    con.execute("SET VARIABLE rn_files = $files", {"files": duckdb_literals(paths)})
     con.execute("SET VARIABLE rn_hive = $hive", {"hive": hive})
     # ``trace`` = the file name after the common folder and its slash: same as TraceInput.label.
     con.execute("SET VARIABLE rn_prefix_len = $n", {"n": len(prefix.rstrip(os.sep)) + 1})
@@ -714,7 +724,7 @@ def info_rows(engine: Engine) -> list[dict[str, Any]]:
                 "events_written": written,
                 "events_dropped": seen - written if isinstance(seen, int) and isinstance(written, int) else None,
                 # A recovered trace ends at its recorder's last flush: say so wherever it is read.
-                "recovered": ("yes: its recorder was killed; events after the last flush are lost"
+                "recovered": ("yes: rebuilt from the journal of a recording that did not finish; events after its last complete flush are missing"
                               + (" (a partly written batch was dropped)" if m.get("recovered_partial_batch") else "")
                               if m.get("recovered") else "no"),
             }
@@ -731,7 +741,7 @@ def _ts_bounds(engine: Engine) -> dict[str, int]:
             SELECT file_name, max(TRY_CAST(stats_max AS BIGINT)) - min(TRY_CAST(stats_min AS BIGINT))
             FROM parquet_metadata($files) WHERE path_in_schema = 'ts_ns' GROUP BY file_name
             """,
-            {"files": [t.path for t in engine.traces]},
+            {"files": duckdb_literals([t.path for t in engine.traces])},
         ).fetchall()
     except duckdb.Error:
         return {}

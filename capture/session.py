@@ -297,7 +297,8 @@ class LazySink:
                      f"{journal.rows} events; those are safe.")
         else:
             text += f" All {journal.rows} recorded events are safe in {journal.path!r}."
-        return text + f" Free some space, then run: renacer-analyze recover {path}"
+        return text + (f" Free some space, then run: renacer-analyze recover {path}"
+                       " (or add -o OTHER.parquet to write the trace elsewhere)")
 
     def _close_trace_fd(self) -> None:
         if self.trace_fd >= 0:
