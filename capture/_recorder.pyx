@@ -45,7 +45,9 @@ DEF MMSG_MAX = 8
 DEF MMSGHDR_SIZE = 64
 
 DEF NR_MAX = 1024
-DEF LIVE_GAP_NS = 50000000      # live output: at most one idle flush per 50 ms
+DEF LIVE_GAP_NS = 2000000       # live output: a line shows ~2 ms after its call, bursts batched
+DEF LIVE_INTERVAL_NS = 20000000 # live output under load: a flush every 20 ms at most
+DEF IDLE_FLUSH_NS = 100000000   # a flush with no new rows (calls in progress only): every 100 ms
 DEF FORWARD_WAIT_NS = 100000000 # how long a signal sent to renacer waits to be seen by the command
 DEF MAX_OPS = 4
 DEF MAX_MEM_PART = 4096
@@ -244,6 +246,10 @@ cdef class Recorder:
     cdef int64_t t0
     cdef int64_t last_flush
     cdef int64_t flush_interval
+    # Set by the sink while it still has a batch to handle: timed live flushes then wait, so
+    # batches grow to what the sink keeps up with (lines within milliseconds when it is idle,
+    # in bulk under load) and the loop never takes the GIL just to find the sink busy.
+    cdef public int sink_busy
     cdef uint64_t counter
     cdef Slot** table
     cdef size_t table_cap
@@ -315,7 +321,7 @@ cdef class Recorder:
         self.sink = sink
         self.live = live
         # Live output also flushes on a timer while the tracee runs without pause.
-        self.flush_interval = <int64_t>((min(flush_seconds, 0.1) if live else flush_seconds) * 1e9)
+        self.flush_interval = min(<int64_t>(flush_seconds * 1e9), LIVE_INTERVAL_NS) if live else <int64_t>(flush_seconds * 1e9)
         self.processes = {}
         self.main_pid = 0
         self.main_status = 0
@@ -601,14 +607,18 @@ cdef class Recorder:
                 # otherwise cost a flush per syscall.
                 tid = waitpid(-1, &status, __WALL | WNOHANG)
                 if tid == 0:
-                    if now_ns() - self.last_flush >= LIVE_GAP_NS:
+                    if now_ns() - self.last_flush >= LIVE_GAP_NS and not self.sink_busy:
                         self.flush_gil()
                     tid = waitpid(-1, &status, __WALL)
             else:
                 tid = waitpid(-1, &status, __WALL)
             err = errno   # before anything else can overwrite it
             ts = now_ns()
-            if ts - self.last_flush >= self.flush_interval and (self.batch.n > 0 or g_alarm):
+            # An alarm with no new rows flushes only the calls in progress, and rarely: the
+            # renderer needs them only beside rows.
+            if ts - self.last_flush >= self.flush_interval and (
+                    self.batch.n > 0 or (g_alarm and ts - self.last_flush >= IDLE_FLUSH_NS)) and (
+                    not self.live or not self.sink_busy or self.batch.n >= self.batch.cap // 2):
                 g_alarm = 0
                 self.flush_gil()
             if tid < 0:

@@ -126,6 +126,7 @@ def record(request: RecordRequest) -> RecordResult:
     try:
         recorder = Recorder(numbers, trace_all, capture_table(), request.string_size, sink,
                             live=bool(request.live_consumers))
+        sink.recorder = recorder
         recorder.start_clock()
         meta["start_wall_ns"] = recorder.start_wall_ns
         meta["start_mono_ns"] = recorder.start_mono_ns
@@ -190,6 +191,7 @@ class LazySink:
         self._worker: threading.Thread | None = None
         self._builder: threading.Thread | None = None
         self._built = threading.Event()
+        self.recorder: Any = None  # told when the worker is busy (Recorder.sink_busy)
         self._arrow: Any = None
         self._build_error: BaseException | None = None
         self.trace_fd = -1
@@ -244,6 +246,9 @@ class LazySink:
             backlog.append(item)
             if self._built.is_set():
                 self._drain(backlog)
+            self._queue.task_done()
+            if self._queue.unfinished_tasks == 0 and self.recorder is not None:
+                self.recorder.sink_busy = 0  # a put racing this only costs one extra flush
         self._built.wait()
         self._drain(backlog)
 
@@ -256,6 +261,8 @@ class LazySink:
     def write(self, raw: Any, pending: Any, next_seq: int) -> None:
         if self._worker is None:
             self.warm_up()
+        if self.recorder is not None:
+            self.recorder.sink_busy = 1
         self._queue.put((raw, pending, next_seq))
 
     @property
