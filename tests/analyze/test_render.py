@@ -302,24 +302,27 @@ def test_replay_streams_row_groups_and_matches_one_feed(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not HAVE_RECORDER, reason="the Cython recorder is not built")
-def test_a_real_recording_renders_identically_live_split_and_replayed(program: Callable[..., str], tmp_path: Path) -> None:
+@pytest.mark.parametrize("style", ["guide", "strace"])
+def test_a_real_recording_renders_identically_live_split_and_replayed(program: Callable[..., str], tmp_path: Path,
+                                                                      style: str) -> None:
     exe = program("decode_all")
     work = tmp_path / "work"
     work.mkdir()
     trace, live = tmp_path / "t.parquet", tmp_path / "live.txt"
-    result = run_renacer(["-T", "-w", str(trace), "-o", str(live), "--", exe, str(work)])
+    result = run_renacer(["-T", "--style", style, "-w", str(trace), "-o", str(live), "--", exe, str(work)])
     assert result.returncode == 0, result.stderr
+    options = RenderOptions(string_size=64, durations=True, style=style)
     out = io.StringIO()
-    render_trace_file([str(trace)], out, RenderOptions(string_size=64, durations=True))
+    render_trace_file([str(trace)], out, options)
     assert live.read_text() == out.getvalue()
     rows = pq.read_table(trace).to_pylist()
-    whole = render_once(rows, RenderOptions(string_size=64, durations=True))
+    whole = render_once(rows, options)
     assert whole == out.getvalue()
     rng = random.Random(3)
     top = max(r["seq"] for r in rows)
     for _ in range(20):
         cuts = rng.sample(range(top + 2), 10)
-        assert render_live(rows, cuts, RenderOptions(string_size=64, durations=True)) == whole
+        assert render_live(rows, cuts, options) == whole
 
 
 # --- json, jsonl, csv ---------------------------------------------------------------------------------------
