@@ -344,29 +344,41 @@ _EINPROGRESS, _EALREADY, _EISCONN = -115, -114, -106
 _SOL_SOCKET, _SO_ERROR = 1, 4
 _OUTCOME_CALLS = pa.array(["connect", "getsockopt", "close"], pa.string())
 _PROCESS_ENDS = pa.array(["exit", "killed"], pa.string())
-_OUTCOME_COLUMNS = ("seq", "exit_seq", "pid", "tid", "kind", "name", "a0", "a1", "a2", "ret", "mem")
-# A connect waits for its outcome at most this many recorded rows (a socket left connecting
-# forever must not hold the output back forever). Counted in rows, not seconds, so that live
-# and replay decide alike.
+_OUTCOME_COLUMNS = ("seq", "exit_seq", "ts_ns", "dur_ns", "pid", "tid", "kind", "name", "a0", "a1", "a2", "ret", "mem")
+# How long a connect's line waits for its outcome: until an event recorded HOLD_NS after the
+# connect returned, or HOLD_ROWS rows later (a socket left connecting must not hold the output
+# back for long). Both are read from the rows, never from the clock, so that live and replay
+# decide alike. A refusal arrives in microseconds, a remote SYN-ACK within a round trip; a
+# connect that times out (minutes) is printed without its outcome.
+HOLD_NS = 5_000_000_000
 HOLD_ROWS = 65536
+
+
+class _Waiting:
+    __slots__ = ("seq", "exit_seq", "deadline_ns", "position")
+
+    def __init__(self, row: dict[str, Any], position: int) -> None:
+        self.seq = row["seq"]
+        self.exit_seq = row["exit_seq"]
+        self.deadline_ns = row["ts_ns"] + (row["dur_ns"] or 0) + HOLD_NS
+        self.position = position  # its row's position in the recording
 
 
 class _ConnectOutcomes:
     """What became of each non-blocking connect (``= -EINPROGRESS``), learned from the calls that
     follow it in the same process: ``getsockopt(fd, SOL_SOCKET, SO_ERROR)`` (how curl, libuv, Go,
-    asyncio and nginx learn it), a second ``connect`` on the fd, or its ``close``.
+    asyncio and nginx learn it), a second ``connect`` on the fd, or its ``close`` when recorded.
 
     Decisions depend only on the rows and their order (exit order, the same live and in the
     file), never on how they were split into batches. ``notes`` maps a connect's ``seq`` to the
     text its line ends with: `` (then ECONNREFUSED)``, `` (then connected)``, or ``""`` when
-    nothing was learned (closed while connecting, process gone, waited HOLD_ROWS rows).
+    nothing was learned (closed while connecting, process gone, waited past HOLD_NS/HOLD_ROWS).
     """
 
     def __init__(self) -> None:
         self.notes: dict[int, str] = {}
-        # (pid, fd) -> (connect seq, connect exit_seq, row position of the connect)
-        self._waiting: dict[tuple[int, int], tuple[int, int, int]] = {}
-        self._rows = 0  # rows seen so far, the clock of HOLD_ROWS
+        self._waiting: dict[tuple[int, int], _Waiting] = {}  # (pid, fd) -> its connect
+        self._rows = 0  # rows seen so far
 
     def learn(self, rows: pa.RecordBatch | pa.Table) -> None:
         base = self._rows
@@ -380,22 +392,29 @@ class _ConnectOutcomes:
                           pc.is_in(rows.column("kind").cast(pa.string()), value_set=_PROCESS_ENDS))
         index = pc.indices_nonzero(relevant)
         picked = rows.select(list(_OUTCOME_COLUMNS)).take(index).to_pylist()
-        for offset, row in zip(index.to_pylist(), picked):
-            self._expire(base + offset)
-            self._see(row, base + offset)
-        self._expire(self._rows)
+        ts = rows.column("ts_ns")
+        # where in this batch each waiting connect runs out of time (row offset), found lazily
+        expires: dict[tuple[int, int], int | None] = {}
 
-    def _expire(self, position: int) -> None:
-        for key, (seq, _end, at) in list(self._waiting.items()):
-            if position - at > HOLD_ROWS:
-                del self._waiting[key]
-                self.notes[seq] = ""
+        def expire(upto: int) -> None:
+            for key, waiting in list(self._waiting.items()):
+                if key not in expires:
+                    late = pc.indices_nonzero(pc.fill_null(pc.greater(ts, waiting.deadline_ns), False))
+                    first = [o for o in late.to_pylist() if base + o > waiting.position][:1]
+                    expires[key] = first[0] if first else None
+                at = expires[key]
+                if (at is not None and at < upto) or base + upto - waiting.position > HOLD_ROWS:
+                    self._settle(key, "")
+
+        for offset, row in zip(index.to_pylist(), picked):
+            expire(offset)
+            self._see(row, base + offset, expires)
+        expire(rows.num_rows)
 
     def _settle(self, key: tuple[int, int], note: str) -> None:
-        seq = self._waiting.pop(key)[0]
-        self.notes[seq] = note
+        self.notes[self._waiting.pop(key).seq] = note
 
-    def _see(self, row: dict[str, Any], position: int) -> None:
+    def _see(self, row: dict[str, Any], position: int, expires: dict[tuple[int, int], int | None]) -> None:
         pid = row["pid"]
         if row["kind"] != "syscall":
             if row["tid"] == pid:  # the process is gone, its descriptors with it
@@ -404,7 +423,7 @@ class _ConnectOutcomes:
             return
         key = (pid, u32(row["a0"]))
         waiting = self._waiting.get(key)
-        after = waiting is not None and row["seq"] > waiting[1]
+        after = waiting is not None and row["seq"] > waiting.exit_seq
         name, ret = row["name"], row["ret"]
         if name == "connect":
             if after and ret is not None and ret not in (_EINPROGRESS, _EALREADY):
@@ -413,7 +432,8 @@ class _ConnectOutcomes:
             if ret == _EINPROGRESS and row["exit_seq"] is not None:
                 if key in self._waiting:
                     self._settle(key, "")
-                self._waiting[key] = (row["seq"], row["exit_seq"], position)
+                self._waiting[key] = _Waiting(row, position)
+                expires.pop(key, None)
         elif name == "getsockopt":
             if after and ret == 0 and u32(row["a1"]) == _SOL_SOCKET and u32(row["a2"]) == _SO_ERROR:
                 data = part(row, 0)

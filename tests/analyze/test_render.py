@@ -621,3 +621,21 @@ def test_guide_summary_rows_keep_their_order_when_the_times_change() -> None:
     names = [line.split()[0] for line in render_once(fast, RenderOptions(summary=True)).splitlines()[3:]]
     slow = [line.split()[0] for line in render_once(network_rows(), RenderOptions(summary=True)).splitlines()[3:]]
     assert names == slow == ["socket", "connect", "sendto", "recvfrom", "close", "getsockopt", "total"]
+
+
+def test_a_connect_waits_for_its_outcome_at_most_hold_ns_of_recorded_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    from renacer.analyze import render
+
+    monkeypatch.setattr(render, "HOLD_NS", 1_000_000)  # 1 ms of recorded time
+    rows = [call(0, 100, "connect", 5, 0x7FFD0000, 16, err="EINPROGRESS", sockaddr=SA_9999, ts_ns=0, dur_ns=10),
+            call(2, 101, "getpid", ret=100, ts_ns=500_000),  # within the wait
+            call(4, 101, "getppid", ret=1, ts_ns=2_000_000),  # past it: the line is printed as it is
+            so_error(6, 5, 111)]
+    rows[3]["ts_ns"] = 2_100_000
+    whole = render_once(rows, GUIDE, HIDDEN)
+    assert whole.startswith(f"connect(5, {CONNECT_9999}, 16) = -EINPROGRESS\n")
+    for cut in range(9):
+        assert render_live(rows, [cut], GUIDE, HIDDEN) == whole, cut
+    rows[2]["ts_ns"], rows[3]["ts_ns"] = 900_000, 950_000  # the outcome now comes in time
+    assert render_once(rows, GUIDE, HIDDEN).startswith(
+        f"connect(5, {CONNECT_9999}, 16) = -EINPROGRESS (then ECONNREFUSED)\n")
