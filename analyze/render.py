@@ -16,6 +16,13 @@ traced thread exists. Here a thread exists from its first event (or from the ret
 clone/fork that created it, if earlier) until its ``+++ exited``/``+++ killed`` line (a thread
 group leader's takes its threads with it). That rule reads only the rows, so replay reproduces
 the live output exactly.
+
+Styles. ``guide`` (the default) prints the project guide's text: one space before `` = ``,
+errors as ``-ENAME``, and a non-blocking connect's outcome on its own line (``= -EINPROGRESS
+(then ECONNREFUSED)``): that line, and every line after it, waits until the outcome is learned
+from the rows that follow (``_ConnectOutcomes``). ``strace`` prints what strace prints. Calls the
+metadata lists as ``hidden_syscalls`` (recorded only to learn such outcomes) are dropped before
+the timeline, in every format and in the summary.
 """
 from __future__ import annotations
 
@@ -32,11 +39,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from renacer.analyze.decode import DECODERS, Decoded, DecodeOptions, decode_fast, error_parts, format_return
-from renacer.schema import constants as C
 from renacer.analyze.decode.common import part, u32
-from renacer.analyze.decode.generic import decode as generic_decode
 from renacer.analyze.decode.common import signal as signal_text
+from renacer.analyze.decode.generic import decode as generic_decode
 from renacer.analyze.decode.signals import signal_line
+from renacer.schema import constants as C
 from renacer.schema.trace import TRACE_SCHEMA, TraceFormatError, read_metadata, split_mem
 
 FORMATS = ("text", "json", "jsonl", "csv")
