@@ -282,6 +282,8 @@ def replay(
     xflag: int = typer.Option(0, "-x", count=True, help="Non-ASCII bytes in hex (-xx: every byte)."),
     fmt: str = typer.Option("text", "--format", help="text, json, jsonl or csv."),
     out: Optional[str] = typer.Option(None, "-o", "--output", help="Write here instead of stderr (text) / stdout."),
+    style: str = typer.Option("guide", "--style", help="guide (default): 'close(3) = 0', errors as '= -ENAME', "
+                              "a non-blocking connect's outcome; strace: exactly strace's text."),
 ) -> None:
     """Print a recorded trace exactly as the live run printed it."""
     try:
@@ -300,6 +302,8 @@ def replay(
             syscalls = parse_trace_expr(expr.split("=", 1)[1] if expr.startswith("trace=") else expr).numbers
         except FilterError as e:
             raise eng.InputError(str(e)) from None
+    if style not in ("guide", "strace"):
+        raise eng.InputError(f"unknown --style {style!r} for replay; choose guide or strace")
     if fmt not in ("text", "json", "jsonl", "csv"):
         raise eng.InputError(f"unknown --format {fmt!r} for replay; choose text, json, jsonl or csv")
     if string_size is not None and string_size < 0:
@@ -311,7 +315,7 @@ def replay(
     options = RenderOptions.from_cli(SimpleNamespace(
         format=fmt, strsize=string_size if string_size is not None else recorded_string_size(paths),
         durations=durations or None, timestamps=timestamps or None, relative=relative or None,
-        xflag=xflag or None))
+        xflag=xflag or None, style=style))
     # Live text goes to stderr (strace's habit), documents to stdout; -o writes a file instead.
     target = _open_output(out) if out else (sys.stderr if fmt == "text" else sys.stdout)
     try:

@@ -16,6 +16,13 @@ traced thread exists. Here a thread exists from its first event (or from the ret
 clone/fork that created it, if earlier) until its ``+++ exited``/``+++ killed`` line (a thread
 group leader's takes its threads with it). That rule reads only the rows, so replay reproduces
 the live output exactly.
+
+Styles. ``guide`` (the default) prints the project guide's text: one space before `` = ``,
+errors as ``-ENAME``, and a non-blocking connect's outcome on its own line (``= -EINPROGRESS
+(then ECONNREFUSED)``): that line, and every line after it, waits until the outcome is learned
+from the rows that follow (``_ConnectOutcomes``). ``strace`` prints what strace prints. Calls the
+metadata lists as ``hidden_syscalls`` (recorded only to learn such outcomes) are dropped before
+the timeline, in every format and in the summary.
 """
 from __future__ import annotations
 
@@ -32,12 +39,15 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from renacer.analyze.decode import DECODERS, Decoded, DecodeOptions, decode_fast, error_parts, format_return
-from renacer.analyze.decode.generic import decode as generic_decode
+from renacer.analyze.decode.common import part, u32
 from renacer.analyze.decode.common import signal as signal_text
+from renacer.analyze.decode.generic import decode as generic_decode
 from renacer.analyze.decode.signals import signal_line
+from renacer.schema import constants as C
 from renacer.schema.trace import TRACE_SCHEMA, TraceFormatError, read_metadata, split_mem
 
 FORMATS = ("text", "json", "jsonl", "csv")
+STYLES = ("guide", "strace")
 COLUMN = 40  # strace pads ``name(args)`` to this column before `` = ``
 _CLONES = frozenset({"clone", "clone3", "fork", "vfork"})
 # strace prints these with `` = ?`` as soon as they are entered: they never return.
@@ -57,9 +67,17 @@ class RenderOptions:
     timestamps: int = 0  # -t (1), -tt (2), -ttt (3)
     relative: bool = False  # -r
     xflag: int = 0  # -x (1), -xx (2)
-    errno_style: str = "strace"  # "strace": = -1 ENOENT (No such file…); "short": = -ENOENT
+    # "guide" (the default): the project guide's look, ``close(3) = 0``, errors as ``= -ENOENT``,
+    # a non-blocking connect's outcome on its line, the -c table in ms in first-call order.
+    # "strace": exactly what strace prints (column-40 padding, ``= -1 ENOENT (No such file…)``,
+    # the -c table in seconds, largest total first), for diffing against strace.
+    style: str = "guide"
+    errno_style: str | None = None  # override: "strace" (= -1 ENOENT (…)) or "short" (= -ENOENT)
     pid_prefix: str = "auto"  # auto: [pid N] while >1 thread; always: "%-5d " (strace -f -o); never
     summary: bool = False  # -c: only the per-syscall table, at the end (text format)
+    # Which syscalls to show (numbers, from replay's -e). None: what the recording was asked for,
+    # i.e. every recorded call except those the metadata lists as ``hidden_syscalls``.
+    syscalls: frozenset[int] | None = None
 
     @classmethod
     def from_cli(cls, args: Any) -> RenderOptions:
@@ -71,6 +89,7 @@ class RenderOptions:
             "timestamps": getattr(args, "timestamps", None),
             "relative": getattr(args, "relative", None),
             "xflag": getattr(args, "xflag", None),
+            "style": getattr(args, "style", None),
             "errno_style": getattr(args, "errno_style", None),
             "pid_prefix": getattr(args, "pid_prefix", None),
             "summary": getattr(args, "summary", None),
@@ -79,6 +98,13 @@ class RenderOptions:
 
     def decode_options(self) -> DecodeOptions:
         return DecodeOptions(string_size=self.string_size, xflag=self.xflag)
+
+    @property
+    def strace(self) -> bool:
+        return self.style == "strace"
+
+    def errno_text_style(self) -> str:
+        return self.errno_style or ("strace" if self.strace else "short")
 
 
 class RowView:
@@ -154,6 +180,7 @@ class _Renderer:
         """Start a trace (a renderer can render several traces one after the other)."""
         self.metadata = metadata
         self.start_wall_ns = int(metadata.get("start_wall_ns") or 0)
+        self.shown_from(metadata)
         self._events: list[tuple[int, int, Any, Any]] = []
         self._calls: dict[int, _Call] = {}
         self._settled: set[int] = set()  # pending calls already printed in full
@@ -163,8 +190,13 @@ class _Renderer:
         """Add completed rows and the calls in progress; print what is now decided."""
         added = False
         if rows is not None and rows.num_rows:
+            self._learn(rows)
+            rows = self._visible(rows)
+        if rows is not None and rows.num_rows:
             self._add_rows(rows)
             added = True
+        if pending is not None and pending.num_rows:
+            pending = self._visible(pending)
         if pending is not None and pending.num_rows:
             added = self._add_pending(pending) or added
         if added:
@@ -178,6 +210,33 @@ class _Renderer:
     def finish(self, metadata: dict[str, Any] | None = None) -> None:
         self.end_trace()
         self._close()
+
+    def shown_from(self, metadata: dict[str, Any]) -> None:
+        """Which calls to show: replay's -e, else all but those the recorder traced only to learn
+        something for the shown ones (a non-blocking connect's outcome), listed in the metadata
+        as ``hidden_syscalls``: never printed, counted or summarized."""
+        shown = self.options.syscalls
+        hidden = () if shown is not None else metadata.get("hidden_syscalls") or ()
+        self._shown = None if shown is None else pa.array(sorted(shown), pa.int64())
+        self._hidden = pa.array(sorted(hidden), pa.string()) if hidden else None
+
+    def _learn(self, rows: pa.RecordBatch | pa.Table) -> None:
+        """Hook: see every recorded row, shown or not, before the hidden ones are dropped."""
+
+    def _visible(self, rows: pa.RecordBatch | pa.Table) -> pa.RecordBatch | pa.Table:
+        """The rows to show: process events, and the calls -e asked for (the seq gaps left by the
+        others are handled like any gap: a line is one line when its exit is the next event)."""
+        if self._shown is None and self._hidden is None:
+            return rows
+        kind = rows.column("kind").cast(pa.string())
+        if self._shown is not None:
+            wanted = pc.is_in(rows.column("nr").cast(pa.int64()), value_set=self._shown)
+        else:
+            wanted = pc.invert(pc.is_in(rows.column("name").cast(pa.string()), value_set=self._hidden))
+        keep = pc.fill_null(pc.or_(pc.not_equal(kind, "syscall"), wanted), True)
+        if pc.all(keep).as_py():
+            return rows
+        return rows.filter(keep)
 
     # -- timeline ----------------------------------------------------------------------------------
 
@@ -288,6 +347,110 @@ _DECODE_INPUTS = ("a0", "a1", "a2", "a3", "a4", "a5", "data", "sockaddr", "path"
 _MEMO_MAX = 1 << 16
 
 
+_EINPROGRESS, _EALREADY, _EISCONN = -115, -114, -106
+_SOL_SOCKET, _SO_ERROR = 1, 4
+_OUTCOME_CALLS = pa.array(["connect", "getsockopt", "close"], pa.string())
+_PROCESS_ENDS = pa.array(["exit", "killed"], pa.string())
+_OUTCOME_COLUMNS = ("seq", "exit_seq", "ts_ns", "dur_ns", "pid", "tid", "kind", "name", "a0", "a1", "a2", "ret", "mem")
+# How long a connect's line waits for its outcome: until an event recorded HOLD_NS after the
+# connect returned, or HOLD_ROWS rows later (a socket left connecting must not hold the output
+# back for long). Both are read from the rows, never from the clock, so that live and replay
+# decide alike. A refusal arrives in microseconds, a remote SYN-ACK within a round trip; a
+# connect that times out (minutes) is printed without its outcome.
+HOLD_NS = 5_000_000_000
+HOLD_ROWS = 65536
+
+
+class _Waiting:
+    __slots__ = ("seq", "exit_seq", "deadline_ns", "position")
+
+    def __init__(self, row: dict[str, Any], position: int) -> None:
+        self.seq = row["seq"]
+        self.exit_seq = row["exit_seq"]
+        self.deadline_ns = row["ts_ns"] + (row["dur_ns"] or 0) + HOLD_NS
+        self.position = position  # its row's position in the recording
+
+
+class _ConnectOutcomes:
+    """What became of each non-blocking connect (``= -EINPROGRESS``), learned from the calls that
+    follow it in the same process: ``getsockopt(fd, SOL_SOCKET, SO_ERROR)`` (how curl, libuv, Go,
+    asyncio and nginx learn it), a second ``connect`` on the fd, or its ``close`` when recorded.
+
+    Decisions depend only on the rows and their order (exit order, the same live and in the
+    file), never on how they were split into batches. ``notes`` maps a connect's ``seq`` to the
+    text its line ends with: `` (then ECONNREFUSED)``, `` (then connected)``, or ``""`` when
+    nothing was learned (closed while connecting, process gone, waited past HOLD_NS/HOLD_ROWS).
+    """
+
+    def __init__(self) -> None:
+        self.notes: dict[int, str] = {}
+        self._waiting: dict[tuple[int, int], _Waiting] = {}  # (pid, fd) -> its connect
+        self._rows = 0  # rows seen so far
+
+    def learn(self, rows: pa.RecordBatch | pa.Table) -> None:
+        base = self._rows
+        self._rows += rows.num_rows
+        names = rows.column("name").cast(pa.string())
+        if not self._waiting:
+            started = pc.and_(pc.equal(names, "connect"), pc.equal(rows.column("ret"), _EINPROGRESS))
+            if not pc.any(pc.fill_null(started, False)).as_py():
+                return
+        relevant = pc.or_(pc.fill_null(pc.is_in(names, value_set=_OUTCOME_CALLS), False),
+                          pc.is_in(rows.column("kind").cast(pa.string()), value_set=_PROCESS_ENDS))
+        index = pc.indices_nonzero(relevant)
+        picked = rows.select(list(_OUTCOME_COLUMNS)).take(index).to_pylist()
+        ts = rows.column("ts_ns")
+        # where in this batch each waiting connect runs out of time (row offset), found lazily
+        expires: dict[tuple[int, int], int | None] = {}
+
+        def expire(upto: int) -> None:
+            for key, waiting in list(self._waiting.items()):
+                if key not in expires:
+                    late = pc.indices_nonzero(pc.fill_null(pc.greater(ts, waiting.deadline_ns), False))
+                    first = [o for o in late.to_pylist() if base + o > waiting.position][:1]
+                    expires[key] = first[0] if first else None
+                at = expires[key]
+                if (at is not None and at < upto) or base + upto - waiting.position > HOLD_ROWS:
+                    self._settle(key, "")
+
+        for offset, row in zip(index.to_pylist(), picked):
+            expire(offset)
+            self._see(row, base + offset, expires)
+        expire(rows.num_rows)
+
+    def _settle(self, key: tuple[int, int], note: str) -> None:
+        self.notes[self._waiting.pop(key).seq] = note
+
+    def _see(self, row: dict[str, Any], position: int, expires: dict[tuple[int, int], int | None]) -> None:
+        pid = row["pid"]
+        if row["kind"] != "syscall":
+            if row["tid"] == pid:  # the process is gone, its descriptors with it
+                for key in [k for k in self._waiting if k[0] == pid]:
+                    self._settle(key, "")
+            return
+        key = (pid, u32(row["a0"]))
+        waiting = self._waiting.get(key)
+        after = waiting is not None and row["seq"] > waiting.exit_seq
+        name, ret = row["name"], row["ret"]
+        if name == "connect":
+            if after and ret is not None and ret not in (_EINPROGRESS, _EALREADY):
+                self._settle(key, " (then connected)" if ret in (0, _EISCONN) else
+                             f" (then {C.errno_name(-ret) or -ret})" if -4096 < ret < 0 else "")
+            if ret == _EINPROGRESS and row["exit_seq"] is not None:
+                if key in self._waiting:
+                    self._settle(key, "")
+                self._waiting[key] = _Waiting(row, position)
+                expires.pop(key, None)
+        elif name == "getsockopt":
+            if after and ret == 0 and u32(row["a1"]) == _SOL_SOCKET and u32(row["a2"]) == _SO_ERROR:
+                data = part(row, 0)
+                if data is not None and len(data) >= 4:
+                    err = int.from_bytes(data[:4], "little")
+                    self._settle(key, " (then connected)" if err == 0 else f" (then {C.errno_name(err) or err})")
+        elif after:  # close
+            self._settle(key, "")
+
+
 class TextRenderer(_Renderer):
     """strace's text format, line for line."""
 
@@ -300,9 +463,20 @@ class TextRenderer(_Renderer):
         self._stamp = self._stamp_fn()
         # The common case, worth a shortcut per line: no timestamps, strace's [pid N] rule.
         self._plain = self._stamp is None and self.options.pid_prefix == "auto"
-        self._style = self.options.errno_style
+        self._style = self.options.errno_text_style()
+        self._padded = self.options.strace  # strace pads to column 40; the guide's style does not
+        # The guide's style shows a non-blocking connect's outcome on its line (strace cannot: it
+        # prints the line before the outcome exists).
+        self._outcomes = None if self.options.strace or self.options.summary else _ConnectOutcomes()
         self._memo: dict[tuple[Any, ...], tuple[str, str]] = {}
         self._durations = self.options.durations
+
+    def _learn(self, rows: pa.RecordBatch | pa.Table) -> None:
+        if self._outcomes is not None:
+            self._outcomes.learn(rows)
+
+    def _pad(self, line: str) -> str:
+        return _pad(line) if self._padded else line
 
     # -- line pieces ---------------------------------------------------------------------------------
 
@@ -380,6 +554,8 @@ class TextRenderer(_Renderer):
         out: list[str] = []
         append = out.append
         show = not self.options.summary
+        padded = self._padded
+        outcomes = self._outcomes.notes if self._outcomes is not None else None
         # Locals for the hot path: a _LINE event is a call that returned at once, the bulk of a
         # trace, rendered inline (a method call per line costs a tenth of the replay speed).
         live = self._live
@@ -394,18 +570,28 @@ class TextRenderer(_Renderer):
         while i < n:
             pos, kind, obj, cols = events[i]
             if kind == _LINE:
-                i += 1
                 if not show:
+                    i += 1
                     continue
                 if cols is not current:
                     current = cols
                     tids, pids, names, rets = cols["tid"], cols["pid"], cols["name"], cols["ret"]
                     a0s, a1s, a2s, a3s, a4s, a5s, datas, sas, paths, mems = (
                         cols[c] for c in _DECODE_INPUTS)
+                name = names[obj]
+                note = ""
+                if outcomes is not None and rets[obj] == _EINPROGRESS and name == "connect":
+                    # Printed once its outcome is known (or can no longer be): the lines after it
+                    # wait too, so the order stays the recorded one.
+                    note = outcomes.pop(pos, None)
+                    if note is None:
+                        if not final:
+                            break
+                        note = ""
+                i += 1
                 tid = tids[obj]
                 if tid not in live:
                     live[tid] = pids[obj]
-                name = names[obj]
                 row = RowView(cols, obj)
                 # Decoders are pure functions of these columns, and traces repeat themselves
                 # (loops): a call seen before with the same values prints the same text.
@@ -421,8 +607,10 @@ class TextRenderer(_Renderer):
                     line = (f"[pid {tid:5d}] {name}(" if len(live) > 1 else name + "(") + args_text + ") "
                 else:
                     line = self._prefix(tid, cols["ts_ns"][obj]) + name + "(" + args_text + ") "
-                if len(line) < COLUMN:
+                if padded and len(line) < COLUMN:
                     line = line.ljust(COLUMN)
+                if note:
+                    text += note
                 if durations:
                     text += _duration(cols["dur_ns"][obj])
                 append(f"{line}= {text}\n")
@@ -467,7 +655,15 @@ class TextRenderer(_Renderer):
                         self._never_returned(call.row, out)
             elif kind == _EXIT:
                 if show:
-                    self._exit(obj, out)
+                    note = ""
+                    row = obj.row
+                    if outcomes is not None and obj.open and row["ret"] == _EINPROGRESS and row["name"] == "connect":
+                        note = outcomes.pop(row["seq"], None)
+                        if note is None:
+                            if not final:
+                                break
+                            note = ""
+                    self._exit(obj, out, note)
                 self._calls.pop(obj.row["seq"], None)
                 if not show:
                     obj.open = False
@@ -499,7 +695,7 @@ class TextRenderer(_Renderer):
         args, k, sep, late = _split(decode_fast(row, self.dopts))
         head = self._prefix(row["tid"], row["ts_ns"]) + row["name"] + "("
         unfinished = "" if k == len(args) else " <unfinished ...>"
-        out.append(_pad(head + _entry_text(args, k, sep, late) + unfinished + ") ") + "= ?\n")
+        out.append(self._pad(head + _entry_text(args, k, sep, late) + unfinished + ") ") + "= ?\n")
 
     def _clone_child(self, row: RowView) -> None:
         ret = row["ret"]
@@ -507,7 +703,7 @@ class TextRenderer(_Renderer):
             threads = row["name"] == "clone" and (row["a0"] or 0) & 0x10000  # CLONE_THREAD
             self._live[ret] = row["pid"] if threads else ret
 
-    def _exit(self, call: _Call, out: list[str]) -> None:
+    def _exit(self, call: _Call, out: list[str], note: str = "") -> None:
         if not call.open:
             return  # printed on one line at its entry
         row = call.row
@@ -518,7 +714,7 @@ class TextRenderer(_Renderer):
         args, k, sep, late = _split(result)
         ts = row["ts_ns"] + (row["dur_ns"] or 0)
         head = f"{self._prefix(row['tid'], ts)}<... {row['name']} resumed>{_exit_text(args, k, sep, late)}) "
-        line = _pad(head) + "= " + self._ret_text(row, result)
+        line = self._pad(head) + "= " + self._ret_text(row, result) + note
         if self._durations:
             line += _duration(row["dur_ns"])
         out.append(line + "\n")
@@ -535,7 +731,7 @@ class TextRenderer(_Renderer):
                 args, k, _sep, _late = _split(decode_fast(call.row, self.dopts))
                 unfinished = "" if k == len(args) else " <unfinished ...>"
                 head = f"{self._prefix(tid, ts)}<... {call.row['name']} resumed>{unfinished}) "
-                out.append(_pad(head) + "= ?\n")
+                out.append(self._pad(head) + "= ?\n")
                 call.open = False
             if kind == "exit":
                 out.append(f"{self._prefix(tid, ts)}+++ exited with {row['ret']} +++\n")
@@ -565,7 +761,12 @@ class TextRenderer(_Renderer):
         if self.options.summary:
             from renacer.analyze import engine
 
-            self.out.write(summary_text(engine.summary_rows(_table(self._summary_batches))))
+            table = _table(self._summary_batches)
+            rows = engine.summary_rows(table)
+            if self.options.strace:
+                self.out.write(summary_text(rows))
+            else:
+                self.out.write(guide_summary_text(in_first_call_order(rows, table)))
         self.out.flush()
 
 
@@ -577,7 +778,7 @@ def _seconds(ns: int | float | None) -> str:
 
 
 def summary_text(rows: list[dict[str, Any]]) -> str:
-    """``-c``: the per-syscall table (times in seconds), largest total first, then a total row.
+    """``-c --style strace``: the per-syscall table (times in seconds), largest total first, then a total row.
     The numbers are queries/summary.sql's, so they equal ``renacer-analyze summary``."""
     body = [
         (r["syscall"], str(r["calls"]), str(r["errors"]), _seconds(r["total_ns"]), _seconds(r["avg_ns"]),
@@ -596,6 +797,48 @@ def summary_text(rows: list[dict[str, Any]]) -> str:
     rule = "  ".join("-" * w for w in widths)
     return "\n".join(["System Call Summary:", line(_SUMMARY_HEAD), rule, *map(line, body[:-1]), rule,
                       line(body[-1])]) + "\n"
+
+
+_GUIDE_HEAD = ("Syscall", "Calls", "Errors", "Total Time", "Avg Time", "p50", "p90", "p99")
+# The guide's column widths: a table whose numbers fit keeps the same layout from run to run,
+# so two runs compare line by line with diff.
+_GUIDE_WIDTHS = (17, 9, 9, 14, 12, 9, 9, 9)
+
+
+def _ms(ns: int | float | None, digits: int) -> str:
+    return "-" if ns is None else f"{ns / 1e6:.{digits}f}ms"
+
+
+def in_first_call_order(rows: list[dict[str, Any]], table: pa.Table) -> list[dict[str, Any]]:
+    """The summary rows in the order each syscall was first called (its smallest ``seq``): the
+    protocol's lifecycle (socket, connect, sendto, recvfrom, close), the same in every run."""
+    calls = table.filter(pc.equal(table.column("kind").cast(pa.string()), "syscall"))
+    calls = calls.select(["name", "seq"]).cast(pa.schema([("name", pa.string()), ("seq", pa.uint64())]))
+    firsts = calls.group_by("name").aggregate([("seq", "min")])
+    first = dict(zip(firsts.column("name").to_pylist(), firsts.column("seq_min").to_pylist()))
+    return sorted(rows, key=lambda r: (first.get(r["syscall"], 1 << 64), r["syscall"]))
+
+
+def guide_summary_text(rows: list[dict[str, Any]]) -> str:
+    """``-c`` in the guide's style: a ``=``-underlined title, times in ms (total to 0.01 ms,
+    average and percentiles to 0.001 ms: calls on one machine take microseconds), ``-`` for a
+    percentile of fewer than 2 calls, rows in the given order, then a total row."""
+    body = [
+        (r["syscall"], str(r["calls"]), str(r["errors"]), _ms(r["total_ns"], 2), _ms(r["avg_ns"], 3),
+         _ms(r["p50_ns"], 3), _ms(r["p90_ns"], 3), _ms(r["p99_ns"], 3))
+        for r in rows
+    ]
+    calls = sum(r["calls"] for r in rows)
+    total_ns = sum(r["total_ns"] or 0 for r in rows)
+    body.append(("total", str(calls), str(sum(r["errors"] for r in rows)), _ms(total_ns, 2),
+                 _ms(total_ns / calls if calls else None, 3), "-", "-", "-"))
+    widths = [max(w, *(len(row[i]) + 2 for row in body)) for i, w in enumerate(_GUIDE_WIDTHS)]
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+
+    title = "System Call Summary:"
+    return "\n".join([title, "=" * len(title), line(_GUIDE_HEAD), *map(line, body)]) + "\n"
 
 
 # --- json, jsonl, csv -------------------------------------------------------------------------------
@@ -801,6 +1044,7 @@ class LiveRenderer:
     def begin(self, metadata: dict[str, Any]) -> None:
         self.renderer.metadata = metadata
         self.renderer.start_wall_ns = int(metadata.get("start_wall_ns") or 0)
+        self.renderer.shown_from(metadata)
 
     def write(self, batch: pa.RecordBatch | None, pending: pa.RecordBatch | None, next_seq: int) -> None:
         self.renderer.feed(batch, pending, next_seq)
@@ -878,35 +1122,17 @@ def recorded_string_size(paths: list[str]) -> int | None:
     return None
 
 
-def _only_syscalls(table: pa.Table, numbers: frozenset[int]) -> pa.Table:
-    """Keep the chosen syscalls (and every signal/exit line), then renumber seq/exit_seq densely:
-    the renderer prints a call on one line when nothing happened between its entry and exit, and
-    calls filtered out are not something that happened."""
-    import numpy as np
-
-    is_call = pc.equal(table["kind"].cast(pa.string()), "syscall")
-    wanted = pc.is_in(table["nr"].cast(pa.int64()), value_set=pa.array(sorted(numbers), pa.int64()))
-    table = table.filter(pc.or_(pc.invert(is_call), wanted))
-    seq = table["seq"].to_numpy()
-    exit_seq = table["exit_seq"]
-    valid = exit_seq.is_valid().to_numpy(zero_copy_only=False)
-    exits = exit_seq.fill_null(0).to_numpy()
-    ranks = np.unique(np.concatenate([seq, exits[valid]]))
-    new_exit = pa.array(np.searchsorted(ranks, exits).astype(np.uint64), mask=~valid)
-    table = table.set_column(table.schema.get_field_index("seq"), "seq",
-                             pa.array(np.searchsorted(ranks, seq).astype(np.uint64)))
-    return table.set_column(table.schema.get_field_index("exit_seq"), "exit_seq", new_exit)
-
-
 def render_trace_file(paths: list[str], out: TextIO, options: RenderOptions,
                       syscalls: frozenset[int] | None = None) -> None:
     """Replay trace files through the renderer, one row group at a time.
 
-    ``syscalls`` (numbers, from a -e expression) keeps only those calls; the filtered trace is
-    rendered in one piece. Raises TraceFormatError for a file that is not a renacer trace, is
-    truncated, or has a newer schema version. Several files render one after the other (one JSON
-    document for all).
+    ``syscalls`` (numbers, from a -e expression) shows only those calls; the trace is then
+    rendered in one piece (every event known before the first line). Raises TraceFormatError for
+    a file that is not a renacer trace, is truncated, or has a newer schema version. Several
+    files render one after the other (one JSON document for all).
     """
+    if syscalls is not None:
+        options = replace(options, syscalls=frozenset(syscalls))
     opened = [_open_trace(p) for p in paths]  # check every file before printing anything
     renderer: _Renderer | None = None
     for (pf, meta), path in zip(opened, paths):
@@ -919,7 +1145,7 @@ def render_trace_file(paths: list[str], out: TextIO, options: RenderOptions,
                 renderer.feed(table, None, floor)
         else:
             groups = [table for table, _ in _row_groups(pf, path)]
-            whole = _only_syscalls(pa.concat_tables(groups), syscalls) if groups else None
+            whole = pa.concat_tables(groups) if groups else None
             if whole is not None and whole.num_rows:
                 renderer.feed(whole, None, int(pc.max(whole["seq"]).as_py()) + 2 ** 32)
         renderer.end_trace()

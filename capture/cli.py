@@ -8,12 +8,14 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import stat
 import sys
 from typing import Any, NoReturn, TextIO
 
 from renacer import __version__
 
 FORMATS = ("text", "json", "jsonl", "csv")
+STYLES = ("guide", "strace")
 MAX_STRSIZE = 1 << 20  # per buffer; keeps every captured length well inside the int32 columns
 
 
@@ -30,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
         "trace, and print them strace-style.",
         epilog="Examples:\n  renacer -w trace.parquet -- curl -s http://127.0.0.1:8000/\n"
         "  renacer -e trace=network -- python3 client.py\n"
+        "  renacer -e trace=connect -- curl http://localhost:9999\n"
+        "      connect(5, {sa_family=AF_INET, sin_port=htons(9999), ...}, 16) = -EINPROGRESS (then ECONNREFUSED)\n"
+        "  renacer -c -e trace=network -- ./app > v1.txt     (the -c table goes to stdout)\n"
         "  renacer -w attached.parquet -p 4242     (Ctrl-C detaches)\n\n"
         "Exit status: the traced command's; a command killed by signal N kills renacer with the\n"
         "same signal after the trace is written (a shell sees 128+N). 2 for bad input.",
@@ -44,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="attach to a running process and all its threads (repeatable)")
     p.add_argument("-f", dest="follow", action="count", default=0, help="follow forks (always on; accepted for strace compatibility)")
     p.add_argument("-s", dest="strsize", type=int, default=64, metavar="N", help="bytes of each buffer to record and print (default 64)")
-    p.add_argument("-c", dest="summary", action="store_true", help="print a per-syscall summary with percentiles instead of each call")
+    p.add_argument("-c", dest="summary", action="store_true",
+                   help="print a per-syscall summary with percentiles (ms) instead of each call, on stdout")
     p.add_argument("-T", dest="durations", action="store_true", help="show the time spent in each call")
     p.add_argument("-t", dest="timestamps", action="count", default=0, help="prefix each line with the time (-tt µs, -ttt epoch)")
     p.add_argument("-r", dest="relative", action="store_true", help="prefix each line with the time since the previous one")
@@ -52,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print non-ASCII bytes of strings in hex (-xx: every byte)")
     p.add_argument("-q", dest="quiet", action="store_true", help="print nothing live (useful with -w)")
     p.add_argument("--format", dest="format", default="text", help="text (default), json, jsonl or csv")
+    p.add_argument("--style", dest="style", default="guide", metavar="STYLE",
+                   help="guide (default): 'close(3) = 0', errors as '= -ENAME', a non-blocking connect's "
+                   "outcome '(then ECONNREFUSED)', -c in ms on stdout; strace: exactly strace's text "
+                   "('= -1 ENAME (message)', column 40, -c in seconds on stderr), for diffing against strace")
     p.add_argument("--no-seccomp", dest="seccomp", action="store_false",
                    help="stop at every syscall even when tracing a subset")
     p.add_argument("--version", action="version", version=f"renacer {__version__}")
@@ -79,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         fail(f"-s takes a number of bytes from 0 to {MAX_STRSIZE}, not {args.strsize}")
     if args.format not in FORMATS:
         fail(f"unknown --format {args.format!r}; choose one of {', '.join(FORMATS)}")
+    if args.style not in STYLES:
+        fail(f"unknown --style {args.style!r}; choose one of {', '.join(STYLES)}")
     trace_filter = None
     if args.expr:
         try:
@@ -93,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
              "two files")
 
     out_stream: TextIO | None = None
+    watched: SharedStdout | None = None
     consumers: list[Any] = []
     if not args.quiet:
         if args.output:
@@ -103,7 +116,9 @@ def main(argv: list[str] | None = None) -> int:
             except UnsafeOutput as exc:
                 fail(str(exc))
         else:
-            out_stream = sys.stdout if args.format != "text" else sys.stderr
+            out_stream = sys.stdout if to_stdout(args) else sys.stderr
+        if out_stream is sys.stdout:
+            out_stream = watched = SharedStdout(sys.stdout)
         stream = out_stream
         consumers.append(lambda: live_consumer(args, stream))
     request = RecordRequest(
@@ -121,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         fail(f"{exc.strerror or exc}" + (f": {exc.filename!r}" if exc.filename else ""))
     if result.live_stopped is not None:
-        _close_quietly(out_stream)
+        _close_quietly(sys.stdout if out_stream is watched else out_stream)
         where = repr(args.output) if args.output else "the live output"
         try:
             sys.stderr.write(f"renacer: {where} was cut ({result.live_stopped}); the recording went "
@@ -129,8 +144,11 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.flush()
         except (OSError, ValueError):
             _close_quietly(sys.stderr)
-    elif out_stream is not None and out_stream not in (sys.stdout, sys.stderr):
+    elif out_stream is not None and out_stream not in (sys.stdout, sys.stderr, watched):
         _close_quietly(out_stream)
+    if watched is not None and watched.mixed():
+        sys.stderr.write("renacer: the traced command also wrote to standard output: its bytes are mixed in "
+                         "with renacer's output there (use -o FILE to keep them apart)\n")
     return exit_like(result.status)
 
 
@@ -155,6 +173,47 @@ def _close_quietly(stream: TextIO | None) -> None:
         stream.close()
     except OSError:
         pass
+
+
+def to_stdout(args: argparse.Namespace) -> bool:
+    """JSON/CSV documents go to stdout, and so does the guide's -c table (its recipes redirect it:
+    ``renacer -c … > v1.txt``); strace's text, and strace's -c table, go to stderr."""
+    return args.format != "text" or (args.summary and args.style != "strace")
+
+
+class SharedStdout:
+    """Standard output, shared with the traced command (it inherits the descriptor). Notices when
+    the command wrote to it too, as far as that can be seen: when it is a regular file, by its
+    size against what renacer wrote (a pipe or a terminal cannot tell)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._written = 0
+        try:
+            st = os.fstat(stream.fileno())
+            self._start = st.st_size if stat.S_ISREG(st.st_mode) else None
+        except (OSError, ValueError):
+            self._start = None
+
+    def write(self, text: str) -> int:
+        if self._start is not None:
+            self._written += len(text.encode(self._stream.encoding or "utf-8", "replace"))
+        return self._stream.write(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    def mixed(self) -> bool:
+        if self._start is None:
+            return False
+        try:
+            self._stream.flush()
+            return os.fstat(self._stream.fileno()).st_size > self._start + self._written
+        except (OSError, ValueError):
+            return False
 
 
 def live_consumer(args: argparse.Namespace, out: TextIO) -> Any:

@@ -51,6 +51,11 @@ class TraceFilter:
     def names(self) -> tuple[str, ...]:
         return tuple(SYSCALLS[n] for n in sorted(self.numbers))
 
+    @property
+    def companions(self) -> frozenset[int]:
+        """Calls recorded beside this subset but not shown (see COMPANIONS)."""
+        return companion_numbers(self.numbers)
+
 
 NUMBER_OF: dict[str, int] = {name: nr for nr, name in SYSCALLS.items()}
 ALL_NUMBERS: frozenset[int] = frozenset(SYSCALLS)
@@ -60,6 +65,22 @@ ALIASES: dict[str, frozenset[str]] = {
     "send": frozenset({"sendto", "sendmsg", "sendmmsg"}),
     "recv": frozenset({"recvfrom", "recvmsg", "recvmmsg"}),
 }
+
+# A traced call whose outcome arrives through other calls: those are recorded too (the trace
+# metadata lists them as ``hidden_syscalls``) and never shown. A non-blocking connect returns
+# EINPROGRESS; a refusal arrives later through getsockopt(SO_ERROR) (how curl, libuv, Go, asyncio
+# and nginx learn it), a call most programs make rarely. Not close (it would end the wait of a
+# socket closed while connecting, but stopping at every close made a close-heavy program 4x
+# slower under -e trace=connect), nor poll/epoll (frequent, and their results cannot say which
+# error; epoll's do not even name the descriptor).
+COMPANIONS: dict[str, tuple[str, ...]] = {"connect": ("getsockopt",)}
+
+
+def companion_numbers(numbers: frozenset[int]) -> frozenset[int]:
+    """The companions of the traced ``numbers`` that are not traced themselves."""
+    extra = {NUMBER_OF[c] for name, calls in COMPANIONS.items() if NUMBER_OF[name] in numbers for c in calls}
+    return frozenset(extra) - numbers
+
 
 # strace's qualifiers and their abbreviations; all but trace are refused by name.
 TRACE_QUALIFIERS: frozenset[str] = frozenset({"trace", "t"})

@@ -89,6 +89,8 @@ def base_metadata(request: RecordRequest) -> dict[str, Any]:
         "command": list(request.command),
         "attached_pids": list(request.pids),
         "filter": tf.expr if tf is not None else "all",
+        # recorded only to learn something about the calls -e asked for; renderers hide them
+        "hidden_syscalls": [] if tf is None or tf.everything else sorted(SYSCALLS[n] for n in tf.companions),
         "string_size": request.string_size,
         "seccomp": False,
     }
@@ -112,7 +114,7 @@ def record(request: RecordRequest) -> RecordResult:
 
     tf = request.trace_filter
     trace_all = tf is None or tf.everything
-    numbers = sorted(SYSCALLS) if trace_all else sorted(tf.numbers)
+    numbers = sorted(SYSCALLS) if trace_all else sorted(tf.numbers | tf.companions)
     meta = base_metadata(request)
     use_seccomp = bool(request.command) and request.use_seccomp and not trace_all
     meta["seccomp"] = use_seccomp

@@ -156,6 +156,12 @@ def test_unknown_format_is_a_usage_error(trace: Path) -> None:
     assert "Error: Invalid value for '--format'" in result.stderr
 
 
+def test_replay_refuses_an_unknown_style(trace: Path) -> None:
+    result = invoke("replay", trace, "--style", "pretty")
+    assert result.exit_code == 2
+    assert "Error: unknown --style 'pretty'" in result.stderr
+
+
 def test_queries_lists_each_canned_query(trace: Path) -> None:
     records = json.loads(invoke("queries", "--format", "json").stdout)
     assert {r["query"] for r in records} >= {"summary", "refused", "dns", "errors", "connections", "slow",

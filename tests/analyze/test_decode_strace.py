@@ -128,7 +128,7 @@ def test_recorded_calls_render_as_strace_prints_them(program: Callable[..., str]
     result = run_renacer(["-q", "-w", str(trace), "--", exe, str(work)])
     assert result.returncode == 0, result.stderr
     out = io.StringIO()
-    render_trace_file([str(trace)], out, RenderOptions(string_size=32, pid_prefix="always"))
+    render_trace_file([str(trace)], out, RenderOptions(string_size=32, pid_prefix="always", style="strace"))
     problems = diff(strace_out.read_text(), out.getvalue())
     assert not problems, "\n".join(problems)
 

@@ -40,6 +40,8 @@ HAVE_RECORDER = importlib.util.find_spec("renacer.capture._recorder") is not Non
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "schema" / "render_output.schema.json").read_text())
 START_WALL_NS = 1_700_000_000_123_456_789
+# The strace-comparison expectations below are strace's look; the guide's style has its own tests.
+STRACE = RenderOptions(style="strace")
 CLONE_THREAD_FLAGS = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000
 
 
@@ -117,7 +119,7 @@ def to_table(rows: list[dict]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=TRACE_SCHEMA)
 
 
-def render_once(rows: list[dict], options: RenderOptions = RenderOptions(), meta: dict | None = None) -> str:
+def render_once(rows: list[dict], options: RenderOptions = STRACE, meta: dict | None = None) -> str:
     out = io.StringIO()
     renderer = make_renderer(out, options, meta or {"start_wall_ns": START_WALL_NS})
     renderer.feed(to_table(rows), None, max(r["seq"] for r in rows) + 1)
@@ -174,9 +176,9 @@ def live_feeds(rows: list[dict], cuts: list[int]) -> Iterator[tuple[pa.Table | N
         start = cut
 
 
-def render_live(rows: list[dict], cuts: list[int], options: RenderOptions = RenderOptions()) -> str:
+def render_live(rows: list[dict], cuts: list[int], options: RenderOptions = STRACE, meta: dict | None = None) -> str:
     out = io.StringIO()
-    consumer = live_renderer(out, options, {"start_wall_ns": START_WALL_NS})
+    consumer = live_renderer(out, options, meta or {"start_wall_ns": START_WALL_NS})
     for batch, pending, next_seq in live_feeds(rows, cuts):
         consumer.write(batch, pending, next_seq)
     consumer.close({})
@@ -198,7 +200,7 @@ def test_pid_prefixes_appear_while_a_second_thread_exists() -> None:
 
 
 def test_always_prefix_mode_prints_every_line_like_strace_dash_o() -> None:
-    lines = render_once(scenario(), RenderOptions(pid_prefix="always")).splitlines()
+    lines = render_once(scenario(), RenderOptions(pid_prefix="always", style="strace")).splitlines()
     assert lines[0].startswith("100   execve(") and lines[2] == "101   read(3,  <unfinished ...>"
 
 
@@ -227,7 +229,7 @@ def test_a_call_still_running_when_the_trace_ends_stays_unfinished() -> None:
 
 
 def test_durations_follow_the_return_value() -> None:
-    text = render_once([call(0, 100, "close", 3, exit_seq=1, dur_ns=123_456)], RenderOptions(durations=True))
+    text = render_once([call(0, 100, "close", 3, exit_seq=1, dur_ns=123_456)], RenderOptions(durations=True, style="strace"))
     assert text == returned("close(3)", "0 <0.000123>")
 
 
@@ -246,10 +248,10 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.mark.parametrize("options, prefix", [
-    (RenderOptions(timestamps=1), "22:13:20 "),
-    (RenderOptions(timestamps=2), "22:13:20.125456 "),
-    (RenderOptions(timestamps=3), "1700000000.125456 "),
-    (RenderOptions(relative=True), "     0.000000 "),
+    (RenderOptions(timestamps=1, style="strace"), "22:13:20 "),
+    (RenderOptions(timestamps=2, style="strace"), "22:13:20.125456 "),
+    (RenderOptions(timestamps=3, style="strace"), "1700000000.125456 "),
+    (RenderOptions(relative=True, style="strace"), "     0.000000 "),
 ], ids=["-t", "-tt", "-ttt", "-r"])
 def test_timestamps_come_from_the_start_anchor_and_ts_ns(utc: None, options: RenderOptions, prefix: str) -> None:
     rows = [call(0, 100, "getpid", ret=100, ts_ns=2_000_000), call(2, 100, "getppid", ret=1, ts_ns=2_500_000)]
@@ -295,29 +297,32 @@ def test_replay_streams_row_groups_and_matches_one_feed(tmp_path: Path) -> None:
     path = save(sorted(rows, key=lambda r: (_emitted_at(r, rows), r["seq"])), tmp_path / "t.parquet", row_group_size=2)
     assert pq.ParquetFile(path).metadata.num_row_groups > 3
     out = io.StringIO()
-    render_trace_file([str(path)], out, RenderOptions())
+    render_trace_file([str(path)], out, STRACE)
     assert out.getvalue() == SCENARIO_TEXT
 
 
 @pytest.mark.skipif(not HAVE_RECORDER, reason="the Cython recorder is not built")
-def test_a_real_recording_renders_identically_live_split_and_replayed(program: Callable[..., str], tmp_path: Path) -> None:
+@pytest.mark.parametrize("style", ["guide", "strace"])
+def test_a_real_recording_renders_identically_live_split_and_replayed(program: Callable[..., str], tmp_path: Path,
+                                                                      style: str) -> None:
     exe = program("decode_all")
     work = tmp_path / "work"
     work.mkdir()
     trace, live = tmp_path / "t.parquet", tmp_path / "live.txt"
-    result = run_renacer(["-T", "-w", str(trace), "-o", str(live), "--", exe, str(work)])
+    result = run_renacer(["-T", "--style", style, "-w", str(trace), "-o", str(live), "--", exe, str(work)])
     assert result.returncode == 0, result.stderr
+    options = RenderOptions(string_size=64, durations=True, style=style)
     out = io.StringIO()
-    render_trace_file([str(trace)], out, RenderOptions(string_size=64, durations=True))
+    render_trace_file([str(trace)], out, options)
     assert live.read_text() == out.getvalue()
     rows = pq.read_table(trace).to_pylist()
-    whole = render_once(rows, RenderOptions(string_size=64, durations=True))
+    whole = render_once(rows, options)
     assert whole == out.getvalue()
     rng = random.Random(3)
     top = max(r["seq"] for r in rows)
     for _ in range(20):
         cuts = rng.sample(range(top + 2), 10)
-        assert render_live(rows, cuts, RenderOptions(string_size=64, durations=True)) == whole
+        assert render_live(rows, cuts, options) == whole
 
 
 # --- json, jsonl, csv ---------------------------------------------------------------------------------------
@@ -360,8 +365,8 @@ def test_csv_has_a_header_and_the_json_fields() -> None:
     assert killed_wait["return_value"] == "" and killed_wait["duration_ns"] == ""
 
 
-def test_summary_mode_prints_the_table_instead_of_calls() -> None:
-    text = render_once(scenario(), RenderOptions(summary=True))
+def test_strace_style_summary_prints_strace_s_seconds_table_instead_of_calls() -> None:
+    text = render_once(scenario(), RenderOptions(summary=True, style="strace"))
     lines = text.splitlines()
     assert lines[0] == "System Call Summary:"
     assert lines[1].split() == ["Syscall", "Calls", "Errors", "Total", "Time", "Avg", "Time", "p50", "p90", "p99"]
@@ -379,7 +384,7 @@ def test_summary_numbers_are_the_analyzers_summary_query() -> None:
 
     rows = scenario()
     expected = summary_text(engine.summary_rows(to_table(rows)))
-    assert render_once(rows, RenderOptions(summary=True)) == expected
+    assert render_once(rows, RenderOptions(summary=True, style="strace")) == expected
 
 
 # --- bad input -----------------------------------------------------------------------------------------------
@@ -426,13 +431,13 @@ def test_nothing_is_printed_when_any_input_is_bad(tmp_path: Path) -> None:
 def test_several_traces_render_one_after_the_other(tmp_path: Path) -> None:
     one = save(scenario(), tmp_path / "a.parquet")
     out = io.StringIO()
-    render_trace_file([str(one), str(one)], out, RenderOptions())
+    render_trace_file([str(one), str(one)], out, STRACE)
     assert out.getvalue() == SCENARIO_TEXT * 2
 
 
 def test_text_renderer_needs_no_metadata() -> None:
     out = io.StringIO()
-    renderer = TextRenderer(out, RenderOptions())
+    renderer = TextRenderer(out, STRACE)
     renderer.feed(to_table([call(0, 1, "getpid", pid=1, ret=1)]), None, 2)
     renderer.finish()
     assert out.getvalue() == returned("getpid()", "1")
@@ -462,3 +467,175 @@ def test_clone3_keeps_what_the_kernel_stored_for_its_resumed_line() -> None:
     assert render_once(rows) == expected
     for cut in range(4):
         assert render_live(rows, [cut]) == expected, cut
+
+
+# --- the guide's style (the default) -------------------------------------------------------------------
+
+
+GUIDE = RenderOptions()
+SA_9999 = struct.pack("<H", 2) + struct.pack(">H", 9999) + bytes([127, 0, 0, 1]) + b"\0" * 8
+CONNECT_9999 = '{sa_family=AF_INET, sin_port=htons(9999), sin_addr=inet_addr("127.0.0.1")}'
+HIDDEN = {"start_wall_ns": START_WALL_NS, "hidden_syscalls": ["close", "getsockopt"]}
+
+
+def so_error(seq: int, fd: int, err: int, tid: int = 100, pid: int = 100) -> dict:
+    """getsockopt(fd, SOL_SOCKET, SO_ERROR, [err], [4]) = 0"""
+    return call(seq, tid, "getsockopt", fd, 1, 4, 0x7FFD0000, 0x7FFD0010, pid=pid, mem=join_mem([struct.pack("<I", err)]))
+
+
+def test_guide_style_prints_one_space_before_the_return_and_errors_as_negative_names() -> None:
+    lines = render_once(scenario(), GUIDE).splitlines()
+    assert lines[0] == 'execve("/bin/prog", ["prog"], 0x7ffd0200 /* ? vars */) = 0'
+    assert '[pid   101] <... read resumed>"hi", 16) = 2' in lines
+    assert "[pid   101] exit(0) = ?" in lines
+    assert f"connect(3, {CONNECT_9999.replace('9999', '80')}, 16) = -ECONNREFUSED" in lines
+
+
+def nonblocking_refused() -> list[dict]:
+    """curl's way: connect returns EINPROGRESS, another thread works meanwhile, SO_ERROR tells the
+    refusal, close; rows in exit order."""
+    return [
+        call(0, 100, "socket", 2, 1 | 0x800, 6, ret=5),
+        call(2, 100, "connect", 5, 0x7FFD0000, 16, err="EINPROGRESS", sockaddr=SA_9999),
+        call(4, 101, "getpid", ret=100),
+        call(6, 100, "poll", 0x7FFD0000, 1, 1000, ret=1),
+        so_error(8, 5, 111),
+        call(10, 100, "close", 5),
+        call(12, 100, "write", 2, 0x7FFD0000, 6, ret=6, data=b"failed"),
+    ]
+
+
+def test_a_refused_nonblocking_connect_shows_its_outcome_on_its_line() -> None:
+    text = render_once(nonblocking_refused(), GUIDE, HIDDEN)
+    assert f"connect(5, {CONNECT_9999}, 16) = -EINPROGRESS (then ECONNREFUSED)\n" in text
+    assert "getsockopt" not in text and "close(" not in text  # recorded to learn the outcome, not shown
+    assert text.index("connect(") < text.index("getpid()") < text.index("poll(") < text.index("write(")
+
+
+def test_the_outcome_needs_no_hidden_calls_when_so_error_was_traced() -> None:
+    text = render_once(nonblocking_refused(), GUIDE)
+    assert "= -EINPROGRESS (then ECONNREFUSED)\n" in text
+    assert "getsockopt(5, SOL_SOCKET, SO_ERROR, [ECONNREFUSED], [4]) = 0\n" in text
+
+
+def test_the_held_connect_line_prints_the_same_however_the_rows_are_split() -> None:
+    rows = nonblocking_refused()
+    whole = render_once(rows, GUIDE, HIDDEN)
+    for cut in range(15):
+        assert render_live(rows, [cut], GUIDE, HIDDEN) == whole, cut
+    rng = random.Random(9)
+    for _ in range(50):
+        assert render_live(rows, rng.sample(range(15), 3), GUIDE, HIDDEN) == whole
+
+
+def test_a_connect_that_succeeds_later_says_connected() -> None:
+    rows = [call(0, 100, "connect", 5, 0x7FFD0000, 16, err="EINPROGRESS", sockaddr=SA_9999), so_error(2, 5, 0)]
+    assert render_once(rows, GUIDE, HIDDEN) == f"connect(5, {CONNECT_9999}, 16) = -EINPROGRESS (then connected)\n"
+
+
+def test_a_connect_closed_while_connecting_or_never_resolved_has_no_outcome() -> None:
+    closed = [call(0, 100, "connect", 5, 0x7FFD0000, 16, err="EINPROGRESS", sockaddr=SA_9999),
+              call(2, 100, "close", 5), so_error(4, 5, 111)]  # a later socket that reuses fd 5
+    plain = f"connect(5, {CONNECT_9999}, 16) = -EINPROGRESS\n"
+    assert render_once(closed, GUIDE, HIDDEN) == plain
+    assert render_once(closed[:1], GUIDE, HIDDEN) == plain  # the trace ended first
+    other_process = [closed[0], so_error(2, 5, 111, tid=200, pid=200)]
+    assert render_once(other_process, GUIDE, HIDDEN) == plain
+
+
+def test_a_connect_waits_for_its_outcome_at_most_hold_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    from renacer.analyze import render
+
+    monkeypatch.setattr(render, "HOLD_ROWS", 3)
+    rows = [call(0, 100, "connect", 5, 0x7FFD0000, 16, err="EINPROGRESS", sockaddr=SA_9999)]
+    rows += [call(2 + 2 * i, 100, "getpid", ret=100) for i in range(4)]
+    rows.append(so_error(10, 5, 111))
+    whole = render_once(rows, GUIDE, HIDDEN)
+    assert whole.startswith(f"connect(5, {CONNECT_9999}, 16) = -EINPROGRESS\ngetpid() = 100\n")
+    for cut in range(13):
+        assert render_live(rows, [cut], GUIDE, HIDDEN) == whole, cut
+
+
+def test_strace_style_keeps_strace_s_line_and_still_hides_the_companions() -> None:
+    text = render_once(nonblocking_refused(), STRACE, HIDDEN)
+    assert returned(f"connect(5, {CONNECT_9999}, 16)", "-1 EINPROGRESS (Operation now in progress)") in text
+    assert "then" not in text and "getsockopt" not in text
+
+
+def test_json_leaves_hidden_calls_out_and_keeps_its_return_fields() -> None:
+    doc = json.loads(render_once(nonblocking_refused(), RenderOptions(format="json"), HIDDEN))
+    assert [c["name"] for c in doc["syscalls"]] == ["socket", "connect", "getpid", "poll", "write"]
+    assert doc["syscalls"][1]["return"] == {"value": -1, "error": "EINPROGRESS"}
+    assert {r["syscall"] for r in doc["summary"]["by_syscall"]} == {"socket", "connect", "getpid", "poll", "write"}
+
+
+def test_replay_prints_what_live_printed_and_its_filter_can_show_hidden_calls(tmp_path: Path) -> None:
+    from renacer.schema.syscalls_x86_64 import SYSCALLS
+
+    number = {name: nr for nr, name in SYSCALLS.items()}
+    rows = [{**r, "nr": number[r["name"]]} for r in nonblocking_refused()]
+    path = save(rows, tmp_path / "t.parquet", row_group_size=2, meta={"hidden_syscalls": ["close", "getsockopt"]})
+    out = io.StringIO()
+    render_trace_file([str(path)], out, GUIDE)
+    assert out.getvalue() == render_live(rows, [5], GUIDE, HIDDEN)
+    out = io.StringIO()
+    render_trace_file([str(path)], out, GUIDE, frozenset({number["connect"], number["getsockopt"]}))
+    assert out.getvalue() == (f"connect(5, {CONNECT_9999}, 16) = -EINPROGRESS (then ECONNREFUSED)\n"
+                              "getsockopt(5, SOL_SOCKET, SO_ERROR, [ECONNREFUSED], [4]) = 0\n")
+
+
+def network_rows() -> list[dict]:
+    """socket, connect, sendto x3, recvfrom x2, close: the guide's lifecycle, with recvfrom the
+    slowest so that ordering by time would differ."""
+    rows = [call(0, 100, "socket", 2, 1, 6, ret=3, dur_ns=150_000),
+            call(2, 100, "connect", 3, 0x7FFD0000, 16, err="ECONNREFUSED", sockaddr=SA_9999, dur_ns=245_670_000)]
+    rows += [call(4 + 2 * i, 100, "sendto", 3, 0x7FFD0000, 4, ret=4, data=b"ping", dur_ns=d)
+             for i, d in enumerate((300_000, 500_000, 430_000))]
+    rows += [call(10 + 2 * i, 100, "recvfrom", 3, 0x7FFD0000, 4, ret=4, data=b"pong", dur_ns=d)
+             for i, d in enumerate((1_000_000_000, 3_000_000_000))]
+    rows += [call(14, 100, "close", 3, dur_ns=50_000), call(16, 100, "getsockopt", 3, 1, 4, dur_ns=1)]
+    return rows
+
+
+def test_guide_summary_is_the_guide_s_table_in_first_call_order_and_milliseconds() -> None:
+    text = render_once(network_rows(), RenderOptions(summary=True), {"hidden_syscalls": ["getsockopt"]})
+    assert text == (
+        "System Call Summary:\n"
+        "====================\n"
+        "Syscall          Calls    Errors   Total Time    Avg Time    p50         p90         p99\n"
+        "socket           1        0        0.15ms        0.150ms     -           -           -\n"
+        "connect          1        1        245.67ms      245.670ms   -           -           -\n"
+        "sendto           3        0        1.23ms        0.410ms     0.430ms     0.486ms     0.499ms\n"
+        "recvfrom         2        0        4000.00ms     2000.000ms  2000.000ms  2800.000ms  2980.000ms\n"
+        "close            1        0        0.05ms        0.050ms     -           -           -\n"
+        "total            8        1        4247.10ms     530.888ms   -           -           -\n"
+    )
+    # a column widens for a value longer than the guide's; the table without such values:
+    small = render_once(network_rows()[:5], RenderOptions(summary=True)).splitlines()
+    assert small[2] == "Syscall          Calls    Errors   Total Time    Avg Time    p50      p90      p99"
+    assert small[5] == "sendto           3        0        1.23ms        0.410ms     0.430ms  0.486ms  0.499ms"
+
+
+def test_guide_summary_rows_keep_their_order_when_the_times_change() -> None:
+    fast = [{**r, "dur_ns": 1000} for r in network_rows()]
+    names = [line.split()[0] for line in render_once(fast, RenderOptions(summary=True)).splitlines()[3:]]
+    slow = [line.split()[0] for line in render_once(network_rows(), RenderOptions(summary=True)).splitlines()[3:]]
+    assert names == slow == ["socket", "connect", "sendto", "recvfrom", "close", "getsockopt", "total"]
+
+
+def test_a_connect_waits_for_its_outcome_at_most_hold_ns_of_recorded_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    from renacer.analyze import render
+
+    monkeypatch.setattr(render, "HOLD_NS", 1_000_000)  # 1 ms of recorded time
+    rows = [call(0, 100, "connect", 5, 0x7FFD0000, 16, err="EINPROGRESS", sockaddr=SA_9999, ts_ns=0, dur_ns=10),
+            call(2, 101, "getpid", ret=100, ts_ns=500_000),  # within the wait
+            call(4, 101, "getppid", ret=1, ts_ns=2_000_000),  # past it: the line is printed as it is
+            so_error(6, 5, 111)]
+    rows[3]["ts_ns"] = 2_100_000
+    whole = render_once(rows, GUIDE, HIDDEN)
+    assert whole.startswith(f"connect(5, {CONNECT_9999}, 16) = -EINPROGRESS\n")
+    for cut in range(9):
+        assert render_live(rows, [cut], GUIDE, HIDDEN) == whole, cut
+    rows[2]["ts_ns"], rows[3]["ts_ns"] = 900_000, 950_000  # the outcome now comes in time
+    assert render_once(rows, GUIDE, HIDDEN).startswith(
+        f"connect(5, {CONNECT_9999}, 16) = -EINPROGRESS (then ECONNREFUSED)\n")

@@ -23,6 +23,28 @@ def test_live_stderr_and_replay_print_the_same_bytes_for_a_threaded_program(prog
     assert replayed == live.stderr
 
 
+def test_live_and_replay_agree_in_both_styles_for_curl_refused(tmp_path: Path) -> None:
+    import socket
+
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()  # nothing listens there now
+    for style in ("guide", "strace"):
+        trace = tmp_path / f"{style}.parquet"
+        live = run_renacer(["--style", style, "-e", "trace=connect", "-w", str(trace), "--", "curl", "-s",
+                            f"http://127.0.0.1:{port}/"])
+        assert live.returncode == 7
+        replay = subprocess.run(
+            [sys.executable, "-m", "renacer.analyze.cli", "replay", "--style", style, str(trace)],
+            capture_output=True, text=True, timeout=120,
+        )
+        assert replay.returncode == 0, replay.stderr
+        assert replay.stderr == live.stderr
+        expected = "-EINPROGRESS (then ECONNREFUSED)" if style == "guide" else "-1 EINPROGRESS (Operation now"
+        assert expected in live.stderr and "getsockopt" not in live.stderr
+
+
 def test_live_json_document_equals_replayed_json(program, tmp_path: Path) -> None:
     trace = tmp_path / "t.parquet"
     live = run_renacer(["--format", "json", "-e", "trace=getppid,write", "-w", str(trace), "--", program("threads")])

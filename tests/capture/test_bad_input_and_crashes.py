@@ -73,6 +73,7 @@ def test_output_in_a_missing_directory(tmp_path: Path) -> None:
     (["-s", "-1", "--", "true"], "-s"),
     (["-s", "3000000000", "--", "true"], "-s"),
     (["--format", "xml", "--", "true"], "xml"),
+    (["--style", "pretty", "--", "true"], "--style 'pretty'"),
     ([], "nothing to trace"),
     (["--bogus", "--", "true"], "--bogus"),
 ])

@@ -140,3 +140,13 @@ def test_filter_error_is_a_value_error() -> None:
 
 def test_names_follow_syscall_numbers() -> None:
     assert parse_trace_expr("trace=openat,read,write").names == ("read", "write", "openat")
+
+
+def test_a_subset_with_connect_brings_the_calls_that_tell_its_outcome() -> None:
+    def companions(expr: str) -> set[str]:
+        return {SYSCALLS[n] for n in parse_trace_expr(expr).companions}
+
+    assert companions("trace=connect") == {"getsockopt"}
+    assert companions("trace=connect,getsockopt") == set()  # a traced call is shown, not hidden
+    assert companions("trace=%file") == set()
+    assert companions("trace=network") == set()

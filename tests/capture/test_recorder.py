@@ -281,8 +281,34 @@ def test_network_filter_without_seccomp_stops_for_every_call_but_records_the_sam
     res = run_renacer(["-q", "--no-seccomp", "-e", "trace=connect", "-w", str(trace), "--", program("getpid_connect"), "2000", str(listening_port), "3"])
     assert res.returncode == 0
     rows = read_trace(trace)
-    assert [r["name"] for r in syscalls(rows)] == ["connect"] * 3
-    assert trace_metadata(trace)["ptrace_stops"] > 4000
+    meta = trace_metadata(trace)
+    # getsockopt is recorded beside connect to learn a non-blocking connect's outcome
+    assert meta["hidden_syscalls"] == ["getsockopt"]
+    assert [r["name"] for r in syscalls(rows) if r["name"] not in meta["hidden_syscalls"]] == ["connect"] * 3
+    assert meta["ptrace_stops"] > 4000
+
+
+def test_a_connect_subset_records_its_outcome_calls_as_hidden_companions(tmp_path: Path) -> None:
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()  # nothing listens there now
+    trace = tmp_path / "t.parquet"
+    res = run_renacer(["-e", "trace=connect", "-w", str(trace), "--", "curl", "-s", f"http://127.0.0.1:{port}/"])
+    assert res.returncode == 7
+    meta = trace_metadata(trace)
+    assert meta["hidden_syscalls"] == ["getsockopt"] and meta["seccomp"] is True
+    rows = syscalls(read_trace(trace))
+    assert {r["name"] for r in rows} == {"connect", "getsockopt"}
+    assert "getsockopt(" not in res.stderr and "connect(" in res.stderr  # recorded, not shown
+
+
+def test_a_subset_without_connect_records_nothing_more(program, tmp_path: Path, listening_port: int) -> None:
+    trace = tmp_path / "t.parquet"
+    run_renacer(["-q", "-e", "trace=socket,getpid", "-w", str(trace), "--", program("getpid_connect"), "10",
+                 str(listening_port), "1"], check=True)
+    assert trace_metadata(trace)["hidden_syscalls"] == []
+    assert {r["name"] for r in syscalls(read_trace(trace))} == {"socket", "getpid"}
 
 
 def test_connection_refused_is_recorded_with_its_errno(program, tmp_path: Path) -> None:
