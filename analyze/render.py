@@ -23,6 +23,12 @@ errors as ``-ENAME``, and a non-blocking connect's outcome on its own line (``= 
 from the rows that follow (``_ConnectOutcomes``). ``strace`` prints what strace prints. Calls the
 metadata lists as ``hidden_syscalls`` (recorded only to learn such outcomes) are dropped before
 the timeline, in every format and in the summary.
+
+Rows. The renderer reads a batch as a dict of column lists (``RowView``, ``_Columns``): live, the
+recorder's own batches arrive that way from ``capture/rows.py``, without numpy or pyarrow;
+replay's Arrow tables are converted column by column on first use. pyarrow is imported only to
+read a trace file, and ``-c`` is computed in plain Python (``analyze/summary.py``, the numbers of
+``queries/summary.sql``), so live output and ``-c`` start and finish in milliseconds.
 """
 from __future__ import annotations
 
@@ -32,11 +38,7 @@ import time
 from dataclasses import dataclass, replace
 from itertools import repeat
 from operator import itemgetter
-from typing import Any, Iterator, TextIO
-
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any, Iterator, TextIO
 
 from renacer.analyze.decode import DECODERS, Decoded, DecodeOptions, decode_fast, error_parts, format_return
 from renacer.analyze.decode.common import part, u32
@@ -44,7 +46,12 @@ from renacer.analyze.decode.common import signal as signal_text
 from renacer.analyze.decode.generic import decode as generic_decode
 from renacer.analyze.decode.signals import signal_line
 from renacer.schema import constants as C
-from renacer.schema.trace import TRACE_SCHEMA, TraceFormatError, read_metadata, split_mem
+from renacer.analyze.summary import Summary
+from renacer.schema.trace import TraceFormatError, read_metadata, split_mem
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
 FORMATS = ("text", "json", "jsonl", "csv")
 STYLES = ("guide", "strace")
@@ -52,7 +59,6 @@ COLUMN = 40  # strace pads ``name(args)`` to this column before `` = ``
 _CLONES = frozenset({"clone", "clone3", "fork", "vfork"})
 # strace prints these with `` = ?`` as soon as they are entered: they never return.
 _EXITS = frozenset({"exit", "exit_group"})
-_NEEDED = [f.name for f in TRACE_SCHEMA if f.name != "callchain"]
 # Timeline events: (position, kind, payload, columns). _LINE and _POINT carry a row index into
 # the columns of their batch; _ENTRY and _EXIT a _Call.
 _LINE, _ENTRY, _EXIT, _POINT = 0, 1, 2, 3
@@ -125,15 +131,19 @@ class RowView:
 
 
 class _Columns(dict):
-    """A batch's columns as Python lists, each converted on first use (most calls need a few)."""
+    """An Arrow batch's columns as Python lists, each converted on first use (most calls need a
+    few)."""
 
     def __init__(self, data: pa.RecordBatch | pa.Table) -> None:
         super().__init__()
         self._data = data
         self._names = set(data.schema.names)
+        self.num_rows = data.num_rows
 
     def __missing__(self, name: str) -> list[Any]:
         if name in self._names:
+            import pyarrow as pa  # already loaded: the data is Arrow
+
             column = self._data.column(name)
             if pa.types.is_dictionary(column.type):
                 # Much faster than to_pylist() on the dictionary type, which builds a scalar per row.
@@ -148,8 +158,28 @@ class _Columns(dict):
         return values
 
 
-def _columns(data: pa.RecordBatch | pa.Table) -> _Columns:
-    return _Columns(data)
+class _Picked(dict):
+    """Some rows of a batch (by index), each column picked on first use."""
+
+    def __init__(self, parent: dict[str, list[Any]], index: list[int]) -> None:
+        super().__init__()
+        self._parent = parent
+        self._index = index
+        self.num_rows = len(index)
+
+    def __missing__(self, name: str) -> list[Any]:
+        column = self._parent[name]
+        values = self[name] = [column[i] for i in self._index]
+        return values
+
+
+# A batch as the renderer reads it: column name -> list of values, and ``num_rows``.
+Rows = dict
+
+
+def _columns(data: Any) -> Rows:
+    """Column lists of a batch: the live path's own (capture/rows.py) as they are, Arrow converted."""
+    return data if isinstance(data, dict) else _Columns(data)
 
 
 class _Call:
@@ -185,10 +215,14 @@ class _Renderer:
         self._calls: dict[int, _Call] = {}
         self._settled: set[int] = set()  # pending calls already printed in full
 
-    def feed(self, rows: pa.RecordBatch | pa.Table | None, pending: pa.RecordBatch | pa.Table | None,
-             next_seq: int) -> None:
-        """Add completed rows and the calls in progress; print what is now decided."""
+    def feed(self, rows: Any, pending: Any, next_seq: int) -> None:
+        """Add completed rows and the calls in progress (Arrow batches or tables, or column lists
+        with ``num_rows``); print what is now decided."""
         added = False
+        if rows is not None:
+            rows = _columns(rows)
+        if pending is not None:
+            pending = _columns(pending)
         if rows is not None and rows.num_rows:
             self._learn(rows)
             rows = self._visible(rows)
@@ -217,40 +251,39 @@ class _Renderer:
         as ``hidden_syscalls``: never printed, counted or summarized."""
         shown = self.options.syscalls
         hidden = () if shown is not None else metadata.get("hidden_syscalls") or ()
-        self._shown = None if shown is None else pa.array(sorted(shown), pa.int64())
-        self._hidden = pa.array(sorted(hidden), pa.string()) if hidden else None
+        self._shown = None if shown is None else frozenset(shown)
+        self._hidden = frozenset(hidden) if hidden else None
 
-    def _learn(self, rows: pa.RecordBatch | pa.Table) -> None:
+    def _learn(self, rows: Rows) -> None:
         """Hook: see every recorded row, shown or not, before the hidden ones are dropped."""
 
-    def _visible(self, rows: pa.RecordBatch | pa.Table) -> pa.RecordBatch | pa.Table:
+    def _visible(self, rows: Rows) -> Rows:
         """The rows to show: process events, and the calls -e asked for (the seq gaps left by the
         others are handled like any gap: a line is one line when its exit is the next event)."""
         if self._shown is None and self._hidden is None:
             return rows
-        kind = rows.column("kind").cast(pa.string())
         if self._shown is not None:
-            wanted = pc.is_in(rows.column("nr").cast(pa.int64()), value_set=self._shown)
+            shown = self._shown
+            keep = [i for i, (k, nr) in enumerate(zip(rows["kind"], rows["nr"]))
+                    if k != "syscall" or nr is None or nr in shown]
         else:
-            wanted = pc.invert(pc.is_in(rows.column("name").cast(pa.string()), value_set=self._hidden))
-        keep = pc.fill_null(pc.or_(pc.not_equal(kind, "syscall"), wanted), True)
-        if pc.all(keep).as_py():
+            hidden = self._hidden
+            keep = [i for i, (k, name) in enumerate(zip(rows["kind"], rows["name"]))
+                    if k != "syscall" or name not in hidden]
+        if len(keep) == rows.num_rows:
             return rows
-        return rows.filter(keep)
+        return _Picked(rows, keep)
 
     # -- timeline ----------------------------------------------------------------------------------
 
-    def _add_rows(self, rows: pa.RecordBatch | pa.Table) -> None:
-        cols = _columns(rows)
+    def _add_rows(self, rows: Rows) -> None:
+        cols = rows
         seqs, kinds, exits = cols["seq"], cols["kind"], cols["exit_seq"]
         calls = self._calls
         # The bulk: syscalls whose exit is the very next event print on one line, so they need
-        # neither a _Call nor an exit event. Found with Arrow compute, appended in C by zip().
-        one_line = pc.fill_null(pc.and_(
-            pc.equal(rows.column("kind").cast(pa.string()), "syscall"),
-            pc.equal(pc.subtract(rows.column("exit_seq"), rows.column("seq")), 1),
-        ), False)
-        simple = pc.indices_nonzero(one_line).to_pylist()
+        # neither a _Call nor an exit event; appended in C by zip().
+        simple = [i for i, (k, s, e) in enumerate(zip(kinds, seqs, exits))
+                  if e is not None and e - s == 1 and k == "syscall"]
         if calls or self._settled:  # a simple row may complete a pending call: the long way
             simple = [i for i in simple if seqs[i] not in calls and seqs[i] not in self._settled]
         self._events.extend(zip([seqs[i] for i in simple], repeat(_LINE), simple, repeat(cols)))
@@ -275,8 +308,8 @@ class _Renderer:
                 append((end, _EXIT, call, None))
         self._on_rows(rows)
 
-    def _add_pending(self, pending: pa.RecordBatch | pa.Table) -> bool:
-        cols = _columns(pending)
+    def _add_pending(self, pending: Rows) -> bool:
+        cols = pending
         added = False
         for i, seq in enumerate(cols["seq"]):
             if seq in self._calls or seq in self._settled:
@@ -286,7 +319,7 @@ class _Renderer:
             added = True
         return added
 
-    def _on_rows(self, rows: pa.RecordBatch | pa.Table) -> None:
+    def _on_rows(self, rows: Rows) -> None:
         """Hook for renderers that also keep the rows (summaries)."""
 
     def _drain(self, final: bool) -> None:
@@ -349,8 +382,8 @@ _MEMO_MAX = 1 << 16
 
 _EINPROGRESS, _EALREADY, _EISCONN = -115, -114, -106
 _SOL_SOCKET, _SO_ERROR = 1, 4
-_OUTCOME_CALLS = pa.array(["connect", "getsockopt", "close"], pa.string())
-_PROCESS_ENDS = pa.array(["exit", "killed"], pa.string())
+_OUTCOME_CALLS = frozenset({"connect", "getsockopt", "close"})
+_PROCESS_ENDS = frozenset({"exit", "killed"})
 _OUTCOME_COLUMNS = ("seq", "exit_seq", "ts_ns", "dur_ns", "pid", "tid", "kind", "name", "a0", "a1", "a2", "ret", "mem")
 # How long a connect's line waits for its outcome: until an event recorded HOLD_NS after the
 # connect returned, or HOLD_ROWS rows later (a socket left connecting must not hold the output
@@ -387,33 +420,31 @@ class _ConnectOutcomes:
         self._waiting: dict[tuple[int, int], _Waiting] = {}  # (pid, fd) -> its connect
         self._rows = 0  # rows seen so far
 
-    def learn(self, rows: pa.RecordBatch | pa.Table) -> None:
+    def learn(self, rows: Rows) -> None:
         base = self._rows
         self._rows += rows.num_rows
-        names = rows.column("name").cast(pa.string())
+        names = rows["name"]
         if not self._waiting:
-            started = pc.and_(pc.equal(names, "connect"), pc.equal(rows.column("ret"), _EINPROGRESS))
-            if not pc.any(pc.fill_null(started, False)).as_py():
+            if not any(r == _EINPROGRESS and n == "connect" for n, r in zip(names, rows["ret"])):
                 return
-        relevant = pc.or_(pc.fill_null(pc.is_in(names, value_set=_OUTCOME_CALLS), False),
-                          pc.is_in(rows.column("kind").cast(pa.string()), value_set=_PROCESS_ENDS))
-        index = pc.indices_nonzero(relevant)
-        picked = rows.select(list(_OUTCOME_COLUMNS)).take(index).to_pylist()
-        ts = rows.column("ts_ns")
+        index = [i for i, (n, k) in enumerate(zip(names, rows["kind"]))
+                 if n in _OUTCOME_CALLS or k in _PROCESS_ENDS]
+        columns = [rows[c] for c in _OUTCOME_COLUMNS]
+        picked = [dict(zip(_OUTCOME_COLUMNS, [c[i] for c in columns])) for i in index]
+        ts = rows["ts_ns"]
         # where in this batch each waiting connect runs out of time (row offset), found lazily
         expires: dict[tuple[int, int], int | None] = {}
 
         def expire(upto: int) -> None:
             for key, waiting in list(self._waiting.items()):
                 if key not in expires:
-                    late = pc.indices_nonzero(pc.fill_null(pc.greater(ts, waiting.deadline_ns), False))
-                    first = [o for o in late.to_pylist() if base + o > waiting.position][:1]
-                    expires[key] = first[0] if first else None
+                    deadline, start = waiting.deadline_ns, max(waiting.position - base + 1, 0)
+                    expires[key] = next((o for o in range(start, len(ts)) if ts[o] > deadline), None)
                 at = expires[key]
                 if (at is not None and at < upto) or base + upto - waiting.position > HOLD_ROWS:
                     self._settle(key, "")
 
-        for offset, row in zip(index.to_pylist(), picked):
+        for offset, row in zip(index, picked):
             expire(offset)
             self._see(row, base + offset, expires)
         expire(rows.num_rows)
@@ -459,7 +490,7 @@ class TextRenderer(_Renderer):
         self._live: dict[int, int] = {}  # tid -> pid of the threads that exist now
         self._open: dict[int, _Call] = {}  # tid -> its call printed as <unfinished ...>
         self._last_ts: int | None = None
-        self._summary_batches: list[pa.Table] = []
+        self._summary = Summary()
         self._stamp = self._stamp_fn()
         # The common case, worth a shortcut per line: no timestamps, strace's [pid N] rule.
         self._plain = self._stamp is None and self.options.pid_prefix == "auto"
@@ -471,7 +502,7 @@ class TextRenderer(_Renderer):
         self._memo: dict[tuple[Any, ...], tuple[str, str]] = {}
         self._durations = self.options.durations
 
-    def _learn(self, rows: pa.RecordBatch | pa.Table) -> None:
+    def _learn(self, rows: Rows) -> None:
         if self._outcomes is not None:
             self._outcomes.learn(rows)
 
@@ -753,20 +784,17 @@ class TextRenderer(_Renderer):
 
     # -- -c ------------------------------------------------------------------------------------------
 
-    def _on_rows(self, rows: pa.RecordBatch | pa.Table) -> None:
+    def _on_rows(self, rows: Rows) -> None:
         if self.options.summary:
-            self._summary_batches.append(_light(rows))
+            self._summary.add(rows)
 
     def _close(self) -> None:
         if self.options.summary:
-            from renacer.analyze import engine
-
-            table = _table(self._summary_batches)
-            rows = engine.summary_rows(table)
+            rows = self._summary.rows()
             if self.options.strace:
                 self.out.write(summary_text(rows))
             else:
-                self.out.write(guide_summary_text(in_first_call_order(rows, table)))
+                self.out.write(guide_summary_text(self._summary.first_call_order(rows)))
         self.out.flush()
 
 
@@ -809,16 +837,6 @@ def _ms(ns: int | float | None, digits: int) -> str:
     return "-" if ns is None else f"{ns / 1e6:.{digits}f}ms"
 
 
-def in_first_call_order(rows: list[dict[str, Any]], table: pa.Table) -> list[dict[str, Any]]:
-    """The summary rows in the order each syscall was first called (its smallest ``seq``): the
-    protocol's lifecycle (socket, connect, sendto, recvfrom, close), the same in every run."""
-    calls = table.filter(pc.equal(table.column("kind").cast(pa.string()), "syscall"))
-    calls = calls.select(["name", "seq"]).cast(pa.schema([("name", pa.string()), ("seq", pa.uint64())]))
-    firsts = calls.group_by("name").aggregate([("seq", "min")])
-    first = dict(zip(firsts.column("name").to_pylist(), firsts.column("seq_min").to_pylist()))
-    return sorted(rows, key=lambda r: (first.get(r["syscall"], 1 << 64), r["syscall"]))
-
-
 def guide_summary_text(rows: list[dict[str, Any]]) -> str:
     """``-c`` in the guide's style: a ``=``-underlined title, times in ms (total to 0.01 ms,
     average and percentiles to 0.001 ms: calls on one machine take microseconds), ``-`` for a
@@ -843,28 +861,6 @@ def guide_summary_text(rows: list[dict[str, Any]]) -> str:
 
 # --- json, jsonl, csv -------------------------------------------------------------------------------
 
-_HEAVY = frozenset({"data", "sockaddr", "mem", "callchain"})
-
-
-def _light(rows: pa.RecordBatch | pa.Table) -> pa.Table:
-    """The rows in the trace schema without their payload columns (kept as nulls), for the
-    summary: it needs names, durations and errors, not bytes."""
-    n = rows.num_rows
-    names = rows.schema.names
-    arrays = []
-    for field in TRACE_SCHEMA:
-        if field.name in _HEAVY or field.name not in names:
-            arrays.append(pa.nulls(n, field.type))
-        else:
-            column = rows.column(field.name)
-            arrays.append(column if column.type == field.type else column.cast(field.type))
-    return pa.Table.from_arrays(arrays, schema=TRACE_SCHEMA)
-
-
-def _table(parts: list[pa.Table]) -> pa.Table:
-    return pa.concat_tables(parts) if parts else TRACE_SCHEMA.empty_table()
-
-
 _to_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps minus its per-call setup
 
 CSV_FIELDS = ["seq", "timestamp", "pid", "tid", "name", "args", "return_value", "return_error",
@@ -876,8 +872,8 @@ class _RecordRenderer(_Renderer):
 
     def begin(self, metadata: dict[str, Any]) -> None:
         super().begin(metadata)
-        if not hasattr(self, "_summary_batches"):
-            self._summary_batches: list[pa.Table] = []
+        if not hasattr(self, "_summary"):
+            self._summary = Summary()
             self._other: list[dict[str, Any]] = []
             self._started = False
 
@@ -939,8 +935,8 @@ class _RecordRenderer(_Renderer):
                 record["core_dumped"] = bool(row["ret"])
         return record
 
-    def _on_rows(self, rows: pa.RecordBatch | pa.Table) -> None:
-        self._summary_batches.append(_light(rows))
+    def _on_rows(self, rows: Rows) -> None:
+        self._summary.add(rows)
 
     def _write_call(self, record: dict[str, Any]) -> None:
         raise NotImplementedError
@@ -949,16 +945,14 @@ class _RecordRenderer(_Renderer):
         self._other.append(record)
 
     def summary(self) -> dict[str, Any]:
-        """Totals and ``engine.summary_rows`` (the analyzer's one definition of a percentile)."""
-        from renacer.analyze import engine
+        """Totals and the rows of queries/summary.sql (the analyzer's one definition of a
+        percentile), computed in plain Python by analyze/summary.py."""
         from renacer.analyze.output import jsonable
 
-        table = _table(self._summary_batches)
-        calls = table.filter(pc.equal(table.column("kind"), "syscall"))
         return {
-            "calls": calls.num_rows,
-            "errors": calls.num_rows - calls.column("errno").null_count,
-            "by_syscall": jsonable(engine.summary_rows(table)),
+            "calls": self._summary.calls,
+            "errors": self._summary.errors,
+            "by_syscall": jsonable(self._summary.rows()),
         }
 
 
@@ -1046,7 +1040,7 @@ class LiveRenderer:
         self.renderer.start_wall_ns = int(metadata.get("start_wall_ns") or 0)
         self.renderer.shown_from(metadata)
 
-    def write(self, batch: pa.RecordBatch | None, pending: pa.RecordBatch | None, next_seq: int) -> None:
+    def write(self, batch: Any, pending: Any, next_seq: int) -> None:
         self.renderer.feed(batch, pending, next_seq)
         self.out.flush()
 
@@ -1064,6 +1058,9 @@ _REQUIRED = ("seq", "exit_seq", "ts_ns", "pid", "tid", "kind", "name")
 
 
 def _open_trace(path: str) -> tuple[pq.ParquetFile, dict[str, Any]]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
         pf = pq.ParquetFile(path)
     except FileNotFoundError:
@@ -1084,6 +1081,8 @@ def _row_group_floors(pf: pq.ParquetFile) -> list[int]:
     """For each row group, the smallest ``seq`` of all later row groups: every event below it is
     in this group or an earlier one (rows are stored in exit order, so a long call entered early
     can sit in a later group)."""
+    import pyarrow.compute as pc
+
     groups = pf.metadata.num_row_groups
     seq_index = pf.schema_arrow.names.index("seq")
     mins: list[int] = []
@@ -1103,7 +1102,11 @@ def _row_group_floors(pf: pq.ParquetFile) -> list[int]:
 
 
 def _row_groups(pf: pq.ParquetFile, path: str) -> Iterator[tuple[pa.Table, int]]:
-    columns = [c for c in _NEEDED if c in pf.schema_arrow.names]
+    import pyarrow as pa
+
+    from renacer.schema.trace import trace_schema
+
+    columns = [f.name for f in trace_schema() if f.name != "callchain" and f.name in pf.schema_arrow.names]
     for i, floor in enumerate(_row_group_floors(pf)):
         try:
             table = pf.read_row_group(i, columns=columns)
@@ -1114,6 +1117,9 @@ def _row_groups(pf: pq.ParquetFile, path: str) -> Iterator[tuple[pa.Table, int]]
 
 def recorded_string_size(paths: list[str]) -> int | None:
     """The -s a trace was recorded with (replay prints what the live run printed)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     for path in paths:
         try:
             return int(read_metadata(pq.read_metadata(path).metadata, path).get("string_size"))
@@ -1131,6 +1137,9 @@ def render_trace_file(paths: list[str], out: TextIO, options: RenderOptions,
     a file that is not a renacer trace, is truncated, or has a newer schema version. Several
     files render one after the other (one JSON document for all).
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     if syscalls is not None:
         options = replace(options, syscalls=frozenset(syscalls))
     opened = [_open_trace(p) for p in paths]  # check every file before printing anything

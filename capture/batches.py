@@ -6,13 +6,12 @@ sockaddr are decoded one by one (a handful per network call, never per syscall i
 """
 from __future__ import annotations
 
-import socket
-import struct
 from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
 
+from renacer.capture.sockaddr import decode_sockaddr
 from renacer.schema import captures
 from renacer.schema.syscalls_x86_64 import SYSCALLS
 from renacer.schema.trace import KINDS, TRACE_SCHEMA
@@ -109,34 +108,6 @@ def _string_column(binary: pa.Array) -> pa.Array:
             [None if v is None else v.decode("utf-8", "backslashreplace") for v in binary.to_pylist()],
             type=pa.string(),
         )
-
-
-def decode_sockaddr(raw: bytes) -> tuple[str | None, str | None, int | None]:
-    """(family, addr, port) of a raw sockaddr, as stored in the family/addr/port columns."""
-    if len(raw) < 2:
-        return None, None, None
-    (fam,) = struct.unpack_from("<H", raw, 0)
-    family = _family_name(fam)
-    if fam == socket.AF_INET and len(raw) >= 8:
-        return family, socket.inet_ntop(socket.AF_INET, raw[4:8]), struct.unpack_from(">H", raw, 2)[0]
-    if fam == socket.AF_INET6 and len(raw) >= 24:
-        return family, socket.inet_ntop(socket.AF_INET6, raw[8:24]), struct.unpack_from(">H", raw, 2)[0]
-    if fam == socket.AF_UNIX:
-        path = raw[2:]
-        if path[:1] == b"\0":
-            return family, "@" + path[1:].decode("utf-8", "backslashreplace"), None
-        return family, path.split(b"\0", 1)[0].decode("utf-8", "backslashreplace"), None
-    if fam == socket.AF_NETLINK and len(raw) >= 12:
-        pid, groups = struct.unpack_from("<II", raw, 4)
-        return family, f"{pid}:{groups}", None
-    return family, None, None
-
-
-@lru_cache(maxsize=64)
-def _family_name(fam: int) -> str:
-    from renacer.schema import constants
-
-    return constants.enum_name(constants.AF, fam) or f"AF_{fam}"
 
 
 def to_record_batch(raw: RawBatch) -> pa.RecordBatch:

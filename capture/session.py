@@ -37,8 +37,8 @@ class RecordRequest:
     string_size: int = 64
     write_path: str | None = None
     use_seccomp: bool = True
-    # Factories, called at the first flush: building a renderer imports pyarrow, which must not
-    # delay the command's start.
+    # Factories, called before the command starts (a renderer imports no numpy or pyarrow: a few
+    # ms), so that no import runs while the command waits at a stop.
     live_consumers: list[Callable[[], Any]] = field(default_factory=list)
 
 
@@ -165,17 +165,18 @@ class RecordingError(Exception):
 
 
 class LazySink:
-    """The recorder's sink: the crash journal, then a worker thread that converts, writes and
-    renders batches.
+    """The recorder's sink: the crash journal, then a worker thread that renders and writes
+    batches.
 
     The trace file and its journal are created here, in the main thread, before the command
     starts: a path that cannot be created fails before anything runs (the files are
-    close-on-exec, so the command never inherits them). Each flushed batch goes first to the
-    journal as raw C records (no numpy, no pyarrow), so the events of the very first flush are
-    safe even while the imports are still running. A second thread imports numpy and pyarrow
-    and builds the Arrow side (a few hundred ms, overlapping the command's start); batches wait
-    for it in a backlog. The queue is short, so a slow consumer slows the loop instead of
-    growing memory.
+    close-on-exec, so the command never inherits them). So are the live consumers (renderers):
+    they read the recorder's raw batches as column lists (capture/rows.py), with neither numpy
+    nor pyarrow, so live output and ``-c`` never wait for those imports. Each flushed batch goes
+    first to the journal as raw C records, so the events of the very first flush are safe. Only
+    with a trace file does a second thread import numpy and pyarrow and build the Arrow side (a
+    few hundred ms, overlapping the command's start); batches for the file wait for it in a
+    backlog. The queue is short, so a slow consumer slows the loop instead of growing memory.
     """
 
     QUEUE_BATCHES = 4
@@ -184,11 +185,14 @@ class LazySink:
         from renacer import files
         from renacer.capture._recorder import rec_size
         from renacer.capture.journal import JOURNAL_SUFFIX, JournalWriter
+        from renacer.capture.rows import check_layout
 
+        check_layout(rec_size())
         self.write_path = write_path
         self.meta = meta
-        self.live = live
-        self.wants_pending = bool(live)
+        self.consumers = [make() for make in live]
+        self.wants_pending = any(getattr(c, "wants_pending", False) for c in self.consumers)
+        self.live_stopped: str | None = None
         self._queue: queue.Queue[tuple[Any, Any, int] | None] = queue.Queue(self.QUEUE_BATCHES)
         self._worker: threading.Thread | None = None
         self._builder: threading.Thread | None = None
@@ -217,8 +221,14 @@ class LazySink:
         self.meta = dict(self.meta)
         if self.journal is not None:
             self.journal.begin(self.meta)
-        self._builder = threading.Thread(target=self._build, name="renacer-import", daemon=True)
-        self._builder.start()
+        for consumer in self.consumers:
+            if hasattr(consumer, "begin"):
+                consumer.begin(self.meta)  # clock anchors for -t/-tt/-ttt
+        if self.write_path:
+            self._builder = threading.Thread(target=self._build, name="renacer-import", daemon=True)
+            self._builder.start()
+        else:
+            self._built.set()
         self._worker = threading.Thread(target=self._work, name="renacer-sink", daemon=True)
         self._worker.start()
 
@@ -226,15 +236,9 @@ class LazySink:
         try:
             from renacer.capture.sinks import ArrowSink, ParquetSink
 
-            consumers = [make() for make in self.live]
-            for consumer in consumers:
-                if hasattr(consumer, "begin"):
-                    consumer.begin(self.meta)  # clock anchors for -t/-tt/-ttt
-            trace = None
-            if self.write_path:
-                trace = ParquetSink(self.trace_fd, self.write_path)
-                self.trace_fd = -1  # the ParquetSink owns it now
-            self._arrow = ArrowSink(trace, consumers)
+            trace = ParquetSink(self.trace_fd, self.write_path)
+            self.trace_fd = -1  # the ParquetSink owns it now
+            self._arrow = ArrowSink(trace, [])  # the live consumers are fed by _work
         except BaseException as exc:  # reported by close(); the journal keeps the events
             self._build_error = exc
         finally:
@@ -245,14 +249,36 @@ class LazySink:
         while (item := self._queue.get()) is not None:
             if self.journal is not None and item[0] is not None:
                 self.journal.append(item[0])
-            backlog.append(item)
-            if self._built.is_set():
-                self._drain(backlog)
+            if self.consumers:
+                self._feed(*item)
+            if self.write_path and item[0] is not None:
+                backlog.append(item)
+                if self._built.is_set():
+                    self._drain(backlog)
             self._queue.task_done()
             if self._queue.unfinished_tasks == 0 and self.recorder is not None:
                 self.recorder.sink_busy = 0  # a put racing this only costs one extra flush
         self._built.wait()
         self._drain(backlog)
+
+    def _feed(self, raw: Any, raw_pending: Any, next_seq: int) -> None:
+        """Give the live consumers a batch as column lists. One that fails (a closed pipe, a
+        full disk behind ``-o``) is dropped and the reason kept: the recording goes on."""
+        from renacer.capture.rows import row_batch
+
+        rows = row_batch(raw)
+        pending = row_batch(raw_pending) if self.wants_pending else None
+        for consumer in list(self.consumers):
+            try:
+                consumer.write(rows, pending, next_seq)
+            except OSError as exc:
+                self._drop(consumer, exc)
+
+    def _drop(self, consumer: Any, exc: OSError) -> None:
+        self.consumers.remove(consumer)
+        self.wants_pending = any(getattr(c, "wants_pending", False) for c in self.consumers)
+        if self.live_stopped is None:
+            self.live_stopped = exc.strerror or str(exc)
 
     def _drain(self, backlog: list[tuple[Any, Any, int]]) -> None:
         if self._arrow is not None:
@@ -267,10 +293,6 @@ class LazySink:
             self.recorder.sink_busy = 1
         self._queue.put((raw, pending, next_seq))
 
-    @property
-    def live_stopped(self) -> str | None:
-        return getattr(self._arrow, "live_stopped", None)
-
     def close(self, metadata: dict[str, Any]) -> None:
         """Finish every output. Raises RecordingError when the trace is incomplete."""
         if self._worker is None:
@@ -278,9 +300,12 @@ class LazySink:
         self._queue.put(None)
         assert self._worker is not None
         self._worker.join()
+        for consumer in list(self.consumers):
+            try:
+                consumer.close(metadata)
+            except OSError as exc:
+                self._drop(consumer, exc)
         arrow = self._arrow
-        if arrow is not None:
-            arrow.close_live(metadata)
         failure = getattr(arrow, "trace_error", None) or (self._build_error if self.write_path else None)
         if self.write_path and failure is None and arrow is not None and arrow.trace is not None:
             try:

@@ -1,0 +1,113 @@
+"""The per-syscall summary of ``renacer -c`` (and of the live JSON document), in plain Python.
+
+The numbers are exactly those of ``queries/summary.sql`` — the project's one definition of a
+percentile — computed without DuckDB or Arrow so that ``renacer -c`` starts and ends in
+milliseconds. The SQL stays the definition; this module mirrors it step for step, and
+tests/analyze/test_summary.py checks equal numbers on random durations and on real recordings:
+
+- ``calls`` every row of the syscall, ``errors`` the rows with an errno, ``total_ns`` the sum of
+  the durations (0 when none), ``avg_ns`` their mean rounded, ``max_ns`` the largest.
+- percentiles: DuckDB's ``quantile_cont``: position ``(n - 1) * q`` in the sorted durations,
+  linear interpolation ``lo + (hi - lo) * fraction`` in doubles, then ``round`` (half away from
+  zero); NULL under 2 completed calls.
+- rows ordered by total time, largest first, then by name.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+LIVE_LABEL = "live"  # the ``trace`` column of a live summary (engine.LIVE_LABEL)
+QUANTILES = (0.5, 0.9, 0.99)
+
+
+def round_half_away(x: float) -> int:
+    """DuckDB's ``round`` of a double to an integer (C's ``round``)."""
+    if x < 0:
+        return -round_half_away(-x)
+    f = math.floor(x)
+    return int(f) + (1 if x - f >= 0.5 else 0)
+
+
+def quantile_cont(ordered: list[int], q: float) -> float:
+    """DuckDB's ``quantile_cont`` of sorted integers, as the double it returns."""
+    rn = (len(ordered) - 1) * q
+    frn, crn = math.floor(rn), math.ceil(rn)
+    lo = float(ordered[frn])
+    if frn == crn:
+        return lo
+    hi = float(ordered[crn])
+    return lo + (hi - lo) * (rn - frn)
+
+
+class _Stats:
+    __slots__ = ("calls", "errors", "durations", "first_seq")
+
+    def __init__(self, first_seq: int) -> None:
+        self.calls = 0
+        self.errors = 0
+        self.durations: list[int] = []
+        self.first_seq = first_seq
+
+
+class Summary:
+    """Accumulates syscall rows batch by batch (column lists); ``rows()`` is summary.sql's
+    result for them, ``first_call_order`` the guide's order of its rows."""
+
+    def __init__(self, label: str = LIVE_LABEL) -> None:
+        self.label = label
+        self._by_name: dict[str, _Stats] = {}
+
+    def add(self, cols: Any) -> None:
+        """Add a batch: anything mapping column names to equal-length lists."""
+        by_name = self._by_name
+        for kind, name, seq, dur, err in zip(cols["kind"], cols["name"], cols["seq"], cols["dur_ns"],
+                                             cols["errno"]):
+            if kind != "syscall":
+                continue
+            stats = by_name.get(name)
+            if stats is None:
+                stats = by_name[name] = _Stats(seq)
+            elif seq < stats.first_seq:
+                stats.first_seq = seq
+            stats.calls += 1
+            if err is not None:
+                stats.errors += 1
+            if dur is not None:
+                stats.durations.append(dur)
+
+    @property
+    def calls(self) -> int:
+        return sum(s.calls for s in self._by_name.values())
+
+    @property
+    def errors(self) -> int:
+        return sum(s.errors for s in self._by_name.values())
+
+    def rows(self) -> list[dict[str, Any]]:
+        out = []
+        for name, s in self._by_name.items():
+            durations = sorted(s.durations)
+            n = len(durations)
+            total = sum(durations)
+            quantiles: list[int | None] = (
+                [round_half_away(quantile_cont(durations, q)) for q in QUANTILES] if n >= 2 else [None] * 3)
+            out.append({
+                "trace": self.label,
+                "syscall": name,
+                "calls": s.calls,
+                "errors": s.errors,
+                "total_ns": total,
+                "avg_ns": round_half_away(total / n) if n else None,
+                "p50_ns": quantiles[0],
+                "p90_ns": quantiles[1],
+                "p99_ns": quantiles[2],
+                "max_ns": durations[-1] if n else None,
+            })
+        out.sort(key=lambda r: (-r["total_ns"], r["syscall"]))
+        return out
+
+    def first_call_order(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The rows in the order each syscall was first called (its smallest ``seq``)."""
+        first = {name: s.first_seq for name, s in self._by_name.items()}
+        return sorted(rows, key=lambda r: (first.get(r["syscall"], 1 << 64), r["syscall"]))
