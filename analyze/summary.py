@@ -10,14 +10,14 @@ tests/analyze/test_summary.py checks equal numbers on random durations and on re
 - percentiles: DuckDB's ``quantile_cont``: position ``(n - 1) * q`` in the sorted durations,
   linear interpolation ``lo + (hi - lo) * fraction`` in doubles, then ``round`` (half away from
   zero); NULL under 2 completed calls.
-- rows ordered by total time, largest first, then by name.
+- rows ordered by total time, largest first, then by name; one trace, so no ``trace`` column
+  (the engine drops it for one trace too).
 """
 from __future__ import annotations
 
 import math
 from typing import Any
 
-LIVE_LABEL = "live"  # the ``trace`` column of a live summary (engine.LIVE_LABEL)
 QUANTILES = (0.5, 0.9, 0.99)
 
 
@@ -54,8 +54,7 @@ class Summary:
     """Accumulates syscall rows batch by batch (column lists); ``rows()`` is summary.sql's
     result for them, ``first_call_order`` the guide's order of its rows."""
 
-    def __init__(self, label: str = LIVE_LABEL) -> None:
-        self.label = label
+    def __init__(self) -> None:
         self._by_name: dict[str, _Stats] = {}
 
     def add(self, cols: Any) -> None:
@@ -93,7 +92,6 @@ class Summary:
             quantiles: list[int | None] = (
                 [round_half_away(quantile_cont(durations, q)) for q in QUANTILES] if n >= 2 else [None] * 3)
             out.append({
-                "trace": self.label,
                 "syscall": name,
                 "calls": s.calls,
                 "errors": s.errors,

@@ -1,0 +1,90 @@
+"""The plain-Python -c summary (analyze/summary.py) gives exactly queries/summary.sql's numbers
+(run by DuckDB through engine.summary_rows): on random durations, on the sample traces and on a
+fresh recording read the live way (capture/rows.py)."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from renacer.analyze import engine
+from renacer.analyze.render import _Columns
+from renacer.analyze.summary import Summary, quantile_cont, round_half_away
+from renacer.schema.trace import TRACE_SCHEMA
+
+SAMPLES = sorted((Path(__file__).parents[2] / "sample_traces").glob("*.parquet"))
+
+
+def plain_rows(table: pa.Table, parts: int = 1) -> list[dict]:
+    summary = Summary()
+    step = max(1, -(-table.num_rows // parts))
+    for start in range(0, table.num_rows, step):  # fed batch by batch, as live
+        summary.add(_Columns(table.slice(start, step)))
+    return summary.rows()
+
+
+def random_table(rng: random.Random, n: int) -> pa.Table:
+    names = ["read", "write", "openat", "close", "poll", "connect", "futex"][: rng.randint(1, 7)]
+    scale = rng.choice([10, 1000, 10**6, 10**9, 10**12])
+    rows = []
+    for seq in range(n):
+        finished = rng.random() > 0.05
+        rows.append({
+            "seq": 2 * seq, "exit_seq": 2 * seq + 1 if finished else None, "ts_ns": seq, "pid": 1, "tid": 1,
+            "kind": rng.choice(["syscall"] * 9 + ["signal"]), "nr": 0, "name": rng.choice(names),
+            "dur_ns": rng.randint(0, scale) if finished else None,
+            "errno": "ENOENT" if rng.random() < 0.1 else None,
+        })
+    return pa.Table.from_pylist(rows, schema=TRACE_SCHEMA)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_summary_equals_summary_sql_on_random_durations(seed: int) -> None:
+    rng = random.Random(seed)
+    table = random_table(rng, rng.choice([1, 2, 3, 5, 11, 100, 1001, 5000]))
+    assert plain_rows(table, parts=rng.randint(1, 4)) == engine.summary_rows(table)
+
+
+def test_summary_rounds_interpolated_halves_away_from_zero_like_duckdb() -> None:
+    rows = []
+    for seq, dur in enumerate([1, 2, 4, 7, 3, 8, 10, 15]):  # medians and means ending in .5
+        for name, d in (("a", dur), ("b", dur * 3), ("c", 2 * dur + 1)):
+            rows.append({"seq": seq, "exit_seq": seq + 1, "ts_ns": 0, "pid": 1, "tid": 1, "kind": "syscall",
+                         "nr": 0, "name": name, "dur_ns": d})
+        table = pa.Table.from_pylist(rows, schema=TRACE_SCHEMA)
+        assert plain_rows(table) == engine.summary_rows(table), seq
+
+
+def test_summary_of_no_syscall_is_empty() -> None:
+    assert plain_rows(TRACE_SCHEMA.empty_table()) == engine.summary_rows(TRACE_SCHEMA.empty_table()) == []
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
+def test_summary_equals_summary_sql_on_sample_traces(path: Path) -> None:
+    table = pq.read_table(path)
+    assert plain_rows(table, parts=3) == engine.summary_rows(table)
+
+
+def test_summary_equals_summary_sql_on_a_recording_read_the_live_way() -> None:
+    from renacer.capture.batches import to_record_batch
+    from renacer.capture.rows import RowBatch
+    from tests.capture.test_rows import record_raw
+
+    raws = record_raw(["dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=2000"], pending=False)
+    summary = Summary()
+    batches = []
+    for raw in raws:
+        summary.add(RowBatch(raw))
+        batches.append(to_record_batch(raw))
+    table = pa.Table.from_batches(batches, schema=TRACE_SCHEMA)
+    assert summary.rows() == engine.summary_rows(table)
+    assert sum(r["calls"] for r in summary.rows()) > 4000
+
+
+def test_helpers_match_their_definitions() -> None:
+    assert [round_half_away(x) for x in (0.5, 1.5, 2.5, 0.49999999999999994, -0.5, 3.0)] == [1, 2, 3, 0, -1, 3]
+    assert quantile_cont([10, 20], 0.5) == 15.0
+    assert quantile_cont([1, 2, 3, 4, 5], 0.9) == pytest.approx(4.6)
