@@ -602,6 +602,18 @@ cdef class Recorder:
                 if not self.main_done:
                     kill(self.main_pid, self.forward_sig)
                 self.forward_sig = 0
+            # Timed flushes happen here, between resuming a tracee and waiting for the next stop,
+            # never while a tracee waits at a stop: taking the GIL can take milliseconds (another
+            # thread importing pyarrow), and that must show neither in the command's run time
+            # nor in the durations recorded. An alarm interrupts waitpid to come back here. An
+            # alarm with no new rows flushes only the calls in progress, and rarely: the
+            # renderer needs them only beside rows.
+            ts = now_ns()
+            if ts - self.last_flush >= self.flush_interval and (
+                    self.batch.n > 0 or (g_alarm and ts - self.last_flush >= IDLE_FLUSH_NS)) and (
+                    not self.live or not self.sink_busy or self.batch.n >= self.batch.cap // 2):
+                g_alarm = 0
+                self.flush_gil()
             if self.live and self.batch.n > 0:
                 # Show what happened before blocking, but batch bursts: a busy tracee would
                 # otherwise cost a flush per syscall.
@@ -614,13 +626,6 @@ cdef class Recorder:
                 tid = waitpid(-1, &status, __WALL)
             err = errno   # before anything else can overwrite it
             ts = now_ns()
-            # An alarm with no new rows flushes only the calls in progress, and rarely: the
-            # renderer needs them only beside rows.
-            if ts - self.last_flush >= self.flush_interval and (
-                    self.batch.n > 0 or (g_alarm and ts - self.last_flush >= IDLE_FLUSH_NS)) and (
-                    not self.live or not self.sink_busy or self.batch.n >= self.batch.cap // 2):
-                g_alarm = 0
-                self.flush_gil()
             if tid < 0:
                 if err == EINTR:
                     continue

@@ -6,9 +6,6 @@ never prints, so it can be driven from tests and other tools.
 from __future__ import annotations
 
 import os
-import platform
-import shutil
-import socket
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +60,8 @@ def resolve_command(command: list[str]) -> str:
         if os.path.isdir(prog) or not os.access(prog, os.X_OK):
             raise UsageError(f"cannot run {prog!r}: not an executable file")
         return prog
+    import shutil  # only for a bare command name: a few ms of start-up otherwise
+
     found = shutil.which(prog)
     if found is None:
         raise UsageError(f"command not found: {prog!r}")
@@ -80,12 +79,13 @@ def check_pid(pid: int) -> None:
 
 def base_metadata(request: RecordRequest) -> dict[str, Any]:
     tf = request.trace_filter
+    uname = os.uname()  # what platform.machine()/release() and socket.gethostname() return, unimported
     return {
         "schema_version": SCHEMA_VERSION,
         "renacer_version": __version__,
-        "arch": platform.machine(),
-        "kernel": platform.release(),
-        "hostname": socket.gethostname(),
+        "arch": uname.machine,
+        "kernel": uname.release,
+        "hostname": uname.nodename,
         "command": list(request.command),
         "attached_pids": list(request.pids),
         "filter": tf.expr if tf is not None else "all",
@@ -173,10 +173,10 @@ class LazySink:
     close-on-exec, so the command never inherits them). So are the live consumers (renderers):
     they read the recorder's raw batches as column lists (capture/rows.py), with neither numpy
     nor pyarrow, so live output and ``-c`` never wait for those imports. Each flushed batch goes
-    first to the journal as raw C records, so the events of the very first flush are safe. Only
-    with a trace file does a second thread import numpy and pyarrow and build the Arrow side (a
-    few hundred ms, overlapping the command's start); batches for the file wait for it in a
-    backlog. The queue is short, so a slow consumer slows the loop instead of growing memory.
+    first to the journal as raw C records. Only with a trace file are numpy and pyarrow imported
+    and the Arrow side built, here too, before the command starts (see ``__init__``); if that
+    fails the journal still holds every event. The queue is short, so a slow consumer slows the
+    loop instead of growing memory.
     """
 
     QUEUE_BATCHES = 4
@@ -195,7 +195,6 @@ class LazySink:
         self.live_stopped: str | None = None
         self._queue: queue.Queue[tuple[Any, Any, int] | None] = queue.Queue(self.QUEUE_BATCHES)
         self._worker: threading.Thread | None = None
-        self._builder: threading.Thread | None = None
         self._built = threading.Event()
         self.recorder: Any = None  # told when the worker is busy (Recorder.sink_busy)
         self._arrow: Any = None
@@ -212,6 +211,17 @@ class LazySink:
                 files.remove_created(write_path, self.trace_fd)
                 os.close(self.trace_fd)
                 raise
+            # numpy and pyarrow (~0.25 s), before the command starts rather than beside it: on a
+            # thread of their own they held the GIL and a CPU while the command ran, and the
+            # loop's wake-ups waited for them (a 50 ms recvfrom recorded as 67 ms, a 7 µs getppid
+            # as 4 ms). Nothing competes with the loop now.
+            try:
+                self._build()
+            except BaseException:  # Ctrl-C during the imports: nothing was traced, leave no file
+                self.abandon()
+                raise
+        else:
+            self._built.set()
 
     def warm_up(self) -> None:
         # The loop needs the GIL for a moment at every flush; by default a busy worker would keep
@@ -224,11 +234,6 @@ class LazySink:
         for consumer in self.consumers:
             if hasattr(consumer, "begin"):
                 consumer.begin(self.meta)  # clock anchors for -t/-tt/-ttt
-        if self.write_path:
-            self._builder = threading.Thread(target=self._build, name="renacer-import", daemon=True)
-            self._builder.start()
-        else:
-            self._built.set()
         self._worker = threading.Thread(target=self._work, name="renacer-sink", daemon=True)
         self._worker.start()
 
@@ -239,7 +244,7 @@ class LazySink:
             trace = ParquetSink(self.trace_fd, self.write_path)
             self.trace_fd = -1  # the ParquetSink owns it now
             self._arrow = ArrowSink(trace, [])  # the live consumers are fed by _work
-        except BaseException as exc:  # reported by close(); the journal keeps the events
+        except Exception as exc:  # reported by close(); the journal keeps the events
             self._build_error = exc
         finally:
             self._built.set()
