@@ -253,7 +253,21 @@ def exit_like(status: int | None) -> int:
 
 
 def entry() -> None:
-    raise SystemExit(main())
+    """The ``renacer`` command: main(), then exit without tearing the interpreter down module by
+    module (5-25 ms here, a fifth of renacer's own cost on a short command). Everything renacer
+    writes is closed by then (the trace, -o) or flushed here (stdout, stderr)."""
+    try:
+        code = main()
+    except SystemExit as exc:
+        if exc.code is not None and not isinstance(exc.code, int):
+            raise
+        code = exc.code or 0
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            raise SystemExit(code) from None  # a broken stream: Python's own exit deals with it
+    os._exit(code)
 
 
 if __name__ == "__main__":

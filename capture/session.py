@@ -184,7 +184,6 @@ class LazySink:
     def __init__(self, write_path: str | None, meta: dict[str, Any], live: list[Callable[[], Any]]) -> None:
         from renacer import files
         from renacer.capture._recorder import rec_size
-        from renacer.capture.journal import JOURNAL_SUFFIX, JournalWriter
         from renacer.capture.rows import check_layout
 
         check_layout(rec_size())
@@ -202,6 +201,8 @@ class LazySink:
         self.trace_fd = -1
         self.journal: Any = None
         if write_path:
+            from renacer.capture.journal import JOURNAL_SUFFIX, JournalWriter
+
             self.trace_fd = files.create_private(write_path, "trace")
             st = os.fstat(self.trace_fd)
             self._trace_id = (st.st_dev, st.st_ino)

@@ -17,7 +17,6 @@ import io
 import os
 import re
 import stat
-import tempfile
 from typing import TextIO
 
 PRIVATE_MODE = 0o600
@@ -115,6 +114,8 @@ def remove_created(path: str, fd: int) -> None:
 def temp_beside(path: str, suffix: str, what: str = "output") -> tuple[int, str]:
     """A new private file in the folder of ``path`` (O_EXCL|O_NOFOLLOW, 0600), to be renamed
     over ``path`` once complete: readers never see a half-written file there."""
+    import tempfile  # here: at the top it costs renacer's start-up 2 ms (random, hashlib, shutil)
+
     folder = os.path.dirname(os.path.abspath(path))
     try:
         fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=suffix, dir=folder)
