@@ -20,6 +20,9 @@ from libc_uio cimport iovec, process_vm_readv
 from libc_signal cimport *
 from libc_proc cimport *
 
+cdef extern from "<sched.h>" nogil:
+    int sched_yield()
+
 
 # --- capture ops: the numbers of schema/captures.py --------------------------------------------
 DEF OP_PATH = 1
@@ -49,6 +52,7 @@ DEF LIVE_GAP_NS = 2000000       # live output: a line shows ~2 ms after its call
 DEF LIVE_INTERVAL_NS = 20000000 # live output under load: a flush every 20 ms at most
 DEF IDLE_FLUSH_NS = 100000000   # a flush with no new rows (calls in progress only): every 100 ms
 DEF FORWARD_WAIT_NS = 100000000 # how long a signal sent to renacer waits to be seen by the command
+DEF SPIN_NS = 30000             # how long the loop polls for the next stop before it sleeps
 DEF MAX_OPS = 4
 DEF MAX_MEM_PART = 4096
 DEF MAX_PATH = 4096
@@ -250,6 +254,7 @@ cdef class Recorder:
     # batches grow to what the sink keeps up with (lines within milliseconds when it is idle,
     # in bulk under load) and the loop never takes the GIL just to find the sink busy.
     cdef public int sink_busy
+    cdef public int64_t spin_ns  # poll_stop's window
     cdef uint64_t counter
     cdef Slot** table
     cdef size_t table_cap
@@ -323,6 +328,7 @@ cdef class Recorder:
         # Live output also flushes on a timer while the tracee runs without pause.
         self.flush_interval = min(<int64_t>(flush_seconds * 1e9), LIVE_INTERVAL_NS) if live else <int64_t>(flush_seconds * 1e9)
         self.processes = {}
+        self.spin_ns = SPIN_NS
         self.main_pid = 0
         self.main_status = 0
         self.main_done = 0
@@ -614,15 +620,15 @@ cdef class Recorder:
                     not self.live or not self.sink_busy or self.batch.n >= self.batch.cap // 2):
                 g_alarm = 0
                 self.flush_gil()
-            if self.live and self.batch.n > 0:
-                # Show what happened before blocking, but batch bursts: a busy tracee would
-                # otherwise cost a flush per syscall.
-                tid = waitpid(-1, &status, __WALL | WNOHANG)
-                if tid == 0:
-                    if now_ns() - self.last_flush >= LIVE_GAP_NS and not self.sink_busy:
-                        self.flush_gil()
-                    tid = waitpid(-1, &status, __WALL)
-            else:
+            tid = self.poll_stop(&status)
+            if tid == 0:
+                if g_sig:
+                    continue
+                if self.live and self.batch.n > 0 and now_ns() - self.last_flush >= LIVE_GAP_NS \
+                        and not self.sink_busy:
+                    # Show what happened before sleeping, but batch bursts: a busy tracee
+                    # would otherwise cost a flush per syscall.
+                    self.flush_gil()
                 tid = waitpid(-1, &status, __WALL)
             err = errno   # before anything else can overwrite it
             ts = now_ns()
@@ -697,6 +703,28 @@ cdef class Recorder:
                         self.note_command_signal(sig, (<int32_t*>siginfo)[4])
                 self.resume(s, self.restart_op(s), sig)
         return 0
+
+    cdef pid_t poll_stop(self, int* status) noexcept nogil:
+        """The next stop if one comes within SPIN_NS, else 0 (then the loop sleeps in waitpid).
+
+        A tracee resumed a moment ago stops again within microseconds when it is making
+        syscalls back to back. A tracer asleep in waitpid needs a wake-up to see that stop: an
+        inter-processor interrupt, the CPU's way out of an idle state, a scheduling decision —
+        more than the stop itself costs, and paid twice per syscall. Polling for a moment finds
+        the stop without any of that, and costs nothing while a tracee waits: it blocks in its
+        syscall and stops no more, so the loop polls once, for 30 µs, and sleeps. sched_yield
+        lets a tracee that shares this CPU run meanwhile."""
+        cdef pid_t tid
+        cdef int64_t until = 0
+        while True:
+            tid = waitpid(-1, status, __WALL | WNOHANG)
+            if tid != 0 or g_sig or self.spin_ns == 0:
+                return tid
+            if until == 0:
+                until = now_ns() + self.spin_ns
+            elif now_ns() >= until:
+                return 0
+            sched_yield()
 
     cdef void note_command_signal(self, int sig, int32_t sender) noexcept nogil:
         """The command got sig from sender: a pending forward of the same signal is redundant."""
