@@ -75,7 +75,6 @@ def fail(message: str) -> NoReturn:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from renacer.capture.filter_expr import FilterError, parse_trace_expr
     from renacer.capture.session import RecordingError, RecordRequest, UsageError, record
     from renacer.files import UnsafeOutput, open_text_output, same_file
 
@@ -93,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         fail(f"unknown --style {args.style!r}; choose one of {', '.join(STYLES)}")
     trace_filter = None
     if args.expr:
+        from renacer.capture.filter_expr import FilterError, parse_trace_expr
+
         try:
             trace_filter = parse_trace_expr(",".join(e.split("=", 1)[1] if e.startswith("trace=") else e for e in args.expr))
         except FilterError as exc:

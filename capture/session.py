@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import queue
 import sys
@@ -16,10 +16,12 @@ import time
 from typing import Callable
 
 from renacer import __version__
-from renacer.capture.filter_expr import TraceFilter
 from renacer.schema.captures import CAPTURES
 from renacer.schema.syscalls_x86_64 import SYSCALLS
 from renacer.schema.trace import SCHEMA_VERSION
+
+if TYPE_CHECKING:  # -e's parser and class tables load only when -e is given
+    from renacer.capture.filter_expr import TraceFilter
 
 
 class UsageError(Exception):
