@@ -15,9 +15,14 @@ from pathlib import Path
 from typing import Any, List, Optional, TypeVar
 
 import typer
+import typer.core
 
 from renacer.analyze import engine as eng
 from renacer.analyze import output
+
+# typer escapes "[required]" and "[default: …]" for rich markup whenever rich is installed, even
+# with markup off (rich_markup_mode=None): help then shows "\\[required]". We use no rich help.
+typer.core.HAS_RICH = False
 
 # Plain click help and errors (rich_markup_mode=None): a usage error then reads "Error: …" like
 # every other error of the tool, and help needs no rich import.
@@ -82,7 +87,7 @@ def _open_output(path: str) -> Any:
 
 
 def _canned(name: str, traces: list[str], fmt: Format, params: dict[str, Any] | None = None,
-            title: str | None = None) -> None:
+            title: str | None = None) -> list[tuple[Any, ...]]:
     """Load, run queries/NAME.sql, print: what every question command does."""
     engine = eng.load(traces)
     try:
@@ -93,6 +98,7 @@ def _canned(name: str, traces: list[str], fmt: Format, params: dict[str, Any] | 
     finally:
         engine.close()
     output.render(result.columns, result.rows, fmt.value, title=title)
+    return result.rows
 
 
 @app.command()
@@ -121,7 +127,18 @@ def dns(
     fmt: Format = FormatOpt,
 ) -> None:
     """DNS queries: server, name, type, latency, timeouts, fallback to the next server."""
-    _canned("dns", traces, fmt, {"port": port})
+    rows = _canned("dns", traces, fmt, {"port": port})
+    if not rows:
+        # Nothing on that port: say where DNS-shaped traffic went instead, if anywhere.
+        engine = eng.load(traces)
+        try:
+            elsewhere = engine.run("dns_ports", {"port": port} if port is not None else {}).dicts()
+        finally:
+            engine.close()
+        if elsewhere:
+            ports = ", ".join(f"{r['port']} ({r['queries']} queries)" for r in elsewhere)
+            output.note(f"no DNS queries to port {port or 53}, but queries that look like DNS went to port "
+                        f"{ports}: ask again with --port {elsewhere[0]['port']}")
 
 
 @app.command()

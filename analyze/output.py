@@ -101,6 +101,12 @@ def escape_controls(text: str) -> str:
     return _CONTROL.sub(lambda m: named.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
 
 
+def display_name(column: str) -> str:
+    """A column's name where its values are shown readable: ``p99_ns`` holds nanoseconds but
+    shows ``1.196s``, so a person reads it as ``p99``."""
+    return escape_controls(column[:-3] if column.endswith("_ns") and len(column) > 3 else column)
+
+
 def unique_names(columns: Sequence[str]) -> list[str]:
     """Column names as JSON keys: a repeated name gets a suffix instead of overwriting."""
     seen: dict[str, int] = {}
@@ -169,7 +175,7 @@ def render(
             writer.writerow([cell_text(c, v, human=False) for c, v in zip(columns, row)])
     elif fmt == "markdown":
         if vertical and len(rows) == 1:
-            columns, rows = ["field", "value"], [(c, cell_text(c, v, True)) for c, v in zip(columns, rows[0])]
+            columns, rows = ["field", "value"], [(display_name(c), cell_text(c, v, True)) for c, v in zip(columns, rows[0])]
         out.write(markdown_table(columns, rows))
     elif hasattr(out, "isatty") and out.isatty():
         _rich_table(columns, rows, out, title=title, vertical=vertical)
@@ -185,7 +191,7 @@ def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
 
     numeric = [bool(rows) and all(isinstance(r[i], _RIGHT_ALIGNED) or r[i] is None for r in rows)
                for i in range(len(columns))]
-    lines = ["| " + " | ".join(esc(c) for c in columns) + " |",
+    lines = ["| " + " | ".join(esc(display_name(c)) for c in columns) + " |",
              "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
     for row in rows:
         lines.append("| " + " | ".join(esc(cell_text(c, v, True)) for c, v in zip(columns, row)) + " |")
@@ -195,10 +201,10 @@ def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
 def plain_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, vertical: bool = False) -> str:
     """Columns padded to their widest cell, numbers right-aligned, a rule under the header."""
     if vertical and len(rows) == 1:
-        width = max((len(c) for c in columns), default=0)
-        return "".join(f"{escape_controls(c):<{width}}  {cell_text(c, v, True)}\n" for c, v in zip(columns, rows[0]))
+        width = max((len(display_name(c)) for c in columns), default=0)
+        return "".join(f"{display_name(c):<{width}}  {cell_text(c, v, True)}\n" for c, v in zip(columns, rows[0]))
     cells = [[cell_text(c, v, True) for c, v in zip(columns, row)] for row in rows]
-    widths = [max([len(escape_controls(c))] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    widths = [max([len(display_name(c))] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     numeric = [bool(rows) and all(isinstance(r[i], _RIGHT_ALIGNED) or r[i] is None for r in rows)
                for i in range(len(columns))]
 
@@ -206,7 +212,7 @@ def plain_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, vertic
         parts = [v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric)]
         return "  ".join(parts).rstrip() + "\n"
 
-    text = line([escape_controls(c) for c in columns]) + "  ".join("-" * w for w in widths) + "\n"
+    text = line([display_name(c) for c in columns]) + "  ".join("-" * w for w in widths) + "\n"
     text += "".join(line(r) for r in cells)
     return text if rows else text + "(no rows)\n"
 
@@ -231,13 +237,13 @@ def _rich_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: Text
         table.add_column("field", style="bold")
         table.add_column("value", overflow="fold")
         for c, v in zip(columns, rows[0]):
-            table.add_row(c, cell_text(c, v, human=True))
+            table.add_row(display_name(c), cell_text(c, v, human=True))
         console.print(table)
         return
     table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, highlight=False)
     for i, c in enumerate(columns):
         numeric = bool(rows) and all(isinstance(r[i], _RIGHT_ALIGNED) or r[i] is None for r in rows)
-        table.add_column(escape_controls(c), justify="right" if numeric else "left", overflow="fold")
+        table.add_column(display_name(c), justify="right" if numeric else "left", overflow="fold")
     for row in rows:
         table.add_row(*(cell_text(c, v, human=True) for c, v in zip(columns, row)))
     if not rows:
@@ -299,6 +305,12 @@ def write_chrome_trace(
         count += 1
     out.write("\n]}\n")
     return count
+
+
+def note(message: str) -> None:
+    """A remark beside the answer, on stderr so that json/csv on stdout stay clean."""
+    sys.stderr.write(f"Note: {message}\n")
+    sys.stderr.flush()
 
 
 def error(message: str) -> None:
