@@ -55,7 +55,8 @@ Gate grammar (``--fail-on``; a malformed gate is an error before any trace is re
   something base never did. ``new-errors > 2`` allows up to two.
 * ``total-time`` is the time spent in syscalls per run; ``wall-time`` how long the command ran.
 A gate fails when its condition holds; on a timing change with ≥3 runs a side, only when the
-one-sided test also gives p ≤ alpha. Counts are per run (the mean over a side's runs).
+one-sided test also gives p ≤ alpha; with fewer runs a timing change is not tested, so its gate
+cannot fail and is reported ``untested``. Counts are per run (the mean over a side's runs).
 
 JSON (``--format json``), stable fields (``format`` names the version)::
 
@@ -68,7 +69,7 @@ JSON (``--format json``), stable fields (``format`` names the version)::
                     metrics: calls, errors, bytes, total_ns, avg_ns, p50_ns, p90_ns, p99_ns, max_ns
     targets         [{"kind", "target", "base", "head", "base_seen", "head_seen", "change",
                       "deterministic"}]   (every target, changed or not)
-    gates           [{"gate", "failed", "detail", "value", "threshold"}]
+    gates           [{"gate", "failed", "tested", "detail", "value", "threshold"}]
     changed         bool: counts, targets or a significant timing differ
     summary         one line for people
     comparison      {"base", "head", "change", "change_pct", "base_runs", "head_runs",
@@ -250,10 +251,16 @@ class GateResult:
     failed: bool
     detail: str
     value: float | None
+    tested: bool = True
+
+    @property
+    def result(self) -> str:
+        return "FAIL" if self.failed else ("pass" if self.tested else "untested")
 
     def document(self) -> dict[str, Any]:
-        return {"gate": self.gate.text, "failed": self.failed, "detail": self.detail,
-                "value": self.value, "threshold": self.gate.threshold}
+        return {"gate": self.gate.text, "failed": self.failed, "tested": self.tested, "detail": self.detail,
+                "value": self.value if self.value is None or math.isfinite(self.value) else None,
+                "threshold": self.gate.threshold}
 
 
 @dataclass
@@ -525,20 +532,24 @@ def evaluate(gate: Gate, report: Report) -> GateResult:
         numbers += f" ({_pct_text(100.0 * (head - base) / base)})"
     elif not base and head:
         numbers += " (new)"
-    failed = holds
-    if timing and gate.mode != "value" and holds and c.base_runs and c.head_runs:
+    failed, tested = holds, True
+    if timing and gate.mode != "value" and c.base_runs and c.head_runs:
+        # A change of a timing is judged by the test across runs; a budget (head's own value)
+        # and a syscall one side never made are facts, judged as they are.
         n, m = len(c.base_runs), len(c.head_runs)
         if n >= MIN_RUNS and m >= MIN_RUNS:
             direction = "greater" if gate.op in (">", ">=") else "less"
             p = mann_whitney_p(c.base_runs, c.head_runs, direction)
-            failed = p <= report.alpha
-            numbers += (f", p={p:.2g} one-sided over {n} vs {m} runs"
-                        + ("" if failed else f" > {report.alpha:g}: not significant, passes"))
+            failed = holds and p <= report.alpha
+            numbers += f", p={p:.2g} one-sided over {n} vs {m} runs"
+            if holds and not failed:
+                numbers += f" > {report.alpha:g}: not significant"
         else:
-            numbers += f", not tested ({n} vs {m} runs)"
+            failed, tested = False, False
+            numbers += f"; not tested: {n} vs {m} runs, a timing gate needs {MIN_RUNS} a side"
     elif subject is None:
         numbers += ": no value on either side"
-    return GateResult(gate, failed, numbers, subject)
+    return GateResult(gate, failed, numbers, subject, tested)
 
 
 # -- the report for people -------------------------------------------------------------------------
@@ -640,11 +651,13 @@ def render(report: Report, fmt: str) -> None:
     ]
     if report.gates:
         sections.append(output.Section("gates", ["result", "gate", "numbers"],
-                                       [("FAIL" if g.failed else "pass", g.gate.text, g.detail) for g in report.gates]))
+                                       [(g.result, g.gate.text, g.detail) for g in report.gates]))
     footer = [report.summary()]
     if report.gates:
         failed = len(report.failed_gates)
-        footer.append(f"{failed} of {len(report.gates)} gate(s) failed" if failed else f"all {len(report.gates)} gate(s) pass")
+        untested = sum(1 for g in report.gates if not g.tested)
+        footer.append((f"{failed} of {len(report.gates)} gate(s) failed" if failed else f"no gate failed")
+                      + (f" ({untested} not tested: a timing gate needs {MIN_RUNS} runs a side)" if untested else ""))
     flat_columns = ["syscall", "status", "metric", "base", "head", "change", "change_pct", "p_value", "significant"]
     flat = [(s.syscall, s.status, c.metric, _number(c.base), _number(c.head), _number(c.change), c.change_pct,
              c.test.p_value if c.test else None, c.test.significant if c.test else None)
