@@ -529,7 +529,7 @@ def evaluate(gate: Gate, report: Report) -> GateResult:
     if not timing and head is not None and base is not None:
         numbers += f" ({head - base:+g})"
     elif base and head is not None:
-        numbers += f" ({_pct_text(100.0 * (head - base) / base)})"
+        numbers += f" ({ratio_text(base, head)})"
     elif not base and head:
         numbers += " (new)"
     failed, tested = holds, True
