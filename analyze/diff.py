@@ -570,6 +570,8 @@ def _value_text(metric: str, v: float | None) -> str:
 
 
 def _pct_text(pct: float) -> str:
+    if abs(pct) < 0.05:
+        return "±0%"
     return f"{pct:+.0f}%" if abs(pct) >= 1 else f"{pct:+.1f}%"
 
 
@@ -665,6 +667,11 @@ def render(report: Report, fmt: str) -> None:
     flat += [("", "run", c.metric, _number(c.base), _number(c.head), _number(c.change), c.change_pct,
               c.test.p_value if c.test else None, c.test.significant if c.test else None)
              for c in report.runs.values()]
+    if not report.tested:  # the note above says timings are not tested: no column repeating it
+        for section in sections[:2]:
+            i = section.columns.index("test")
+            section.columns = section.columns[:i] + section.columns[i + 1:]
+            section.rows = [r[:i] + r[i + 1:] for r in section.rows]
     output.render_report(lines, sections, fmt, report.document(), (flat_columns, flat), footer=footer)
 
 
