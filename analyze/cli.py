@@ -325,14 +325,27 @@ def replay(
 def diff(
     base: str = typer.Argument(..., metavar="BASE", help="The runs before: a trace, a quoted glob ('base/*.parquet') or a folder."),
     head: str = typer.Argument(..., metavar="HEAD", help="The runs after, the same way."),
-    fail_on: List[str] = typer.Option([], "--fail-on", metavar="GATE", help="Exit 1 when this holds, e.g. "
-                                      "'calls(connect) > +0', 'p99(recvfrom) > +20%', 'new-errors', "
-                                      "'total-time > +10%' (repeatable; grammar in the README)."),
+    fail_on: List[str] = typer.Option([], "--fail-on", metavar="GATE", help="Exit 1 when this holds "
+                                      "(repeatable; see Gates above and the README)."),
     min_effect: float = typer.Option(5.0, "--min-effect", min=0, help="Smallest relative timing change (%) reported as significant."),
     alpha: float = typer.Option(0.05, "--alpha", min=0, max=1, help="Significance level of the test across runs (needs >=3 runs a side)."),
     fmt: Format = FormatOpt,
 ) -> None:
-    """Compare two sets of runs (calls, errors, times, targets); gate CI with --fail-on."""
+    """Compare two sets of runs (calls, errors, times, targets); gate CI with --fail-on.
+
+    BASE and HEAD are each a trace, a quoted glob ('base/*.parquet') or a folder of repeated runs.
+    Counts are compared exactly; timings are tested across runs when each side has 3 or more.
+    Exit 1 when a gate fails, 2 for bad input, else 0.
+
+    \b
+    Gates: METRIC OP THRESHOLD, METRIC one of calls|errors|bytes|total|avg|p50|p90|p99|max(SYSCALL),
+    total-time, wall-time; or new-errors, new-targets:
+      'calls(connect) > +0'     more connect calls per run than base (+N/-N: a change)
+      'p99(recvfrom) > +20%'    p99 20% higher (a timing change must also be significant)
+      'p99(recvfrom) > 200ms'   head's own p99 over a budget (unsigned: a value)
+      'total-time > +10%'       more time in syscalls per run
+      'new-errors'              an errno kind base never had; 'new-targets' alike
+    """
     from renacer.analyze import diff as diffing
 
     gates = diffing.parse_gates(fail_on)  # a malformed gate fails before any trace is read

@@ -385,3 +385,19 @@ def test_a_trace_diffed_against_itself_is_no_change(tmp_path: Path) -> None:
     result = invoke(trace, trace, "--fail-on", "calls(read) > +0", "--fail-on", "total-time > +0%")
     assert result.exit_code == 0, result.output
     assert "no change" in result.stdout
+
+
+def test_diff_has_help_with_the_gate_examples() -> None:
+    result = invoke("--help")
+    assert result.exit_code == 0
+    assert "Usage: renacer-analyze diff [OPTIONS] BASE HEAD" in result.stdout
+    assert "--fail-on" in result.stdout and "calls(connect) > +0" in result.stdout
+
+
+def test_the_analyzer_does_not_import_the_diff_layer_to_start() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, renacer.analyze.cli; print('renacer.analyze.diff' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
