@@ -121,7 +121,7 @@ def test_an_injected_50ms_delay_is_a_significant_p99_change_across_5_runs(record
     (recv,) = [s for s in report.syscalls if s.syscall == "recvfrom"]
     p99 = recv.metrics["p99_ns"]
     assert (len(p99.base_runs), len(p99.head_runs)) == (RUNS, RUNS)
-    assert p99.head >= 50_000_000 > p99.base
+    assert p99.head >= 45_000_000 > p99.base  # the server sleeps 50 ms; the call is timed from its entry
     assert p99.test is not None and p99.test.tested and p99.test.significant
     assert p99.test.p_value == pytest.approx(2 / 252)  # every slow run above every fast one
     assert recv.metrics["calls"].change == 0  # the same calls: only the time moved
