@@ -672,6 +672,10 @@ def render(report: Report, fmt: str) -> None:
             i = section.columns.index("test")
             section.columns = section.columns[:i] + section.columns[i + 1:]
             section.rows = [r[:i] + r[i + 1:] for r in section.rows]
+    if fmt == "markdown":
+        # A CI summary is read from the top: the verdict and the gates first, the long table last.
+        lines, footer = lines + [f"**{line}**" for line in footer], []
+        sections = sections[3:] + sections[:1] + sections[2:3] + sections[1:2]
     output.render_report(lines, sections, fmt, report.document(), (flat_columns, flat), footer=footer)
 
 
