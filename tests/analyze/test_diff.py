@@ -123,7 +123,9 @@ def test_an_injected_50ms_delay_is_a_significant_p99_change_across_5_runs(record
     assert (len(p99.base_runs), len(p99.head_runs)) == (RUNS, RUNS)
     assert p99.head >= 45_000_000 > p99.base  # the server sleeps 50 ms; the call is timed from its entry
     assert p99.test is not None and p99.test.tested and p99.test.significant
-    assert p99.test.p_value == pytest.approx(2 / 252)  # every slow run above every fast one
+    # 2/252 when every slow run is above every fast one; a fast run stalled by a loaded machine
+    # can swap places with a slow one and still leave p <= 0.05
+    assert p99.test.p_value <= 0.05
     assert recv.metrics["calls"].change == 0  # the same calls: only the time moved
     (gate,) = report.gates
     assert gate.failed and "one-sided over 5 vs 5 runs" in gate.detail
@@ -163,7 +165,7 @@ def test_the_cli_exits_1_on_the_delay_listing_the_failed_gate_with_its_numbers(r
     assert result.exit_code == 1, result.output
     (line,) = result.stderr.splitlines()
     assert re.fullmatch(r"gate failed: p99\(recvfrom\) > \+20%: recvfrom p99 \S+ → \d+\.\d+ms \(\d+× slower\), "
-                        r"p=0\.004 one-sided over 5 vs 5 runs", line), line
+                        r"p=0\.0\d+ one-sided over 5 vs 5 runs", line), line
 
 
 # -- output formats --------------------------------------------------------------------------------
@@ -194,7 +196,7 @@ def test_markdown_is_tables_for_a_ci_summary(recordings: Path) -> None:
     assert "**syscalls (per run)**" in result.stdout
     assert "| syscall | calls | errors | total | avg | p50 | p99 |" in result.stdout
     line = next(x for x in result.stdout.splitlines() if x.startswith("| recvfrom "))
-    assert "× slower" in line and "p99 " in line and "(p=0.0079)" in line
+    assert "× slower" in line and re.search(r"p99 \+\d+% \(p=0\.0\d+\)", line), line
 
 
 def test_csv_is_one_row_per_syscall_and_metric(recordings: Path) -> None:
