@@ -192,7 +192,7 @@ def smallest_p(n: int, m: int, alternative: str = "two-sided") -> float:
 
 
 @dataclass
-class Test:
+class Verdict:
     tested: bool
     p_value: float | None
     significant: bool
@@ -214,7 +214,7 @@ class Comparison:
     change_pct: float | None
     base_runs: list[int]
     head_runs: list[int]
-    test: Test | None = None
+    test: Verdict | None = None
 
     @property
     def timing(self) -> bool:
@@ -311,7 +311,8 @@ class Report:
         if not self.tested:
             return (f"timings: {n} vs {m} run(s), shown but not tested "
                     f"(record at least {MIN_RUNS} runs a side to test them; 5 recommended)")
-        note = (f"timings: {n} vs {m} runs, significant when the exact Mann-Whitney U test across "
+        exact = "exact " if n + m <= EXACT_MAX_RUNS else ""
+        note = (f"timings: {n} vs {m} runs, significant when the {exact}Mann-Whitney U test across "
                 f"runs gives p ≤ {self.alpha:g} and the change is at least {self.min_effect:g}%")
         if smallest_p(n, m) > self.alpha:
             note += (f" — with {n} vs {m} runs the smallest two-sided p is {smallest_p(n, m):.2g}, so no "
@@ -369,11 +370,11 @@ _KIND_WORDS = {"connect": "connect target(s)", "exec": "program(s) run", "open":
                "error": "error kind(s)"}
 
 
-def test_timing(c: Comparison, alpha: float, min_effect: float) -> Test:
+def judge_timing(c: Comparison, alpha: float, min_effect: float) -> Verdict:
     """Significant when the two-sided exact test across runs and the minimum effect agree."""
     n, m = len(c.base_runs), len(c.head_runs)
     if n < MIN_RUNS or m < MIN_RUNS:
-        return Test(False, None, False, f"not tested ({n} vs {m} runs; needs {MIN_RUNS} a side)")
+        return Verdict(False, None, False, f"not tested ({n} vs {m} runs; needs {MIN_RUNS} a side)")
     p = mann_whitney_p(c.base_runs, c.head_runs)
     big_enough = c.change_pct is not None and abs(c.change_pct) >= min_effect
     significant = p <= alpha and big_enough
@@ -383,7 +384,7 @@ def test_timing(c: Comparison, alpha: float, min_effect: float) -> Test:
         note = f"below the minimum effect of {min_effect:g}% (p={p:.2g})"
     else:
         note = f"not significant (p={p:.2g})"
-    return Test(True, p, significant, note)
+    return Verdict(True, p, significant, note)
 
 
 def _comparison(row: dict[str, Any]) -> Comparison:
@@ -412,7 +413,7 @@ def compare(base: Sequence[str], head: Sequence[str], gates: Sequence[Gate] = ()
     runs = {row["metric"]: _comparison(row) for row in run_rows}
     for c in [c for s in syscalls.values() for c in s.metrics.values()] + list(runs.values()):
         if c.timing:
-            c.test = test_timing(c, alpha, min_effect)
+            c.test = judge_timing(c, alpha, min_effect)
     targets = [{k: (_number(v) if k in ("base", "head") else v) for k, v in t.items()} for t in target_rows]
     report = Report(base_paths, head_paths, alpha, min_effect, runs, list(syscalls.values()), targets)
     report.gates = [evaluate(g, report) for g in gates]

@@ -291,15 +291,15 @@ def test_normal_approximation_agrees_with_the_exact_test_where_both_apply() -> N
 
 def test_timings_with_fewer_than_3_runs_a_side_are_not_tested() -> None:
     c = diff.Comparison("p99_ns", 100.0, 1000.0, 900.0, 900.0, [100, 100], [1000, 1000, 1000])
-    test = diff.test_timing(c, 0.05, 5.0)
+    test = diff.judge_timing(c, 0.05, 5.0)
     assert not test.tested and not test.significant and "not tested" in test.note
 
 
 def test_a_significant_but_small_change_is_below_the_minimum_effect() -> None:
     c = diff.Comparison("p50_ns", 1000.0, 1030.0, 30.0, 3.0, [1000, 1001, 999, 1002, 998], [1030, 1031, 1029, 1032, 1028])
-    test = diff.test_timing(c, 0.05, 5.0)
+    test = diff.judge_timing(c, 0.05, 5.0)
     assert test.tested and test.p_value <= 0.05 and not test.significant
-    assert diff.test_timing(c, 0.05, 2.0).significant
+    assert diff.judge_timing(c, 0.05, 2.0).significant
 
 
 # -- the gate grammar ------------------------------------------------------------------------------
