@@ -791,7 +791,7 @@ def load_sides(base: Sequence[str], head: Sequence[str]) -> Engine:
                 for side in SIDES}
     if versions["base"] != versions["head"] or len(versions["base"]) > 1:
         raise InputError(
-            f"the sides were recorded with different trace schema versions (base: "
+            f"the traces were recorded with different trace schema versions (base: "
             f"{', '.join(versions['base'])}; head: {', '.join(versions['head'])}): a diff would compare "
             "columns that mean different things; re-record both sides with the same renacer")
     con.execute("CREATE OR REPLACE VIEW events AS " + " UNION ALL BY NAME ".join(reads))

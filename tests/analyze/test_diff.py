@@ -357,7 +357,7 @@ def test_sides_of_different_schema_versions_are_refused(tmp_path: Path) -> None:
     new = tiny_trace(tmp_path / "new.parquet")
     result = invoke(old, new)
     assert result.exit_code == 2
-    assert result.stderr.startswith("Error: the sides were recorded with different trace schema versions "
+    assert result.stderr.startswith("Error: the traces were recorded with different trace schema versions "
                                     "(base: 0; head: 1)")
 
 
