@@ -359,6 +359,8 @@ def test_sides_of_different_schema_versions_are_refused(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: the traces were recorded with different trace schema versions "
                                     "(base: 0; head: 1)")
+    mixed = invoke(f"{tmp_path}/*.parquet", new)
+    assert mixed.exit_code == 2 and "(base: 0, 1; head: 1)" in mixed.stderr
 
 
 def test_an_empty_side_is_bad_input_naming_the_side(tmp_path: Path) -> None:
