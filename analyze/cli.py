@@ -37,7 +37,7 @@ app = typer.Typer(
 )
 
 EXIT_BAD_INPUT = 2
-EXIT_GATE_FAILED = 1  # reserved for CI gates (diff/check commands): the convention, not yet used
+EXIT_GATE_FAILED = 1  # a CI gate failed (diff --fail-on)
 
 
 class Format(str, Enum):
@@ -342,6 +342,49 @@ def replay(
     finally:
         if out:
             target.close()
+
+
+# --- diff (issue 11) --------------------------------------------------------------------------------
+# The comparison is SQL (queries/diff_*.sql); statistics, gates and the report are
+# renacer.analyze.diff, imported when the command runs.
+
+
+@app.command()
+@_fails_cleanly
+def diff(
+    base: str = typer.Argument(..., metavar="BASE", help="The runs before: a trace, a quoted glob ('base/*.parquet') or a folder."),
+    head: str = typer.Argument(..., metavar="HEAD", help="The runs after, the same way."),
+    fail_on: List[str] = typer.Option([], "--fail-on", metavar="GATE", help="Exit 1 when this holds "
+                                      "(repeatable; see Gates above and the README)."),
+    min_effect: float = typer.Option(5.0, "--min-effect", min=0, help="Smallest relative timing change (%) reported as significant."),
+    alpha: float = typer.Option(0.05, "--alpha", min=0, max=1, help="Significance level of the test across runs (needs >=3 runs a side)."),
+    fmt: Format = FormatOpt,
+) -> None:
+    """Compare two sets of runs (calls, errors, times, targets); gate CI with --fail-on.
+
+    BASE and HEAD are each a trace, a quoted glob ('base/*.parquet') or a folder of repeated runs.
+    Counts are compared exactly; timings are tested across runs when each side has 3 or more.
+    Exit 1 when a gate fails, 2 for bad input, else 0.
+
+    \b
+    Gates: METRIC OP THRESHOLD, METRIC one of calls|errors|bytes|total|avg|p50|p90|p99|max(SYSCALL),
+    total-time, wall-time; or new-errors, new-targets:
+      'calls(connect) > +0'     more connect calls per run than base (+N/-N: a change)
+      'p99(recvfrom) > +20%'    p99 20% higher (a timing change must also be significant)
+      'p99(recvfrom) > 200ms'   head's own p99 over a budget (unsigned: a value)
+      'total-time > +10%'       more time in syscalls per run
+      'new-errors'              an errno kind base never had; 'new-targets' alike
+    """
+    from renacer.analyze import diff as diffing
+
+    gates = diffing.parse_gates(fail_on)  # a malformed gate fails before any trace is read
+    report = diffing.compare([base], [head], gates, alpha=alpha, min_effect=min_effect)
+    diffing.render(report, fmt.value)
+    if report.failed_gates:
+        sys.stdout.flush()
+        for g in report.failed_gates:
+            sys.stderr.write(f"gate failed: {g.gate.text}: {g.detail}\n")
+        raise typer.Exit(EXIT_GATE_FAILED)
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Callable, TextIO
 
 FORMATS = ("table", "json", "csv", "markdown")
@@ -333,3 +334,58 @@ def progress(description: str, enabled: bool) -> Iterator[Callable[[float], None
                   transient=True) as bar:
         task = bar.add_task(description, total=100.0)
         yield lambda percent: bar.update(task, completed=min(max(percent, 0.0), 100.0))
+
+
+# -- reports of several sections (diff, issue 11) ------------------------------------------------------
+
+
+@dataclass
+class Section:
+    """One titled table of a report; cells are already text or numbers for people to read."""
+
+    title: str
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    empty: str = "(none)"
+
+
+def render_report(
+    lines: Sequence[str],
+    sections: Sequence[Section],
+    fmt: str,
+    document: Any,
+    flat: tuple[Sequence[str], Sequence[Sequence[Any]]],
+    out: TextIO | None = None,
+    footer: Sequence[str] = (),
+) -> None:
+    """A report: ``lines`` and ``sections`` (then ``footer``) for people, as a table on a terminal
+    or markdown for CI summaries; ``document`` as one JSON object for tools; ``flat`` (exact
+    columns and rows) as CSV."""
+    out = out or sys.stdout
+    fmt = check_format(fmt)
+    if fmt == "json":
+        json.dump(jsonable(document), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return
+    if fmt == "csv":
+        render(flat[0], flat[1], "csv", out)
+        return
+    if fmt == "markdown":
+        text = "".join(f"{line}  \n" for line in lines)
+        for s in sections:
+            text += f"\n**{s.title}**\n\n" + (markdown_table(s.columns, s.rows) if s.rows else f"{s.empty}\n")
+        text += "".join(f"\n{line}\n" for line in footer)
+        out.write(text)
+        return
+    terminal = hasattr(out, "isatty") and out.isatty()
+    out.write("".join(f"{line}\n" for line in lines))
+    for s in sections:
+        out.write(f"\n{s.title}\n")
+        if not s.rows:
+            out.write(f"{s.empty}\n")
+        elif terminal:
+            out.flush()
+            _rich_table(s.columns, s.rows, out, title=None, vertical=False)
+        else:
+            out.write(plain_table(s.columns, s.rows))
+    out.write("".join(f"\n{line}\n" for line in footer))
