@@ -9,10 +9,12 @@
 --   $port        the port `dns` looked at (default 53): other ports only
 --
 -- Columns:
+--   trace        trace file (only when several traces are loaded)
 --   port         the server port the DNS-shaped queries went to
 --   queries      how many such messages were sent there
 --   servers      the addresses they went to
 SELECT
+    trace,
     peer_port AS port,
     count(*) AS queries,
     list_sort(list(DISTINCT peer)) AS servers
@@ -20,5 +22,5 @@ FROM socket_messages
 WHERE dir = 'out' AND ret > 0 AND data IS NOT NULL AND peer_port IS NOT NULL
   AND peer_port <> coalesce($port, 53)
   AND NOT coalesce(rn_dns(data, sock_type = 'stream').response, TRUE)
-GROUP BY peer_port
-ORDER BY queries DESC, port
+GROUP BY trace, peer_port
+ORDER BY trace, queries DESC, port

@@ -164,7 +164,7 @@ def test_the_cli_exits_1_on_the_delay_listing_the_failed_gate_with_its_numbers(r
                     *gate_args(["p99(recvfrom) > +20%", "calls(connect) > +0"]))
     assert result.exit_code == 1, result.output
     (line,) = result.stderr.splitlines()
-    assert re.fullmatch(r"gate failed: p99\(recvfrom\) > \+20%: recvfrom p99 \S+ → \d+\.\d+ms \(\d+× slower\), "
+    assert re.fullmatch(r"gate failed: p99\(recvfrom\) > \+20%: recvfrom p99 \S+ → \d+\.\d+ms \(\d+(?:\.\d+)?× slower\), "
                         r"p=0\.0\d+ one-sided over 5 vs 5 runs", line), line
 
 
