@@ -12,8 +12,9 @@ known); an event is printed once the event after it is known, so the output neve
 rows were split across feeds.
 
 ``[pid N]`` prefixes (text format, ``pid_prefix="auto"``): strace prints them while more than one
-traced thread exists. Here a thread exists from its first event (or from the return of the
-clone/fork that created it, if earlier) until its ``+++ exited``/``+++ killed`` line (a thread
+traced thread exists. Here a thread exists from its ``spawned`` row (recorded at the ptrace
+event that created it, whatever ``-e`` traced; in older traces from its first event or the
+return of the clone/fork that created it) until its ``+++ exited``/``+++ killed`` line (a thread
 group leader's takes its threads with it). That rule reads only the rows, so replay reproduces
 the live output exactly.
 
@@ -744,6 +745,10 @@ class TextRenderer(_Renderer):
             out.append(self._prefix(tid, ts) + signal_line(row["name"], row["nr"], parts[0] if parts else None) + "\n")
         elif kind == "stopped":
             out.append(f"{self._prefix(tid, ts)}--- stopped by {signal_text(row['nr'])} ---\n")
+        elif kind == "spawned":  # a new thread or process: no line, but [pid N] from now on
+            child = row["ret"]
+            if child is not None and child not in self._live:
+                self._live[child] = row["a0"] or child
 
     def _gone(self, tid: int, pid: int) -> None:
         self._live.pop(tid, None)
@@ -892,7 +897,7 @@ class _RecordRenderer(_Renderer):
                     break
                 self._calls.pop(pos, None)
                 self._write_call(self._record(obj.row, obj.done))
-            elif kind == _POINT:
+            elif kind == _POINT and cols["kind"][obj] != "spawned":  # lifecycle only: no record
                 self._write_other(self._point_record(RowView(cols, obj)))
         else:
             i = len(events)

@@ -65,6 +65,7 @@ DEF K_SIGNAL = 1
 DEF K_EXIT = 2
 DEF K_KILLED = 3
 DEF K_STOPPED = 4
+DEF K_SPAWNED = 5    # a new thread or process (ret: its tid, a0: its process id), from a ptrace event
 
 DEF F_HAS_RET = 1     # ret is valid
 DEF F_FINISHED = 2    # exit_seq and dur are valid
@@ -591,6 +592,7 @@ cdef class Recorder:
         cdef pid_t tid
         cdef int64_t ts
         cdef Slot* s
+        cdef Slot* child
         cdef rn_syscall_info info
         cdef unsigned long msg
         cdef uint8_t siginfo[128]
@@ -676,8 +678,14 @@ cdef class Recorder:
                     s.listening = 0
                     self.resume(s, self.restart_op(s), 0)
             elif event == PTRACE_EVENT_FORK or event == PTRACE_EVENT_VFORK or event == PTRACE_EVENT_CLONE:
-                if ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0 and self.find(<int32_t>msg) == NULL:
-                    self.add_tracee(<int32_t>msg, 1)
+                if ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0:
+                    child = self.find(<int32_t>msg)
+                    if child == NULL:
+                        child = self.add_tracee(<int32_t>msg, 1)
+                    if child != NULL and not s.hide:
+                        # Recorded whatever -e shows: the renderer's [pid N] rule follows the
+                        # threads that exist, not the calls that were traced.
+                        self.spawn_row(s, event, child, ts)
                 self.resume(s, self.restart_op(s), 0)
             elif event == PTRACE_EVENT_EXEC:
                 self.on_exec(s, tid)
@@ -1046,6 +1054,17 @@ cdef class Recorder:
         put_bytes(&self.batch.sa, &r.sa_len, s.has_sa, &s.sa)
         put_bytes(&self.batch.path, &r.path_len, s.has_path, &s.path)
         put_bytes(&self.batch.mem, &r.mem_len, s.has_mem, &s.mem)
+        return 0
+
+    cdef int spawn_row(self, Slot* s, int event, Slot* child, int64_t ts) except -1 nogil:
+        cdef int nr = 56   # clone (clone3 too)
+        if event == PTRACE_EVENT_FORK:
+            nr = 57
+        elif event == PTRACE_EVENT_VFORK:
+            nr = 58
+        self.point_row(s, K_SPAWNED, nr, child.tid, ts, NULL, 0)
+        self.batch.recs[self.batch.n - 1].a0 = <uint64_t>child.tgid
+        self.batch.recs[self.batch.n - 1].flags = F_HAS_RET
         return 0
 
     cdef int point_row(self, Slot* s, uint8_t kind, int nr, int64_t ret, int64_t ts,

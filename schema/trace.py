@@ -18,7 +18,9 @@ kind       dict     ``syscall``; ``signal`` (a signal delivered to tid: nr is th
                     name its name, mem one part, the raw 128-byte siginfo); ``exit`` (the thread
                     tid ended: ret is the exit code); ``killed`` (tid was killed by a signal: nr
                     is the signal number, name its name, ret 1 if it dumped core); ``stopped``
-                    (tid entered a group-stop: nr/name the stopping signal).
+                    (tid entered a group-stop: nr/name the stopping signal); ``spawned`` (tid
+                    created a thread or process, whatever ``-e`` traced: ret is the new tid,
+                    a0 its process id, nr/name the creating call: clone, fork or vfork).
                     Non-syscall rows are point events: exit_seq and dur_ns are null.
 nr         int16    syscall number (x86_64 numbering, see metadata ``arch``), or signal number.
 name       dict     syscall or signal name.
@@ -110,7 +112,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-KINDS = ("syscall", "signal", "exit", "killed", "stopped")
+KINDS = ("syscall", "signal", "exit", "killed", "stopped", "spawned")
 
 # Part length meaning "the pointer could not be read (NULL or unmapped)": no bytes follow.
 MEM_UNREADABLE = 0xFFFFFFFF
