@@ -50,3 +50,20 @@ def test_replay_with_a_filter_prints_what_the_filtered_live_run_printed(program,
                               text=True, timeout=60)
     assert replayed.returncode == 0, replayed.stderr
     assert shape(replayed.stderr) == shape(live)
+
+
+def test_replay_equals_live_when_a_call_spans_row_groups(program, tmp_path: Path) -> None:
+    """The blocked read is entered before 140k other calls and returns after them: its row is
+    stored in a later row group, and replay must still print its <unfinished ...> line where the
+    live run did."""
+    trace, live = tmp_path / "t.parquet", tmp_path / "live.txt"
+    res = run_renacer(["-w", str(trace), "-o", str(live), "--", program("blocked_reader"), "140000"])
+    assert res.returncode == 0, res.stderr
+    assert pq.read_metadata(trace).num_row_groups >= 2
+    replayed = tmp_path / "replay.txt"
+    res = subprocess.run([*ANALYZE, "replay", str(trace), "-o", str(replayed)], capture_output=True, text=True,
+                         timeout=300)
+    assert res.returncode == 0, res.stderr
+    live_lines, replay_lines = live.read_text().splitlines(), replayed.read_text().splitlines()
+    assert any(ln.endswith("<unfinished ...>") and "read(" in ln for ln in live_lines[:200])
+    assert replay_lines == live_lines
