@@ -75,7 +75,7 @@ def _canned(name: str, traces: list[str], fmt: Format, params: dict[str, Any] | 
     """Load, run queries/NAME.sql, print: what every question command does."""
     engine = eng.load(traces)
     try:
-        show = sys.stderr.isatty() and engine.total_bytes >= eng.PROGRESS_MIN_BYTES
+        show = output.interactive(fmt.value) and engine.total_bytes >= eng.PROGRESS_MIN_BYTES
         with output.progress(f"{name}: {len(engine.traces)} trace(s)", show) as on_progress:
             result = engine.run(name, {k: v for k, v in (params or {}).items() if v is not None},
                                 on_progress=on_progress)
@@ -185,7 +185,7 @@ def sql(
     """Run your own SQL over the traces (DuckDB dialect)."""
     engine = eng.load(traces)
     try:
-        show = sys.stderr.isatty() and engine.total_bytes >= eng.PROGRESS_MIN_BYTES
+        show = output.interactive(fmt.value) and engine.total_bytes >= eng.PROGRESS_MIN_BYTES
         with output.progress("sql", show) as on_progress:
             result = engine.execute(query, on_progress=on_progress)
     finally:
@@ -219,7 +219,12 @@ def export(
         target = open(out, "w", encoding="utf-8") if out else sys.stdout
         try:
             names, events = eng.export_events(engine)
-            output.write_chrome_trace(names, events, target, [t.label for t in engine.traces])
+            # A bar only when the JSON goes to a file: on stdout it is the output itself.
+            show = out is not None and output.interactive() and engine.total_bytes >= eng.PROGRESS_MIN_BYTES
+            with output.progress("export", show) as on_progress:
+                rows = sum(t.rows for t in engine.traces)
+                output.write_chrome_trace(names, output.counted(events, rows, on_progress), target,
+                                          [t.label for t in engine.traces])
         finally:
             if out:
                 target.close()
@@ -248,7 +253,8 @@ def recover(
     from renacer.schema.trace import TraceFormatError
 
     try:
-        meta = recover_journal(journal, target)
+        with output.spinner(f"recovering {journal}", output.interactive()):
+            meta = recover_journal(journal, target)
     except TraceFormatError as e:
         raise eng.InputError(str(e)) from None
     events = meta.get("events_written") if isinstance(meta, dict) else None
@@ -313,6 +319,95 @@ def replay(
     finally:
         if out:
             target.close()
+
+
+# --- hist and report (issue 15) -------------------------------------------------------------------
+
+
+class HistFormat(str, Enum):
+    text = "text"
+    table = "table"  # the same bars: every other command calls its terminal output "table"
+    json = "json"
+    csv = "csv"
+
+
+class HistBy(str, Enum):
+    syscall = "syscall"
+    target = "target"
+    source = "source"
+
+
+class HistUnit(str, Enum):
+    ns = "ns"
+    us = "us"
+    ms = "ms"
+    s = "s"
+
+
+@app.command()
+@_fails_cleanly
+def hist(
+    traces: List[str] = TracesArg,
+    syscall: Optional[str] = typer.Option(None, "--syscall", "--name", help="Only this syscall."),
+    by: HistBy = typer.Option(HistBy.syscall, "--by", help="One histogram per syscall, per peer "
+                              "address of socket calls (target), or per source line (source)."),
+    linear: Optional[int] = typer.Option(None, "--linear", min=1, metavar="STEP",
+                                         help="Linear buckets STEP units wide instead of log2."),
+    unit: HistUnit = typer.Option(HistUnit.us, "--unit", help="Unit durations are counted in."),
+    fmt: HistFormat = typer.Option(HistFormat.text, "--format", case_sensitive=False,
+                                   help="text bars, or the buckets as json/csv."),
+) -> None:
+    """Latency histograms (log2 or linear) of call durations, bpftrace-style."""
+    import shutil
+
+    from renacer.analyze import hist as histo
+
+    if syscall is not None:
+        from renacer.schema.syscalls_x86_64 import SYSCALLS
+
+        if syscall not in SYSCALLS.values():
+            raise eng.InputError(f"unknown syscall {syscall!r}")
+    engine = eng.load(traces)
+    try:
+        show = output.interactive(fmt.value) and engine.total_bytes >= eng.PROGRESS_MIN_BYTES
+        with output.progress(f"hist: {len(engine.traces)} trace(s)", show) as on_progress:
+            result = engine.run("hist", {"name": syscall, "by": by.value, "unit_ns": histo.UNITS[unit.value][0],
+                                         "step": linear}, on_progress=on_progress)
+    finally:
+        engine.close()
+    hists = histo.from_rows(result.columns, result.rows, linear)
+    if not hists and by is HistBy.source:
+        raise eng.InputError("no call in these traces has a source location (record with --source)")
+    if fmt.value in ("json", "csv"):
+        columns, rows = histo.records(hists, unit.value)
+        output.render(columns, rows, fmt.value)
+        return
+    if not hists:
+        sys.stderr.write("(no completed calls" + (f" of {syscall}" if syscall else "") + ")\n")
+        return
+    width = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
+    sys.stdout.write(histo.text(hists, unit.value, linear, width))
+
+
+@app.command()
+@_fails_cleanly
+def report(
+    sides: List[str] = typer.Argument(..., metavar="TRACE", help="One side (a trace, a folder or a "
+                                      "quoted glob), or two sides to put side by side (base, head)."),
+    out: Path = typer.Option(..., "-o", "--output", help="The HTML file to write (created; never overwritten)."),
+) -> None:
+    """One self-contained HTML page: summary, latency histograms, connection timeline, refused
+    targets, DNS, errors; two sides side by side."""
+    if len(sides) > 2:
+        raise eng.InputError(f"report takes one side or two (base and head), not {len(sides)}: "
+                             "quote a glob ('runs/*.parquet') or give a folder to make one side of many traces")
+    try:
+        from renacer.analyze import report as rep
+    except ImportError as e:
+        raise eng.InputError(f"report needs the 'report' extra ({e.name} is missing): "
+                             "pip install 'renacer[report]'") from None
+    rep.write_report(sides, out, progress=output.interactive())
+    sys.stdout.write(f"Wrote {out}\n") if not output.interactive() else sys.stderr.write(f"Wrote {out}\n")
 
 
 def main() -> None:
