@@ -40,6 +40,9 @@ class RecordRequest:
     # Factories, called at the first flush: building a renderer imports pyarrow, which must not
     # delay the command's start.
     live_consumers: list[Callable[[], Any]] = field(default_factory=list)
+    # Consumers that are not live output (the -q status line): fed the same batches, but they
+    # do not make the recorder flush more often.
+    quiet_consumers: list[Callable[[], Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -121,7 +124,7 @@ def record(request: RecordRequest) -> RecordResult:
     use_seccomp = bool(request.command) and request.use_seccomp and not trace_all
     meta["seccomp"] = use_seccomp
 
-    sink = LazySink(request.write_path, meta, request.live_consumers)
+    sink = LazySink(request.write_path, meta, request.live_consumers + request.quiet_consumers)
     recorder = Recorder(numbers, trace_all, capture_table(), request.string_size, sink,
                         live=bool(request.live_consumers))
     recorder.start_clock()
