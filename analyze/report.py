@@ -187,7 +187,7 @@ def compare(base: Side, head: Side) -> Table:
     for n in names[:MAX_ROWS]:
         x, y = b.get(n, {}), h.get(n, {})
         rows.append([n, _num(x.get("calls")), _num(y.get("calls")), _ratio(x.get("calls"), y.get("calls")),
-                     _dur(x.get("p99_ns")), _dur(y.get("p99_ns")), _ratio(x.get("p99_ns"), y.get("p99_ns")),
+                     _dur(x.get("p99_ns")), _dur(y.get("p99_ns")), _p99_ratio(x.get("p99_ns"), y.get("p99_ns")),
                      _dur(x.get("total_ns")), _dur(y.get("total_ns")), _ratio(x.get("total_ns"), y.get("total_ns"))])
     return Table(columns, rows, len(names))
 
@@ -198,6 +198,11 @@ def _num(v: Any) -> str:
 
 def _dur(v: Any) -> str:
     return output.NULL_TEXT if v is None else output.format_ns(v)
+
+
+def _p99_ratio(base: Any, head: Any) -> str:
+    # No p99 on a side (under 2 completed calls) is not the syscall's absence: no ratio.
+    return output.NULL_TEXT if base is None or head is None else _ratio(base, head)
 
 
 def _ratio(base: Any, head: Any) -> str:
