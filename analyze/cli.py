@@ -407,7 +407,7 @@ def report(
         raise eng.InputError(f"report needs the 'report' extra ({e.name} is missing): "
                              "pip install 'renacer[report]'") from None
     rep.write_report(sides, out, progress=output.interactive())
-    sys.stdout.write(f"Wrote {out}\n") if not output.interactive() else sys.stderr.write(f"Wrote {out}\n")
+    sys.stdout.write(f"Wrote {out}\n")
 
 
 def main() -> None:
