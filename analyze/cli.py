@@ -346,6 +346,13 @@ class HistUnit(str, Enum):
 
 @app.command()
 @_fails_cleanly
+def timeline(traces: List[str] = TracesArg, fmt: Format = FormatOpt) -> None:
+    """Per socket: opened, connect, connected or failed, first byte, closed (ns since start)."""
+    _canned("timeline", traces, fmt)
+
+
+@app.command()
+@_fails_cleanly
 def hist(
     traces: List[str] = TracesArg,
     syscall: Optional[str] = typer.Option(None, "--syscall", "--name", help="Only this syscall."),
