@@ -401,7 +401,7 @@ def hist(
 def report(
     sides: List[str] = typer.Argument(..., metavar="TRACE", help="One side (a trace, a folder or a "
                                       "quoted glob), or two sides to put side by side (base, head)."),
-    out: Path = typer.Option(..., "-o", "--output", help="The HTML file to write (created; never overwritten)."),
+    out: Path = typer.Option(..., "-o", "--output", help="The HTML file to write (replaced whole if it exists; mode 0600)."),
 ) -> None:
     """One self-contained HTML page: summary, latency histograms, connection timeline, refused
     targets, DNS, errors; two sides side by side."""
