@@ -378,8 +378,11 @@ def hist(
     try:
         show = output.interactive(fmt.value) and engine.total_bytes >= eng.PROGRESS_MIN_BYTES
         with output.progress(f"hist: {len(engine.traces)} trace(s)", show) as on_progress:
-            result = engine.run("hist", {"name": syscall, "by": by.value, "unit_ns": histo.UNITS[unit.value][0],
-                                         "step": linear}, on_progress=on_progress)
+            params: dict[str, Any] = {"name": syscall, "unit_ns": histo.UNITS[unit.value][0], "step": linear}
+            if by is HistBy.target:  # its own query: the socket views cost a plain histogram nothing
+                result = engine.run("hist_target", params, on_progress=on_progress)
+            else:
+                result = engine.run("hist", {**params, "by": by.value}, on_progress=on_progress)
     finally:
         engine.close()
     hists = histo.from_rows(result.columns, result.rows, linear)

@@ -363,12 +363,14 @@ def narrow(engine: eng.Engine) -> None:
     sql = eng._shared_sql("report_rows")
     engine.prepare("SELECT * FROM fd_opens")
     con = engine.con
+    # fd_opens once (a scan of every row), both small tables from it.
+    con.execute("CREATE OR REPLACE TEMP TABLE rn_report_opens AS SELECT trace, pid, fd, seq, name FROM fd_opens")
     con.execute("CREATE OR REPLACE TEMP TABLE rn_report_socket_fds AS SELECT DISTINCT trace, pid, fd "
-                "FROM fd_opens WHERE name IN ('socket', 'accept', 'accept4')")
+                "FROM rn_report_opens WHERE name IN ('socket', 'accept', 'accept4')")
     sockets = con.execute("SELECT count(*) FROM rn_report_socket_fds").fetchone()[0]
     # The last event to end matters to dns only, so to traces with sockets (it costs a scan).
     last = (" UNION SELECT trace, arg_max(seq, ts_ns + coalesce(dur_ns, 0)) FROM events GROUP BY trace"
             if sockets else "")
-    con.execute("CREATE OR REPLACE TEMP TABLE rn_report_seqs AS SELECT trace, seq FROM fd_opens" + last)
+    con.execute("CREATE OR REPLACE TEMP TABLE rn_report_seqs AS SELECT trace, seq FROM rn_report_opens" + last)
     con.execute("CREATE OR REPLACE TEMP TABLE rn_report_rows AS " + sql)
     con.execute("CREATE OR REPLACE VIEW events AS SELECT * FROM rn_report_rows")

@@ -86,7 +86,7 @@ def test_by_target_counts_socket_calls_per_peer() -> None:
     path = SAMPLES / "http_curl.parquet"
     engine = eng.load([str(path)])
     try:
-        rows = engine.run("hist", {"by": "target"}).dicts()
+        rows = engine.run("hist_target").dicts()
         expected = Counter(r["peer"] for r in engine.execute(
             "SELECT peer FROM socket_calls WHERE dur_ns >= 0 AND peer IS NOT NULL").dicts())
     finally:
