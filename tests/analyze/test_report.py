@@ -151,3 +151,15 @@ def test_an_existing_page_is_replaced_whole(tmp_path: Path) -> None:
     assert invoke("report", SAMPLES / "http_curl.parquet", "-o", out).exit_code == 0
     assert out.read_text().startswith("<!DOCTYPE html>")
     assert [p.name for p in tmp_path.iterdir()] == ["r.html"]
+
+
+def test_without_the_report_extra_it_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "jinja2", None)  # import jinja2 now raises ImportError
+    monkeypatch.delitem(sys.modules, "renacer.analyze.report")
+    monkeypatch.delattr(sys.modules["renacer.analyze"], "report")
+    result = invoke("report", SAMPLES / "http_curl.parquet", "-o", tmp_path / "x.html")
+    assert result.exit_code == 2
+    assert "pip install 'renacer[report]'" in result.stderr and "jinja2" in result.stderr
+    assert not (tmp_path / "x.html").exists()
