@@ -202,6 +202,9 @@ def list_queries(fmt: Format = FormatOpt) -> None:
     output.render(["query", "answers", "parameters", "file"], rows, fmt.value)
 
 
+EXPORT_PROGRESS_MIN_EVENTS = 200_000
+
+
 class ExportFormat(str, Enum):
     chrome = "chrome"
 
@@ -219,10 +222,11 @@ def export(
         target = open(out, "w", encoding="utf-8") if out else sys.stdout
         try:
             names, events = eng.export_events(engine)
-            # A bar only when the JSON goes to a file: on stdout it is the output itself.
-            show = out is not None and output.interactive() and engine.total_bytes >= eng.PROGRESS_MIN_BYTES
+            # A bar only when the JSON goes to a file: on stdout it is the output itself. Export
+            # writes ~100-200K events/s, so it counts events, not bytes.
+            rows = sum(t.rows for t in engine.traces)
+            show = out is not None and output.interactive() and rows >= EXPORT_PROGRESS_MIN_EVENTS
             with output.progress("export", show) as on_progress:
-                rows = sum(t.rows for t in engine.traces)
                 output.write_chrome_trace(names, output.counted(events, rows, on_progress), target,
                                           [t.label for t in engine.traces])
         finally:
