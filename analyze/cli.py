@@ -70,12 +70,21 @@ def _fails_cleanly(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+PROGRESS_MIN_TRACES = 50
+
+
+def _long(engine: eng.Engine) -> bool:
+    """Whether a query over these traces is worth a progress bar: big files, or many of them
+    (each file costs DuckDB an open and a footer, and the views' joins grow with them)."""
+    return engine.total_bytes >= eng.PROGRESS_MIN_BYTES or len(engine.traces) >= PROGRESS_MIN_TRACES
+
+
 def _canned(name: str, traces: list[str], fmt: Format, params: dict[str, Any] | None = None,
             title: str | None = None) -> None:
     """Load, run queries/NAME.sql, print: what every question command does."""
     engine = eng.load(traces)
     try:
-        show = output.interactive(fmt.value) and engine.total_bytes >= eng.PROGRESS_MIN_BYTES
+        show = output.interactive(fmt.value) and _long(engine)
         with output.progress(f"{name}: {len(engine.traces)} trace(s)", show) as on_progress:
             result = engine.run(name, {k: v for k, v in (params or {}).items() if v is not None},
                                 on_progress=on_progress)
@@ -185,7 +194,7 @@ def sql(
     """Run your own SQL over the traces (DuckDB dialect)."""
     engine = eng.load(traces)
     try:
-        show = output.interactive(fmt.value) and engine.total_bytes >= eng.PROGRESS_MIN_BYTES
+        show = output.interactive(fmt.value) and _long(engine)
         with output.progress("sql", show) as on_progress:
             result = engine.execute(query, on_progress=on_progress)
     finally:
@@ -380,7 +389,7 @@ def hist(
             raise eng.InputError(f"unknown syscall {syscall!r}")
     engine = eng.load(traces)
     try:
-        show = output.interactive(fmt.value) and engine.total_bytes >= eng.PROGRESS_MIN_BYTES
+        show = output.interactive(fmt.value) and _long(engine)
         with output.progress(f"hist: {len(engine.traces)} trace(s)", show) as on_progress:
             params: dict[str, Any] = {"name": syscall, "unit_ns": histo.UNITS[unit.value][0], "step": linear}
             if by is HistBy.target:  # its own query: the socket views cost a plain histogram nothing

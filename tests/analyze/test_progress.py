@@ -36,6 +36,37 @@ def test_report_with_stdout_not_a_terminal_draws_none(tmp_path: Path) -> None:
     assert seen.stdout.decode().startswith("Wrote ")
 
 
+@pytest.fixture(scope="module")
+def many_traces(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Enough traces for a query over them to get a bar (cli.PROGRESS_MIN_TRACES)."""
+    import shutil
+
+    from renacer.analyze.cli import PROGRESS_MIN_TRACES
+
+    folder = tmp_path_factory.mktemp("many")
+    for i in range(PROGRESS_MIN_TRACES):
+        shutil.copy(SAMPLES / "http_curl.parquet", folder / f"run{i:03d}.parquet")
+    return folder
+
+
+def test_a_query_over_many_traces_on_a_terminal_draws_a_progress_bar(many_traces: Path) -> None:
+    seen = run_on_terminal(ANALYZE + ["connections", str(many_traces)])
+    assert seen.returncode == 0
+    assert BAR in seen.terminal and b"connections: 50 trace(s)" in seen.terminal
+    assert b"unix/stream" in seen.terminal  # and then the table (wrapped to the terminal's width)
+
+
+def test_a_query_over_many_traces_draws_none_off_a_terminal_or_in_json(many_traces: Path) -> None:
+    seen = run_on_terminal(ANALYZE + ["connections", str(many_traces)], stdout_tty=False)
+    assert seen.returncode == 0
+    assert BAR not in seen.terminal + seen.stdout and b"trace(s)" not in seen.terminal + seen.stdout
+    assert b"127.0.0.1:18080" in seen.stdout
+    seen = run_on_terminal(ANALYZE + ["connections", str(many_traces), "--format", "json"])
+    assert seen.returncode == 0
+    assert BAR not in seen.terminal and b"trace(s)" not in seen.terminal
+    assert seen.terminal.lstrip().startswith(b"[")
+
+
 def test_progress_is_wanted_only_for_people(monkeypatch: pytest.MonkeyPatch) -> None:
     class Tty:
         def __init__(self, tty: bool) -> None:
