@@ -232,7 +232,7 @@ def export(
         try:
             names, events = eng.export_events(engine)
             # A bar only when the JSON goes to a file: on stdout it is the output itself. Export
-            # writes ~100-200K events/s, so it counts events, not bytes.
+            # writes tens of thousands of events a second, so it counts events, not bytes.
             rows = sum(t.rows for t in engine.traces)
             show = out is not None and output.interactive() and rows >= EXPORT_PROGRESS_MIN_EVENTS
             with output.progress("export", show) as on_progress:
