@@ -86,12 +86,21 @@ def _open_output(path: str) -> Any:
         raise output.OutputError(str(e)) from None
 
 
+PROGRESS_MIN_TRACES = 50
+
+
+def _long(engine: eng.Engine) -> bool:
+    """Whether a query over these traces is worth a progress bar: big files, or many of them
+    (each file costs DuckDB an open and a footer, and the views' joins grow with them)."""
+    return engine.total_bytes >= eng.PROGRESS_MIN_BYTES or len(engine.traces) >= PROGRESS_MIN_TRACES
+
+
 def _canned(name: str, traces: list[str], fmt: Format, params: dict[str, Any] | None = None,
             title: str | None = None) -> list[tuple[Any, ...]]:
     """Load, run queries/NAME.sql, print: what every question command does."""
     engine = eng.load(traces)
     try:
-        show = sys.stderr.isatty() and engine.total_bytes >= eng.PROGRESS_MIN_BYTES
+        show = output.interactive(fmt.value) and _long(engine)
         with output.progress(f"{name}: {len(engine.traces)} trace(s)", show) as on_progress:
             result = engine.run(name, {k: v for k, v in (params or {}).items() if v is not None},
                                 on_progress=on_progress)
@@ -213,7 +222,7 @@ def sql(
     """Run your own SQL over the traces (DuckDB dialect)."""
     engine = eng.load(traces)
     try:
-        show = sys.stderr.isatty() and engine.total_bytes >= eng.PROGRESS_MIN_BYTES
+        show = output.interactive(fmt.value) and _long(engine)
         with output.progress("sql", show) as on_progress:
             result = engine.execute(query, on_progress=on_progress)
     finally:
@@ -228,6 +237,9 @@ def list_queries(fmt: Format = FormatOpt) -> None:
     rows = [(q.name, q.summary, ", ".join(f"${p}" for p in q.params) or None, str(q.path))
             for q in eng.list_queries()]
     output.render(["query", "answers", "parameters", "file"], rows, fmt.value)
+
+
+EXPORT_PROGRESS_MIN_EVENTS = 200_000
 
 
 class ExportFormat(str, Enum):
@@ -247,7 +259,13 @@ def export(
         target = _open_output(str(out)) if out else sys.stdout
         try:
             names, events = eng.export_events(engine)
-            output.write_chrome_trace(names, events, target, [t.label for t in engine.traces])
+            # A bar only when the JSON goes to a file: on stdout it is the output itself. Export
+            # writes tens of thousands of events a second, so it counts events, not bytes.
+            rows = sum(t.rows for t in engine.traces)
+            show = out is not None and output.interactive() and rows >= EXPORT_PROGRESS_MIN_EVENTS
+            with output.progress("export", show) as on_progress:
+                output.write_chrome_trace(names, output.counted(events, rows, on_progress), target,
+                                          [t.label for t in engine.traces])
         finally:
             if out:
                 target.close()
@@ -273,7 +291,8 @@ def recover(
         raise eng.InputError(f"no recovery journal for {trace} (looked for {trace}{JOURNAL_SUFFIX})")
     target = out or trace_for(journal)
     try:
-        meta = recover_journal(journal, target)
+        with output.spinner(f"recovering {journal}", output.interactive()):
+            meta = recover_journal(journal, target)
     except (TraceFormatError, UnsafeOutput) as e:
         raise eng.InputError(str(e)) from None
     events = meta.get("events_written")
@@ -349,6 +368,29 @@ def replay(
 # renacer.analyze.diff, imported when the command runs.
 
 
+# --- hist and report (issue 15) -------------------------------------------------------------------
+
+
+class HistFormat(str, Enum):
+    text = "text"
+    table = "table"  # the same bars: every other command calls its terminal output "table"
+    json = "json"
+    csv = "csv"
+
+
+class HistBy(str, Enum):
+    syscall = "syscall"
+    target = "target"
+    source = "source"
+
+
+class HistUnit(str, Enum):
+    ns = "ns"
+    us = "us"
+    ms = "ms"
+    s = "s"
+
+
 @app.command()
 @_fails_cleanly
 def diff(
@@ -385,6 +427,80 @@ def diff(
         for g in report.failed_gates:
             sys.stderr.write(f"gate failed: {g.gate.text}: {g.detail}\n")
         raise typer.Exit(EXIT_GATE_FAILED)
+
+
+def timeline(traces: List[str] = TracesArg, fmt: Format = FormatOpt) -> None:
+    """Per socket: opened, connect, connected or failed, first byte, closed (ns since start)."""
+    _canned("timeline", traces, fmt)
+
+
+@app.command()
+@_fails_cleanly
+def hist(
+    traces: List[str] = TracesArg,
+    syscall: Optional[str] = typer.Option(None, "--syscall", "--name", help="Only this syscall."),
+    by: HistBy = typer.Option(HistBy.syscall, "--by", help="One histogram per syscall, per peer "
+                              "address of socket calls (target), or per source line (source)."),
+    linear: Optional[int] = typer.Option(None, "--linear", min=1, metavar="STEP",
+                                         help="Linear buckets STEP units wide instead of log2."),
+    unit: HistUnit = typer.Option(HistUnit.us, "--unit", help="Unit durations are counted in."),
+    fmt: HistFormat = typer.Option(HistFormat.text, "--format", case_sensitive=False,
+                                   help="text bars, or the buckets as json/csv."),
+) -> None:
+    """Latency histograms (log2 or linear) of call durations, bpftrace-style."""
+    import shutil
+
+    from renacer.analyze import hist as histo
+
+    if syscall is not None:
+        from renacer.schema.syscalls_x86_64 import SYSCALLS
+
+        if syscall not in SYSCALLS.values():
+            raise eng.InputError(f"unknown syscall {syscall!r}")
+    engine = eng.load(traces)
+    try:
+        show = output.interactive(fmt.value) and _long(engine)
+        with output.progress(f"hist: {len(engine.traces)} trace(s)", show) as on_progress:
+            params: dict[str, Any] = {"name": syscall, "unit_ns": histo.UNITS[unit.value][0], "step": linear}
+            if by is HistBy.target:  # its own query: the socket views cost a plain histogram nothing
+                result = engine.run("hist_target", params, on_progress=on_progress)
+            else:
+                result = engine.run("hist", {**params, "by": by.value}, on_progress=on_progress)
+    finally:
+        engine.close()
+    hists = histo.from_rows(result.columns, result.rows, linear)
+    if not hists and by is HistBy.source:
+        raise eng.InputError("no call in these traces has a source location (record with --source)")
+    if fmt.value in ("json", "csv"):
+        columns, rows = histo.records(hists, unit.value)
+        output.render(columns, rows, fmt.value)
+        return
+    if not hists:
+        sys.stderr.write("(no completed calls" + (f" of {syscall}" if syscall else "") + ")\n")
+        return
+    width = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
+    sys.stdout.write(histo.text(hists, unit.value, linear, width))
+
+
+@app.command()
+@_fails_cleanly
+def report(
+    sides: List[str] = typer.Argument(..., metavar="TRACE", help="One side (a trace, a folder or a "
+                                      "quoted glob), or two sides to put side by side (base, head)."),
+    out: Path = typer.Option(..., "-o", "--output", help="The HTML file to write (replaced whole if it exists; mode 0600)."),
+) -> None:
+    """One self-contained HTML page: summary, latency histograms, connection timeline, refused
+    targets, DNS, errors; two sides side by side."""
+    if len(sides) > 2:
+        raise eng.InputError(f"report takes one side or two (base and head), not {len(sides)}: "
+                             "quote a glob ('runs/*.parquet') or give a folder to make one side of many traces")
+    try:
+        from renacer.analyze import report as rep
+    except ImportError as e:
+        raise eng.InputError(f"report needs the 'report' extra ({e.name} is missing): "
+                             "pip install 'renacer[report]'") from None
+    rep.write_report(sides, out, progress=output.interactive())
+    sys.stdout.write(f"Wrote {out}\n")
 
 
 def main() -> None:

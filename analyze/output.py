@@ -389,3 +389,66 @@ def render_report(
         else:
             out.write(plain_table(s.columns, s.rows))
     out.write("".join(f"\n{line}\n" for line in footer))
+
+
+def interactive(fmt: str = "table") -> bool:
+    """Whether progress may be drawn: stdout and stderr are both terminals and the output is for
+    people. Never on a pipe or a redirect, never with json/csv/markdown (a script reads those)."""
+    return fmt in ("table", "text") and sys.stdout.isatty() and sys.stderr.isatty()
+
+
+class _Steps:
+    """What ``steps`` yields: ``advance(label)`` moves the bar one step and names the next."""
+
+    def __init__(self, bar: Any = None, task: Any = None) -> None:
+        self._bar, self._task = bar, task
+
+    def __call__(self, label: str | None = None) -> None:
+        if self._bar is not None:
+            fields = {"description": label} if label else {}
+            self._bar.update(self._task, advance=1, **fields)
+
+    def set(self, label: str) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, description=label)
+
+
+@contextmanager
+def steps(description: str, total: int, enabled: bool) -> Iterator[_Steps]:
+    """A bar over ``total`` steps of long work (the queries of a report); a no-op when disabled."""
+    if not enabled:
+        yield _Steps()
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=_console(sys.stderr, stderr=True),
+                  transient=True) as bar:
+        yield _Steps(bar, bar.add_task(description, total=total))
+
+
+@contextmanager
+def spinner(description: str, enabled: bool) -> Iterator[None]:
+    """A spinner with the time elapsed, for work whose size is not known ahead (recover)."""
+    if not enabled:
+        yield
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=_console(sys.stderr, stderr=True), transient=True) as bar:
+        bar.add_task(description, total=None)
+        yield
+
+
+def counted(items: Iterable[Any], total: int, on_progress: Callable[[float], None] | None,
+            every: int = 50_000) -> Iterator[Any]:
+    """``items`` unchanged, reporting the percentage of ``total`` seen every ``every`` items."""
+    if on_progress is None or total <= 0:
+        yield from items
+        return
+    for n, item in enumerate(items, 1):
+        if n % every == 0:
+            on_progress(100.0 * n / total)
+        yield item
+    on_progress(100.0)

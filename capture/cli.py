@@ -125,6 +125,10 @@ def main(argv: list[str] | None = None) -> int:
         command=command, pids=args.pids, trace_filter=trace_filter, string_size=args.strsize,
         write_path=args.write, use_seccomp=args.seccomp, live_consumers=consumers,
     )
+    from renacer.capture import status  # -q -w on a terminal: a one-line status (issue 15)
+
+    if status.wanted(args.quiet, args.write):
+        request.quiet_consumers.append(lambda: status.StatusLine(args.write))
     try:
         result = record(request)
     except UsageError as exc:

@@ -40,6 +40,9 @@ class RecordRequest:
     # Factories, called at the first flush: building a renderer imports pyarrow, which must not
     # delay the command's start.
     live_consumers: list[Callable[[], Any]] = field(default_factory=list)
+    # Consumers that are not live output (the -q status line): fed the same batches, but they
+    # do not make the recorder flush more often.
+    quiet_consumers: list[Callable[[], Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -122,7 +125,7 @@ def record(request: RecordRequest) -> RecordResult:
     from renacer.files import UnsafeOutput
 
     try:
-        sink = LazySink(request.write_path, meta, request.live_consumers)
+        sink = LazySink(request.write_path, meta, request.live_consumers + request.quiet_consumers)
     except (OSError, UnsafeOutput) as exc:
         raise UsageError(str(exc)) from None
     try:
