@@ -38,7 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-e", dest="expr", action="append", metavar="trace=EXPR",
                    help="which syscalls to record: names, classes (network, file, desc, process, "
                    "memory, signal, ipc, with or without %%), !negation, /regex/")
-    p.add_argument("-w", dest="write", metavar="FILE", help="record into this Parquet trace file")
+    p.add_argument("-w", dest="write", metavar="FILE", help="record into this Parquet trace file; an "
+                   "s3://BUCKET/KEY is recorded locally and uploaded at the end ({host}, {run}, {date}, "
+                   "{pid} build the key)")
+    p.add_argument("--run", dest="run", metavar="NAME",
+                   help="label of this run (cold, pr-123, …): in the trace's metadata and in {run}")
     p.add_argument("-o", dest="output", metavar="FILE", help="write the text/json output here instead of stderr/stdout")
     p.add_argument("-p", dest="pids", action="append", type=int, default=[], metavar="PID",
                    help="attach to a running process and all its threads (repeatable)")
@@ -85,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         except FilterError as exc:
             fail(str(exc))
 
+    remote = None
+    if args.run is not None or (args.write and args.write.startswith(("s3://", "s3a://"))):
+        remote = _remote_destination(args)
+
     out_stream: TextIO | None = None
     consumers: list[Any] = []
     if not args.quiet:
@@ -96,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         consumers.append(lambda: live_consumer(args, stream))
     request = RecordRequest(
         command=command, pids=args.pids, trace_filter=trace_filter, string_size=args.strsize,
-        write_path=args.write, use_seccomp=args.seccomp, live_consumers=consumers,
+        write_path=remote.local_path if remote else args.write, use_seccomp=args.seccomp,
+        live_consumers=consumers, run=args.run,
     )
     try:
         result = record(request)
@@ -107,7 +116,23 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if out_stream is not None and out_stream not in (sys.stdout, sys.stderr):
             out_stream.close()
+    if remote is not None and remote.url is not None:
+        from renacer.capture.upload import finish
+
+        if not finish(remote, result.metadata, quiet=args.quiet):
+            return 2
     return exit_like(result.status)
+
+
+def _remote_destination(args: argparse.Namespace) -> Any:
+    """``--run`` checked, and an ``s3://`` ``-w`` turned into a local file to upload later."""
+    from renacer.capture.upload import UploadError, plan
+
+    try:
+        return plan(args.write if args.write and args.write.startswith(("s3://", "s3a://")) else None,
+                    args.run)
+    except UploadError as exc:
+        fail(str(exc))
 
 
 def live_consumer(args: argparse.Namespace, out: TextIO) -> Any:

@@ -40,6 +40,7 @@ class RecordRequest:
     # Factories, called at the first flush: building a renderer imports pyarrow, which must not
     # delay the command's start.
     live_consumers: list[Callable[[], Any]] = field(default_factory=list)
+    run: str | None = None  # --run: the run's label, kept in the metadata
 
 
 @dataclass
@@ -100,6 +101,7 @@ def base_metadata(request: RecordRequest) -> dict[str, Any]:
         "filter": tf.expr if tf is not None else "all",
         "string_size": request.string_size,
         "seccomp": False,
+        **({"run": request.run} if request.run else {}),
     }
 
 
