@@ -33,6 +33,8 @@ from renacer.analyze import payload
 INSTALL_HINT = "pip install 'renacer[spark]' (pyspark and sqlglot; Spark also needs Java 17)"
 # Small shuffles for local mode: Spark's default of 200 partitions costs seconds on one machine.
 LOCAL_SHUFFLE_PARTITIONS = 8
+# Shared views left as plain views: a filter over every row, not worth keeping a copy of.
+LAZY_VIEWS = frozenset({"syscalls"})
 U64_COLUMNS = ("seq", "exit_seq", "a0", "a1", "a2", "a3", "a4", "a5")
 
 _SESSIONS: dict[str, Any] = {}
@@ -192,7 +194,10 @@ class SparkEngine(eng.Engine):
         if with_ is not None and with_.args.get("recursive"):
             self._recursive(query).createOrReplaceTempView(name)
             return
-        self._sql(f"CREATE OR REPLACE TEMP VIEW {name} AS {spark_sql.to_spark_sql(query)}")
+        if name in LAZY_VIEWS:
+            self._sql(f"CREATE OR REPLACE TEMP VIEW {name} AS {spark_sql.to_spark_sql(query)}")
+            return
+        self._materialize(self._sql(spark_sql.to_spark_sql(query))).createOrReplaceTempView(name)
 
     def _sql(self, text: str, args: dict[str, Any] | None = None) -> Any:
         from pyspark.errors import PySparkException
@@ -301,7 +306,7 @@ class SparkEngine(eng.Engine):
             if name in refs:
                 if not isinstance(body, exp.Union) or body.args.get("distinct"):
                     raise eng.QueryError(f"recursive CTE {name} on Spark must be anchor UNION ALL step")
-                level = self._cache(self._sql(spark_sql.to_spark_sql(renamed(body.this))))
+                level = self._materialize(self._sql(spark_sql.to_spark_sql(renamed(body.this))))
                 levels = [level]
                 prev_view = f"rn_rec_{uid}_{name}_prev"
                 for _ in range(1000):
@@ -309,7 +314,7 @@ class SparkEngine(eng.Engine):
                     renames[name] = prev_view
                     step = renamed(body.expression)
                     del renames[name]
-                    level = self._cache(self._sql(spark_sql.to_spark_sql(step)))
+                    level = self._materialize(self._sql(spark_sql.to_spark_sql(step)))
                     if level.isEmpty():
                         break
                     levels.append(level)
@@ -322,15 +327,18 @@ class SparkEngine(eng.Engine):
             else:
                 view = f"rn_rec_{uid}_{name}"
                 df = self._sql(spark_sql.to_spark_sql(renamed(body)))
-                self._cache(df).createOrReplaceTempView(view)
+                self._materialize(df).createOrReplaceTempView(view)
                 renames[name] = view
         body = query.copy()
         body.set("with_", None)
         result = self._sql(spark_sql.to_spark_sql(renamed(body)))
         return result
 
-    def _cache(self, df: Any) -> Any:
-        df = df.cache()
+    def _materialize(self, df: Any) -> Any:
+        """A shared view computed once (kept by the executors, memory then disk): queries and
+        the views built on it then plan against its rows instead of re-planning and re-running
+        the whole stack of views below it, which costs Spark seconds per view."""
+        df = df.localCheckpoint(eager=True)
         self._cached.append(df)
         return df
 
@@ -354,6 +362,16 @@ class SparkEngine(eng.Engine):
             raise eng.QueryError(_spark_message(e)) from None
         if on_progress is not None:
             on_progress(100.0)
+        return eng.Result(list(df.columns), [tuple(_plain(v) for v in row) for row in rows])
+
+    def execute_native(self, sql: str) -> eng.Result:
+        """The user's own Spark SQL (``sql --engine spark``), over the same views."""
+        self.prepare(sql)
+        df = self._sql(sql)
+        try:
+            rows = df.collect()
+        except Exception as e:
+            raise eng.QueryError(_spark_message(e)) from None
         return eng.Result(list(df.columns), [tuple(_plain(v) for v in row) for row in rows])
 
     def run(self, query: str | eng.Query, params: dict[str, Any] | None = None,
