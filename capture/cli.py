@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         consumers.append(lambda: live_consumer(args, stream))
     request = RecordRequest(
         command=command, pids=args.pids, trace_filter=trace_filter, string_size=args.strsize,
-        write_path=remote.local_path if remote else args.write, use_seccomp=args.seccomp,
+        write_path=remote.local_path if remote is not None and remote.url else args.write, use_seccomp=args.seccomp,
         live_consumers=consumers, run=args.run,
     )
     try:
