@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import tempfile
 import urllib.parse
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -67,6 +68,9 @@ def base_session(master: str | None = None) -> Any:
     else:
         builder = builder.master(key)
         if key.startswith("local"):
+            # Tables a user's `sql` creates go to a temp folder, not into the working directory.
+            warehouse = os.path.join(tempfile.gettempdir(), f"renacer-spark-warehouse-{os.getuid()}")
+            builder = builder.config("spark.sql.warehouse.dir", warehouse)
             builder = builder.config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false") \
                 .config("spark.sql.shuffle.partitions", str(LOCAL_SHUFFLE_PARTITIONS))
     # Hive partition values stay strings, as in DuckDB (hive_types_autocast = false).
@@ -314,7 +318,9 @@ class SparkEngine(eng.Engine):
                     renames[name] = prev_view
                     step = renamed(body.expression)
                     del renames[name]
-                    level = self._materialize(self._sql(spark_sql.to_spark_sql(step)))
+                    # a recursive step's columns are named by the anchor, as in SQL
+                    stepped = self._sql(spark_sql.to_spark_sql(step)).toDF(*levels[0].columns)
+                    level = self._materialize(stepped)
                     if level.isEmpty():
                         break
                     levels.append(level)
