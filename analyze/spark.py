@@ -426,6 +426,9 @@ def _spark_message(e: BaseException) -> str:
     text = str(e).strip()
     lines = [line for line in text.splitlines() if line.strip() and not line.startswith("\tat ")]
     first = lines[0] if lines else type(e).__name__
+    if first.startswith("An error occurred while calling") and len(lines) > 1:
+        # py4j: the Java exception is on the next line (": org.apache….SomeException: message")
+        first = re.sub(r"^:\s*([\w.$]+(Exception|Error):\s*)?", "", lines[1])
     return _SPARK_CLASS.sub("", first) if len(first) < 600 else first[:600] + "…"
 
 
