@@ -68,6 +68,11 @@ def base_session(master: str | None = None) -> Any:
     else:
         builder = builder.master(key)
         if key.startswith("local"):
+            # Local mode listens on loopback only (by default Spark picks an interface address).
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+            builder = builder.config("spark.driver.host", "127.0.0.1") \
+                .config("spark.driver.bindAddress", "127.0.0.1")
+        if key.startswith("local"):
             # Tables a user's `sql` creates go to a temp folder, not into the working directory.
             warehouse = os.path.join(tempfile.gettempdir(), f"renacer-spark-warehouse-{os.getuid()}")
             builder = builder.config("spark.sql.warehouse.dir", warehouse)
