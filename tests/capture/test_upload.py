@@ -4,7 +4,6 @@ before the command runs; a failed upload keeps the local trace and says where it
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import stat
