@@ -56,6 +56,31 @@ TracesArg = typer.Argument(
 )
 FormatOpt = typer.Option(Format.table, "--format", help="Output format.", case_sensitive=False)
 
+
+# --- engines (issue 16): DuckDB on this machine, or Spark for a fleet ---------------------------------
+class EngineName(str, Enum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+EngineOpt = typer.Option(EngineName.duckdb, "--engine", case_sensitive=False,
+                         help="duckdb (this machine) or spark (pip install 'renacer[spark]'; local "
+                         "mode unless --spark-master or SPARK_REMOTE).")
+SparkMasterOpt = typer.Option(None, "--spark-master", metavar="URL",
+                              help="Spark master for --engine spark: local[4], spark://host:7077, "
+                              "yarn, or sc://host:15002 (Spark Connect).")
+
+
+def _load(traces: list[str], engine: EngineName = EngineName.duckdb, master: Optional[str] = None) -> Any:
+    """The DuckDB engine, or the Spark engine with the same interface."""
+    if engine == EngineName.spark:
+        from renacer.analyze import spark
+
+        return spark.load(traces, master)
+    if master:
+        raise eng.InputError("--spark-master needs --engine spark")
+    return eng.load(traces)
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -96,9 +121,10 @@ def _long(engine: eng.Engine) -> bool:
 
 
 def _canned(name: str, traces: list[str], fmt: Format, params: dict[str, Any] | None = None,
-            title: str | None = None) -> list[tuple[Any, ...]]:
+            title: str | None = None, engine_name: EngineName = EngineName.duckdb,
+            master: Optional[str] = None) -> list[tuple[Any, ...]]:
     """Load, run queries/NAME.sql, print: what every question command does."""
-    engine = eng.load(traces)
+    engine = _load(traces, engine_name, master)
     try:
         show = output.interactive(fmt.value) and _long(engine)
         with output.progress(f"{name}: {len(engine.traces)} trace(s)", show) as on_progress:
@@ -116,16 +142,19 @@ def summary(
     traces: List[str] = TracesArg,
     name: Optional[str] = typer.Option(None, "--name", help="Only this syscall."),
     fmt: Format = FormatOpt,
+    engine: EngineName = EngineOpt,
+    spark_master: Optional[str] = SparkMasterOpt,
 ) -> None:
     """Per syscall: calls, errors, total, avg, p50, p90, p99, max."""
-    _canned("summary", traces, fmt, {"name": name})
+    _canned("summary", traces, fmt, {"name": name}, engine_name=engine, master=spark_master)
 
 
 @app.command()
 @_fails_cleanly
-def refused(traces: List[str] = TracesArg, fmt: Format = FormatOpt) -> None:
+def refused(traces: List[str] = TracesArg, fmt: Format = FormatOpt, engine: EngineName = EngineOpt,
+            spark_master: Optional[str] = SparkMasterOpt) -> None:
     """Refused connections, non-blocking ones too: target, count, first/last, process."""
-    _canned("refused", traces, fmt)
+    _canned("refused", traces, fmt, engine_name=engine, master=spark_master)
 
 
 @app.command()
@@ -134,16 +163,18 @@ def dns(
     traces: List[str] = TracesArg,
     port: Optional[int] = typer.Option(None, "--port", help="DNS server port [default: 53]."),
     fmt: Format = FormatOpt,
+    engine: EngineName = EngineOpt,
+    spark_master: Optional[str] = SparkMasterOpt,
 ) -> None:
     """DNS queries: server, name, type, latency, timeouts, fallback to the next server."""
-    rows = _canned("dns", traces, fmt, {"port": port})
-    if not rows:
+    rows = _canned("dns", traces, fmt, {"port": port}, engine_name=engine, master=spark_master)
+    if not rows and engine == EngineName.duckdb:
         # Nothing on that port: say where DNS-shaped traffic went instead, if anywhere.
-        engine = eng.load(traces)
+        loaded = eng.load(traces)
         try:
-            elsewhere = engine.run("dns_ports", {"port": port} if port is not None else {}).dicts()
+            elsewhere = loaded.run("dns_ports", {"port": port} if port is not None else {}).dicts()
         finally:
-            engine.close()
+            loaded.close()
         if elsewhere:
             ports = ", ".join(f"{r['port']} ({r['queries']} queries)" for r in elsewhere)
             output.note(f"no DNS queries to port {port or 53}, but queries that look like DNS went to port "
@@ -157,16 +188,19 @@ def errors(
     tiny_calls: Optional[int] = typer.Option(None, "--tiny-calls", help="Receives on one socket that make 'tiny receives' [default: 100]."),
     tiny_bytes: Optional[int] = typer.Option(None, "--tiny-bytes", help="Average receive size under which they are tiny [default: 64]."),
     fmt: Format = FormatOpt,
+    engine: EngineName = EngineOpt,
+    spark_master: Optional[str] = SparkMasterOpt,
 ) -> None:
     """Failed calls by syscall/errno/target, with the likely cause and fix."""
-    _canned("errors", traces, fmt, {"tiny_calls": tiny_calls, "tiny_bytes": tiny_bytes})
+    _canned("errors", traces, fmt, {"tiny_calls": tiny_calls, "tiny_bytes": tiny_bytes}, engine_name=engine, master=spark_master)
 
 
 @app.command()
 @_fails_cleanly
-def connections(traces: List[str] = TracesArg, fmt: Format = FormatOpt) -> None:
+def connections(traces: List[str] = TracesArg, fmt: Format = FormatOpt, engine: EngineName = EngineOpt,
+            spark_master: Optional[str] = SparkMasterOpt) -> None:
     """Per socket: peer, connect time, bytes/calls each way, protocol, how it ended."""
-    _canned("connections", traces, fmt)
+    _canned("connections", traces, fmt, engine_name=engine, master=spark_master)
 
 
 @app.command()
@@ -176,23 +210,27 @@ def slow(
     top: int = typer.Option(20, "--top", min=1, help="How many calls."),
     name: Optional[str] = typer.Option(None, "--name", help="Only this syscall."),
     fmt: Format = FormatOpt,
+    engine: EngineName = EngineOpt,
+    spark_master: Optional[str] = SparkMasterOpt,
 ) -> None:
     """The slowest calls, with their target and source location."""
-    _canned("slow", traces, fmt, {"top": top, "name": name})
+    _canned("slow", traces, fmt, {"top": top, "name": name}, engine_name=engine, master=spark_master)
 
 
 @app.command()
 @_fails_cleanly
-def files(traces: List[str] = TracesArg, fmt: Format = FormatOpt) -> None:
+def files(traces: List[str] = TracesArg, fmt: Format = FormatOpt, engine: EngineName = EngineOpt,
+            spark_master: Optional[str] = SparkMasterOpt) -> None:
     """Paths opened, errors, bytes read/written."""
-    _canned("files", traces, fmt)
+    _canned("files", traces, fmt, engine_name=engine, master=spark_master)
 
 
 @app.command()
 @_fails_cleanly
-def processes(traces: List[str] = TracesArg, fmt: Format = FormatOpt) -> None:
+def processes(traces: List[str] = TracesArg, fmt: Format = FormatOpt, engine: EngineName = EngineOpt,
+            spark_master: Optional[str] = SparkMasterOpt) -> None:
     """Process tree, exec'd commands, exit status."""
-    _canned("processes", traces, fmt)
+    _canned("processes", traces, fmt, engine_name=engine, master=spark_master)
 
 
 @app.command()
@@ -218,13 +256,18 @@ def sql(
                                 "trace_info, trace_processes."),
     traces: List[str] = TracesArg,
     fmt: Format = FormatOpt,
+    engine_name: EngineName = EngineOpt,
+    spark_master: Optional[str] = SparkMasterOpt,
 ) -> None:
-    """Run your own SQL over the traces (DuckDB dialect)."""
-    engine = eng.load(traces)
+    """Run your own SQL over the traces (DuckDB dialect; Spark SQL with --engine spark)."""
+    engine = _load(traces, engine_name, spark_master)
     try:
         show = output.interactive(fmt.value) and _long(engine)
         with output.progress("sql", show) as on_progress:
-            result = engine.execute(query, on_progress=on_progress)
+            if engine_name == EngineName.spark:
+                result = engine.execute_native(query)
+            else:
+                result = engine.execute(query, on_progress=on_progress)
     finally:
         engine.close()
     output.render(result.columns, result.rows, fmt.value)

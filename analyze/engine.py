@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from renacer import storage
 from renacer.analyze import payload
 from renacer.schema import captures
 
@@ -125,9 +126,15 @@ def expand_inputs(specs: Sequence[str]) -> list[str]:
         raise InputError("no trace given")
     found: list[str] = []
     for spec in specs:
+        if storage.is_remote(spec):
+            # s3:// objects are downloaded into the local cache (renacer/storage.py says why).
+            try:
+                found.extend(storage.fetch([spec]))
+            except storage.StorageError as e:
+                raise InputError(str(e)) from None
         # An existing path is taken literally, even with glob characters in its name
         # (``t[1].parquet``); only a path that does not exist is a pattern.
-        if _GLOB_CHARS.search(spec) and not os.path.lexists(spec):
+        elif _GLOB_CHARS.search(spec) and not os.path.lexists(spec):
             matches = sorted(glob.glob(spec, recursive=True))
             files = []
             for m in matches:
@@ -221,6 +228,13 @@ def _partitions(path: str) -> dict[str, str]:
 
 def inspect_inputs(con: duckdb.DuckDBPyConnection, paths: list[str]) -> list[TraceInput]:
     """Check every file and read its footer (metadata, row counts) without scanning rows."""
+    try:
+        return _inspect_inputs(con, paths)
+    except InputError as e:  # name a downloaded object by its s3:// location, not its cache file
+        raise InputError(storage.describe(str(e))) from None
+
+
+def _inspect_inputs(con: duckdb.DuckDBPyConnection, paths: list[str]) -> list[TraceInput]:
     from renacer.schema.trace import METADATA_KEY, TraceFormatError, read_metadata
 
     sizes = [_check_magic(p) for p in paths]
@@ -704,7 +718,7 @@ def info_rows(engine: Engine) -> list[dict[str, Any]]:
         row.update(t.partitions)
         row.update(
             {
-                "file": t.path,
+                "file": storage.origin(t.path) or t.path,
                 "size_bytes": t.size,
                 "rows": t.rows,
                 "row_groups": t.row_groups,

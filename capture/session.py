@@ -43,6 +43,7 @@ class RecordRequest:
     # Consumers that are not live output (the -q status line): fed the same batches, but they
     # do not make the recorder flush more often.
     quiet_consumers: list[Callable[[], Any]] = field(default_factory=list)
+    run: str | None = None  # --run: the run's label, kept in the metadata
 
 
 @dataclass
@@ -96,6 +97,7 @@ def base_metadata(request: RecordRequest) -> dict[str, Any]:
         "hidden_syscalls": [] if tf is None or tf.everything else sorted(SYSCALLS[n] for n in tf.companions),
         "string_size": request.string_size,
         "seccomp": False,
+        **({"run": request.run} if request.run else {}),
     }
 
 
