@@ -609,6 +609,24 @@ def _test_text(comparisons: Sequence[Comparison], tested: bool) -> str:
 
 def render(report: Report, fmt: str) -> None:
     """The report: for people (table, markdown), for tools (json), or flat rows (csv)."""
+    lines, sections, footer = readable(report)
+    flat_columns = ["syscall", "status", "metric", "base", "head", "change", "change_pct", "p_value", "significant"]
+    flat = [(s.syscall, s.status, c.metric, _number(c.base), _number(c.head), _number(c.change), c.change_pct,
+             c.test.p_value if c.test else None, c.test.significant if c.test else None)
+            for s in report.syscalls for c in s.metrics.values()]
+    flat += [("", "run", c.metric, _number(c.base), _number(c.head), _number(c.change), c.change_pct,
+              c.test.p_value if c.test else None, c.test.significant if c.test else None)
+             for c in report.runs.values()]
+    if fmt == "markdown":
+        # A CI summary is read from the top: the verdict and the gates first, the long table last.
+        lines, footer = lines + [f"**{line}**" for line in footer], []
+        sections = sections[3:] + sections[:1] + sections[2:3] + sections[1:2]
+    output.render_report(lines, sections, fmt, report.document(), (flat_columns, flat), footer=footer)
+
+
+def readable(report: Report) -> tuple[list[str], list[output.Section], list[str]]:
+    """What a person reads of a diff: lines about the sides, the sections (runs, syscalls,
+    targets, gates) and the verdict lines. The terminal, markdown and the HTML report show it."""
     n, m = report.base_runs, report.head_runs
     lines = [
         f"base: {n} run(s): {_files(report.base_traces)}",
@@ -661,23 +679,12 @@ def render(report: Report, fmt: str) -> None:
         untested = sum(1 for g in report.gates if not g.tested)
         footer.append((f"{failed} of {len(report.gates)} gate(s) failed" if failed else f"no gate failed")
                       + (f" ({untested} not tested: a timing gate needs {MIN_RUNS} runs a side)" if untested else ""))
-    flat_columns = ["syscall", "status", "metric", "base", "head", "change", "change_pct", "p_value", "significant"]
-    flat = [(s.syscall, s.status, c.metric, _number(c.base), _number(c.head), _number(c.change), c.change_pct,
-             c.test.p_value if c.test else None, c.test.significant if c.test else None)
-            for s in report.syscalls for c in s.metrics.values()]
-    flat += [("", "run", c.metric, _number(c.base), _number(c.head), _number(c.change), c.change_pct,
-              c.test.p_value if c.test else None, c.test.significant if c.test else None)
-             for c in report.runs.values()]
     if not report.tested:  # the note above says timings are not tested: no column repeating it
         for section in sections[:2]:
             i = section.columns.index("test")
             section.columns = section.columns[:i] + section.columns[i + 1:]
             section.rows = [r[:i] + r[i + 1:] for r in section.rows]
-    if fmt == "markdown":
-        # A CI summary is read from the top: the verdict and the gates first, the long table last.
-        lines, footer = lines + [f"**{line}**" for line in footer], []
-        sections = sections[3:] + sections[:1] + sections[2:3] + sections[1:2]
-    output.render_report(lines, sections, fmt, report.document(), (flat_columns, flat), footer=footer)
+    return lines, sections, footer
 
 
 def _files(paths: Sequence[str]) -> str:

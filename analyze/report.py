@@ -11,15 +11,15 @@ opens offline, from a mail attachment or a CI artifact, in any browser; its size
 number of charts and table rows (both capped), not with the number of events. Both libraries
 are the ``report`` extra (``pip install 'renacer[report]'``) so the analyzer itself stays light.
 
-Two sides (base and head: files, folders or globs) put the same sections side by side, with a
-per-syscall comparison of calls, p99 and total time computed from each side's summary.
+Two sides (base and head: files, folders or globs) put the same sections side by side, under the
+diff's verdicts (``renacer-analyze diff``: what changed, tested across runs) and a per-syscall
+comparison of calls, p99 and total time computed from each side's summary.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import io
 import os
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +28,7 @@ from typing import Any, Sequence
 import jinja2
 import markupsafe
 
+from renacer import files
 from renacer.analyze import engine as eng
 from renacer.analyze import hist as histo
 from renacer.analyze import output
@@ -320,11 +321,11 @@ def timeline_svg(timeline: eng.Result, info: list[dict[str, Any]]) -> markupsafe
 # -- the page ----------------------------------------------------------------------------------------
 
 
-def render_html(sides: list[Side], comparison: Table | None) -> str:
+def render_html(sides: list[Side], comparison: Table | None, verdicts: Verdicts | None = None) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     return env.get_template("report.html.j2").render(
-        sides=sides, comparison=comparison, phases=PHASES, error_colour=ERROR_COLOUR,
+        sides=sides, comparison=comparison, verdicts=verdicts, phases=PHASES, error_colour=ERROR_COLOUR,
         busy_max=BUSY_MAX, max_timeline=MAX_TIMELINE, fmt_ns=_dur,
         generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
 
@@ -340,20 +341,45 @@ def write_report(specs: Sequence[str], out: Path | str, progress: bool = False) 
         advance("writing the page")
         warm.join()
         draw_histograms(sides)
-        html = render_html(sides, compare(sides[0], sides[1]) if len(sides) == 2 else None)
-        folder = os.path.dirname(os.path.abspath(out))
+        verdicts = diff_verdicts(specs) if len(sides) == 2 else None
+        html = render_html(sides, compare(sides[0], sides[1]) if len(sides) == 2 else None, verdicts)
         try:
-            fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".html", dir=folder)
-        except OSError as e:
-            raise output.OutputError(f"cannot write {out}: {e.strerror}") from None
+            # never over a link, a device or another user's file (renacer/files.py)
+            files.check_new_file(str(out), "report")
+            fd, tmp = files.temp_beside(str(out), ".html", "report")
+        except files.UnsafeOutput as e:
+            raise output.OutputError(str(e)) from None
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(html)
-            os.replace(tmp, out)
+            files.replace_with(tmp, str(out), "report")
+        except files.UnsafeOutput as e:
+            raise output.OutputError(str(e)) from None
         except OSError as e:
-            os.unlink(tmp)
+            if os.path.exists(tmp):
+                os.unlink(tmp)
             raise output.OutputError(f"cannot write {out}: {e.strerror}") from None
         advance()
+
+
+@dataclass
+class Verdicts:
+    """The diff's reading of two sides (analyze/diff.py): its lines, tables and verdict."""
+
+    lines: list[str]
+    tables: list[tuple[str, Table]]
+    verdict: list[str]
+
+
+def diff_verdicts(specs: Sequence[str]) -> Verdicts:
+    from renacer.analyze import diff
+
+    report = diff.compare([specs[0]], [specs[1]])
+    lines, sections, footer = diff.readable(report)
+    tables = [(sec.title, Table(list(sec.columns), [[output.cell_text(c, v, human=True) for c, v in zip(sec.columns, row)]
+                                                     for row in sec.rows[:MAX_ROWS]], len(sec.rows)))
+              for sec in sections]
+    return Verdicts(lines, tables, footer)
 
 
 def narrow(engine: eng.Engine) -> None:

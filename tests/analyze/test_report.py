@@ -127,6 +127,11 @@ def test_two_sides_side_by_side_with_a_comparison(tmp_path: Path) -> None:
     assert float(cells[9]) < 0.01  # warm polls wait µs where cold waited ~300 ms
     for heading in HEADINGS:
         assert f">{heading}</h2>" in page
+    # the diff's verdicts (renacer-analyze diff) head the comparison
+    assert page.index('id="verdicts"') < page.index('id="comparison"')
+    assert "<strong>changed: 2 syscall(s) with other counts (poll, rt_sigaction)</strong>" in page
+    assert "<h3>runs (per run: counts are means, times medians)</h3>" in page
+    assert re.search(r"<td>time in syscalls</td><td>[^<]+</td><td>[^<]+</td><td>\d+× faster</td>", page)
 
 
 def test_more_than_two_sides_is_bad_input(tmp_path: Path) -> None:
@@ -143,6 +148,24 @@ def test_missing_trace_and_unwritable_output_are_bad_input(tmp_path: Path) -> No
     result = invoke("report", SAMPLES / "http_curl.parquet", "-o", tmp_path / "no" / "dir" / "x.html")
     assert result.exit_code == 2 and result.stderr.startswith("Error: cannot write")
     assert not list(tmp_path.glob("**/.report-*"))
+
+
+def test_a_link_or_device_as_the_page_is_refused_and_left_alone(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    target = tmp_path / "victim.txt"
+    target.write_text("precious")
+    (tmp_path / "link.html").symlink_to(target)
+    result = invoke("report", SAMPLES / "http_curl.parquet", "-o", tmp_path / "link.html")
+    assert result.exit_code == 2 and "symbolic link" in result.stderr
+    assert target.read_text() == "precious" and (tmp_path / "link.html").is_symlink()
+    if os.geteuid() == 0:
+        dev = tmp_path / "null"
+        os.mknod(dev, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+        result = invoke("report", SAMPLES / "http_curl.parquet", "-o", dev)
+        assert result.exit_code == 2 and "character device" in result.stderr
+        assert stat.S_ISCHR(os.lstat(dev).st_mode)
 
 
 def test_an_existing_page_is_replaced_whole(tmp_path: Path) -> None:
