@@ -116,32 +116,53 @@ KINDS = ("syscall", "signal", "exit", "killed", "stopped")
 MEM_UNREADABLE = 0xFFFFFFFF
 
 
-def split_mem(mem: bytes | None) -> list[bytes | None]:
-    """Split a ``mem`` cell into its parts; an unreadable part is None.
+# First word of a cell that has extra parts after its base parts; the second word is the number
+# of base parts (schema/captures.py explains why extras live behind a header).
+MEM_EXTRAS = 0xFFFFFFFE
 
-    Each part is a little-endian uint32 length followed by that many bytes; the parts come in the
-    order of the syscall's capture ops (``captures.CAPTURES``). A truncated tail is ignored.
-    """
+
+def _parts(mem: bytes, pos: int) -> list[bytes | None]:
     parts: list[bytes | None] = []
-    if not mem:
-        return parts
-    i = 0
     n = len(mem)
-    while i + 4 <= n:
-        (length,) = struct.unpack_from("<I", mem, i)
-        i += 4
+    while pos + 4 <= n:
+        (length,) = struct.unpack_from("<I", mem, pos)
+        pos += 4
         if length == MEM_UNREADABLE:
             parts.append(None)
             continue
-        parts.append(bytes(mem[i : i + length]))
-        i += length
+        parts.append(bytes(mem[pos : pos + length]))
+        pos += length
     return parts
 
 
-def join_mem(parts: list[bytes | None]) -> bytes:
-    """The inverse of ``split_mem`` (used by tests and by tools that build traces)."""
+def split_mem_extras(mem: bytes | None) -> tuple[list[bytes | None], list[bytes | None] | None]:
+    """(base parts, extra parts) of a ``mem`` cell; extras is None for a cell without them (every
+    cell of a recording made before they existed)."""
+    if not mem:
+        return [], None
+    if len(mem) >= 8 and struct.unpack_from("<I", mem, 0)[0] == MEM_EXTRAS:
+        nbase = struct.unpack_from("<I", mem, 4)[0]
+        parts = _parts(mem, 8)
+        return parts[:nbase], parts[nbase:]
+    return _parts(mem, 0), None
+
+
+def split_mem(mem: bytes | None) -> list[bytes | None]:
+    """Split a ``mem`` cell into its base parts; an unreadable part is None.
+
+    Each part is a little-endian uint32 length followed by that many bytes; the parts come in the
+    order of the syscall's capture ops (``captures.CAPTURES``). A truncated tail is ignored.
+    Extra parts (``split_mem_extras``) are not among them.
+    """
+    return split_mem_extras(mem)[0]
+
+
+def join_mem(parts: list[bytes | None], extras: list[bytes | None] | None = None) -> bytes:
+    """The inverse of ``split_mem_extras`` (used by tests and by tools that build traces)."""
     out = bytearray()
-    for part in parts:
+    if extras is not None:
+        out += struct.pack("<II", MEM_EXTRAS, len(parts))
+    for part in parts + (extras or []):
         if part is None:
             out += struct.pack("<I", MEM_UNREADABLE)
         else:

@@ -9,6 +9,7 @@ import struct
 from renacer.schema import constants as C
 
 from .common import (
+    buf,
     Decoded,
     DecodeOptions,
     Row,
@@ -199,6 +200,15 @@ def no_args(row: Row, opts: DecodeOptions) -> list[str]:
     return []
 
 
+def uname(row: Row, opts: DecodeOptions) -> Decoded:
+    """``{sysname="Linux", nodename="vm", ...}`` (strace's abbreviated struct utsname)."""
+    data = part(row, 0) if succeeded(row) else None
+    if data is None or len(data) < 130:
+        return Decoded([ptr(row["a0"])], entry=0)
+    fields = [cstr(data[i * 65:(i + 1) * 65], opts, limit=False) for i in range(2)]
+    return Decoded([f"{{sysname={fields[0]}, nodename={fields[1]}, ...}}"], entry=0)
+
+
 def struct_out(row: Row, opts: DecodeOptions) -> Decoded:
     """uname, sysinfo, times: one struct the kernel fills; not recorded, so its address."""
     return Decoded([ptr(row["a0"])], entry=0)
@@ -261,8 +271,11 @@ def rseq(row: Row, opts: DecodeOptions) -> list[str]:
 
 
 def getrandom(row: Row, opts: DecodeOptions) -> Decoded:
-    """The random bytes are not recorded: their address is shown."""
-    return Decoded([ptr(row["a0"]), str(row["a1"] or 0), flags(table("GRND"), u32(row["a2"]), "GRND_???")], entry=0)
+    """The random bytes, always in hex as strace prints them; their address when not recorded
+    (the call failed, or a recording before they were captured)."""
+    data = row["data"] if succeeded(row) else None
+    shown = ptr(row["a0"]) if data is None else buf(data, row["ret"], DecodeOptions(opts.string_size, 2))
+    return Decoded([shown, str(row["a1"] or 0), flags(table("GRND"), u32(row["a2"]), "GRND_???")], entry=0)
 
 
 # --- futex ----------------------------------------------------------------------------------------
@@ -359,7 +372,7 @@ DECODERS = {
     "arch_prctl": arch_prctl,
     "rseq": rseq,
     "getrandom": getrandom,
-    "uname": struct_out,
+    "uname": uname,
     "sysinfo": struct_out,
     "times": struct_out,
     "futex": futex,

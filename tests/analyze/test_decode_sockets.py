@@ -194,10 +194,19 @@ def test_sendmsg_without_the_iovec_array_shows_the_gathered_bytes_as_one_iovec()
                          "iov_len=9}], msg_iovlen=2, msg_controllen=0, msg_flags=0}, 0) = 9")
 
 
+def iov_parts(pairs: list[tuple[int, int]], taken: list[int | None], tried: int | None = None) -> list[bytes]:
+    """The recorder's two extra parts of an iovec array: the raw entries, then the count tried
+    and the bytes of each buffer taken into ``data`` (None: unreadable)."""
+    raw = b"".join(struct.pack("<QQ", base, n) for base, n in pairs)
+    counts = struct.pack("<I", len(pairs) if tried is None else tried) + b"".join(
+        struct.pack("<I", 0xFFFFFFFF if t is None else t) for t in taken)
+    return [raw, counts]
+
+
 def test_sendmsg_with_the_iovec_array_splits_the_bytes_like_strace() -> None:
     header = struct.pack("<QI4xQQQQi4x", 0, 0, 0x7FFD0000, 2, 0, 0, 0)
-    iovs = struct.pack("<4Q", 0x1000, 5, 0x2000, 4)
-    row = make_row("sendmsg", 4, 0x7FFD0100, 0, ret=9, mem=join_mem([header, b"", iovs]), data=b'ab"c\\\t\x01\x022')
+    iovs = iov_parts([(0x1000, 5), (0x2000, 4)], [5, 4])
+    row = make_row("sendmsg", 4, 0x7FFD0100, 0, ret=9, mem=join_mem([header, b""], iovs), data=b'ab"c\\\t\x01\x022')
     assert text(row) == ('sendmsg(4, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="ab\\"c\\\\", iov_len=5}, '
                          '{iov_base="\\t\\1\\0022", iov_len=4}], msg_iovlen=2, msg_controllen=0, msg_flags=0}, 0) = 9')
 
@@ -205,11 +214,11 @@ def test_sendmsg_with_the_iovec_array_splits_the_bytes_like_strace() -> None:
 def test_recvmsg_with_a_name_and_scm_rights() -> None:
     header = struct.pack("<QI4xQQQQi4x", 0x7FFD0000, 16, 0x7FFD0100, 1, 0x7FFD0200, 24, 0)
     control = struct.pack("<Qii", 20, 1, 1) + struct.pack("<i", 7) + b"\0" * 4
-    iovs = struct.pack("<2Q", 0x3000, 64)
+    extra = [struct.pack("<i", 128), *iov_parts([(0x3000, 64)], [2])]
     row = make_row("recvmsg", 5, 0x7FFD0300, 0x40000000, ret=2, data=b"hi", sockaddr=sin("127.0.0.1", 53),
-                   mem=join_mem([header, control, iovs]))
+                   mem=join_mem([header, control], extra))
     assert text(row) == ('recvmsg(5, {msg_name={sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("127.0.0.1")}, '
-                         'msg_namelen=16, msg_iov=[{iov_base="hi", iov_len=64}], msg_iovlen=1, '
+                         'msg_namelen=128 => 16, msg_iov=[{iov_base="hi", iov_len=64}], msg_iovlen=1, '
                          "msg_control=[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=" +
                          ("SCM_RIGHTS" if _has_table("SCM") else "1") +
                          ", cmsg_data=[7]}], msg_controllen=24, msg_flags=0}, MSG_CMSG_CLOEXEC) = 2")
