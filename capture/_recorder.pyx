@@ -137,7 +137,8 @@ cdef struct Slot:
     int has_path
     int has_mem
     uint32_t nbase      # base parts written to mem
-    int64_t len_in      # the socklen_t/optlen the caller passed (LEN_IN), -1 if none
+    int64_t len_in      # the socklen_t/optlen the caller passed (LEN_IN)
+    int len_ok          # len_in could be read
 
 # Set by the recorder's own signal handler; read by the loop after waitpid returns EINTR.
 cdef volatile int g_sig = 0
@@ -839,6 +840,7 @@ cdef class Recorder:
         s.has_data = 0; s.has_sa = 0; s.has_path = 0; s.has_mem = 0
         s.nbase = 0
         s.len_in = -1
+        s.len_ok = 0
         for i in range(MAX_OPS):
             if self.ops[nr][i].op == 0:
                 break
@@ -911,24 +913,23 @@ cdef class Recorder:
             if addr and want:
                 s.has_sa = 1 if peek_exact(s.tid, addr, want, &s.sa) >= 0 else 0
         elif code == OP_LEN_IN:
-            # the value-result length as the caller passed it (strace's ``[in => out]``)
+            # the value-result length as the caller passed it (strace's ``[in => out]``); its
+            # extras are written at exit (value_result_extras)
             if addr and peek(s.tid, addr, &len32, 4) == 4:
                 s.len_in = <int32_t>len32
-                self.xpart_put(s, &len32, 4)
-            else:
-                self.xpart_put(s, NULL, -1)
+                s.len_ok = 1
         elif code == OP_SA_OUT:
-            if ret < 0 or not addr or not count or peek(s.tid, count, &len32, 4) != 4:
-                self.xpart_put(s, NULL, -1)
-            else:
-                self.xpart_put(s, &len32, 4)
+            if ret >= 0 and addr and count and peek(s.tid, count, &len32, 4) == 4:
                 # only what the kernel wrote: at most the caller's buffer
                 want = len32
-                if s.len_in >= 0 and <uint64_t>s.len_in < want:
+                if s.len_ok and s.len_in >= 0 and <uint64_t>s.len_in < want:
                     want = <size_t>s.len_in
                 if want > MAX_SOCKADDR:
                     want = MAX_SOCKADDR
                 s.has_sa = 1 if want == 0 or peek_exact(s.tid, addr, want, &s.sa) >= 0 else 0
+                self.value_result_extras(s, &len32)
+            else:
+                self.value_result_extras(s, NULL)
         elif code == OP_MSG_IN:
             self.capture_msghdr(s, addr, 0xFFFFFFFFFFFFFFFFULL)
         elif code == OP_MSG_OUT:
@@ -952,14 +953,14 @@ cdef class Recorder:
         elif code == OP_MEM_OUT_RET:
             self.mem_part(s, addr, <size_t>min(<uint64_t>ret * op.unit, <uint64_t>MAX_MEM_PART), op.unit)
         elif code == OP_MEM_OUT_LENPTR:
-            if ret < 0 or not count or peek(s.tid, count, &len32, 4) != 4:
-                self.xpart_put(s, NULL, -1)
-            else:
+            if ret >= 0 and count and peek(s.tid, count, &len32, 4) == 4:
                 want = len32
-                if s.len_in >= 0 and <uint64_t>s.len_in < want:
+                if s.len_ok and s.len_in >= 0 and <uint64_t>s.len_in < want:
                     want = <size_t>s.len_in
                 self.mem_part_exact(s, addr, want if want < MAX_MEM_PART else MAX_MEM_PART)
-                self.xpart_put(s, &len32, 4)
+                self.value_result_extras(s, &len32)
+            else:
+                self.value_result_extras(s, NULL)
         elif code == OP_ARGV:
             self.capture_argv(s, addr)
         elif code == OP_MMSG_IN:
@@ -982,6 +983,21 @@ cdef class Recorder:
             # struct flock for the lock commands: at entry, and at exit of F_GETLK/F_OFD_GETLK
             if is_lock_cmd(count) and (not at_exit or (ret >= 0 and (count == 5 or count == 36))):
                 self.mem_part_exact(s, addr, FLOCK_SIZE)
+        return 0
+
+    cdef int value_result_extras(self, Slot* s, uint32_t* len_out) except -1 nogil:
+        """The two extras of a value-result length (LEN_IN): as passed, and as returned
+        (unreadable after a failed call). Left out where the decoders need neither: the length
+        could not be read when the call began (the call fails; strace shows the pointer), or the
+        kernel returned it unchanged (the bytes captured then say how long it is)."""
+        cdef uint32_t len_in = <uint32_t>s.len_in
+        if not s.len_ok or (len_out != NULL and len_out[0] == len_in):
+            return 0
+        self.xpart_put(s, &len_in, 4)
+        if len_out != NULL:
+            self.xpart_put(s, len_out, 4)
+        else:
+            self.xpart_put(s, NULL, -1)
         return 0
 
     cdef size_t part_begin(self, Slot* s) except? 0 nogil:
@@ -1107,7 +1123,7 @@ cdef class Recorder:
             s.has_sa = 1 if peek_exact(s.tid, h[0], namelen if namelen < MAX_SOCKADDR else MAX_SOCKADDR,
                                        &s.sa) >= 0 else 0
         ctl = <uint32_t>(h[5] if h[5] < MSG_CONTROL_MAX else MSG_CONTROL_MAX)
-        self.mem_part(s, h[4], ctl, 1)
+        self.mem_part_exact(s, h[4], ctl)   # all or nothing, as strace reads it
         s.has_data = 1
         self.capture_iov(s, h[2], h[3], total, &s.data, 3)
         return 0

@@ -41,7 +41,7 @@ IOV_OUT = 6  # entry: the raw array (extra); exit: IOV_COUNTS (extra) and ``data
 #              up to what is left of ret bytes
 SA_IN = 7  # entry: sockaddr at arg, args[n] bytes -> ``sockaddr``
 SA_OUT = 8  # exit: sockaddr at arg, length read from the socklen_t at args[n], at most the
-#             length passed in (LEN_IN) -> ``sockaddr``; extra: that socklen_t (4 bytes)
+#             length passed in (LEN_IN) -> ``sockaddr``; extras: see LEN_IN
 MSG_IN = 9  # entry: struct msghdr at arg -> mem part (56 raw bytes); its name -> ``sockaddr``;
 #             then a mem part with msg_control (up to 256 bytes); its iovecs as IOV_IN (``data``
 #             and two extras)
@@ -53,7 +53,7 @@ MEM_IN_N = 13  # entry: args[n] * unit bytes at arg -> mem part (at most 4096)
 MEM_OUT_N = 14  # exit: args[n] * unit bytes at arg -> mem part (at most 4096)
 MEM_OUT_RET = 15  # exit: ret * unit bytes at arg -> mem part (at most 4096)
 MEM_OUT_LENPTR = 16  # exit: the socklen_t at args[n] (at most LEN_IN's) bytes at arg -> mem
-#                      part (getsockopt); extra: that socklen_t
+#                      part (getsockopt); extras: see LEN_IN
 ARGV = 17  # entry: NULL-terminated pointer array at arg -> one mem part of NUL-ended strings;
 #            a trailing empty string (two NULs) marks a list cut at 256 entries
 MMSG_IN = 18  # entry (sendmmsg): args[n] struct mmsghdr at arg, at most 8 -> one mem part with
@@ -61,7 +61,9 @@ MMSG_IN = 18  # entry (sendmmsg): args[n] struct mmsghdr at arg, at most 8 -> on
 #               (as IOV_IN) and two extras per message (its raw iovec array, IOV_COUNTS); the
 #               first message's address -> ``sockaddr``
 MMSG_OUT = 19  # exit (recvmmsg): the same for the ret messages received, each up to its msg_len
-LEN_IN = 20  # entry: extra with the int at arg (a value-result length as the caller passed it)
+LEN_IN = 20  # entry: the int at arg, a value-result length as the caller passed it; SA_OUT and
+#              MEM_OUT_LENPTR then write two extras, that length and the one returned (unreadable
+#              when the call failed), unless the length could not be read or came back unchanged
 XMEM_IN = 21  # entry: extra with ``unit`` bytes at arg
 XMEM_OUT = 22  # exit: extra with ``unit`` bytes at arg (unreadable when the call failed)
 FDSETS_IN = 23  # entry: three extras, the fd_sets at args arg, arg+1, arg+2, sized by args[n]

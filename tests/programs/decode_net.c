@@ -116,6 +116,12 @@ static void msg_calls(void) {
     sendmsg(sv[0], NULL, 0);
     sendmsg(sv[0], (struct msghdr *)hole, 0);
     recvmsg(sv[1], &rmh, MSG_DONTWAIT); /* EAGAIN */
+    /* control data that cannot be read, or only in part */
+    struct msghdr badctl = {.msg_iov = three, .msg_iovlen = 1, .msg_control = hole, .msg_controllen = 24};
+    sendmsg(sv[0], &badctl, 0);
+    memcpy(edge(16), ctl.buf, 16);
+    badctl.msg_control = edge(16);
+    sendmsg(sv[0], &badctl, 0);
     struct msghdr badiov = {.msg_iov = (struct iovec *)hole, .msg_iovlen = 2};
     sendmsg(sv[0], &badiov, 0);
 
@@ -181,6 +187,20 @@ static void addr_calls(const char *dir) {
     a1 = accept(srv, (struct sockaddr *)&peer, &len);
     close(a1);
     close(c1);
+    /* a named peer and a 2-byte buffer: the kernel reports the whole length, writes 2 bytes */
+    struct sockaddr_un me = {.sun_family = AF_UNIX};
+    snprintf(me.sun_path, sizeof me.sun_path, "%s/c", dir);
+    unlink(me.sun_path);
+    c1 = socket(AF_UNIX, SOCK_STREAM, 0);
+    bind(c1, (struct sockaddr *)&me, sizeof me);
+    connect(c1, (struct sockaddr *)&un, sizeof un);
+    len = 2;
+    a1 = accept4(srv, (struct sockaddr *)&peer, &len, 0);
+    len = -1;
+    getpeername(a1, (struct sockaddr *)&peer, &len);
+    close(a1);
+    close(c1);
+    unlink(me.sun_path);
     close(srv);
     unlink(un.sun_path);
 
@@ -211,6 +231,8 @@ static void addr_calls(const char *dir) {
     sendto(u, "pong", 4, 0, (struct sockaddr *)&us, sizeof us);
     len = 4;
     recvfrom(u, buf, sizeof buf, 0, (struct sockaddr *)&ss, &len);
+    len = sizeof ss;
+    recvfrom(u, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&ss, &len); /* EAGAIN */
     sendto(u, "data", 4, 0, (struct sockaddr *)hole, sizeof us);
     sendto(u, hole, 4, 0, (struct sockaddr *)&us, sizeof us);
     memcpy(edge(2), "ab", 2);
