@@ -46,6 +46,13 @@ static void iov_calls(const char *dir) {
     struct iovec lng[2] = {{longbuf, sizeof longbuf}, {(void *)"tail", 4}};
     writev(fd, lng, 2);
     pwritev(fd, three, 3, 0);
+    /* more iovecs than a small -s shows */
+    struct iovec ten[10];
+    for (int i = 0; i < 10; i++) {
+        ten[i].iov_base = (void *)"0123456789" + i;
+        ten[i].iov_len = 10 - i;
+    }
+    writev(fd, ten, 10);
     writev(fd, three, 0);
     writev(fd, NULL, 3);
     writev(19999, (struct iovec *)hole, 42);
