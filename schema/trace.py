@@ -36,10 +36,16 @@ path       string   the path argument of file calls (first path for rename-like 
 size       int64    bytes transferred by a buffer call (ret when it succeeded), or requested
                     (the count argument) when it failed.
 data       binary   the first ``-s`` bytes of the buffer, captured at entry (writes) or at exit
-                    (reads); for readv/writev/sendmsg/recvmsg the iovecs gathered in order.
-sockaddr   binary   the raw sockaddr the call passed or received (what family/addr/port decode).
+                    (reads); for readv/writev/sendmsg/recvmsg each iovec's first ``-s`` bytes
+                    (of what was transferred), one after the other (older recordings: the
+                    first ``-s`` bytes of the iovecs gathered in order). Never bytes that could
+                    not be read: an unreadable buffer is null.
+sockaddr   binary   the raw sockaddr the call passed or received (what family/addr/port decode);
+                    for a received one, only what the kernel wrote into the caller's buffer.
 mem        binary   other captured memory as length-prefixed parts, see ``captures.py`` and
-                    ``split_mem``: optval, timespec, pollfd arrays, argv strings, siginfo, …
+                    ``split_mem``: optval, timespec, pollfd arrays, argv strings, siginfo, …;
+                    then, behind a header, extra parts (``split_mem_extras``): iovec arrays,
+                    value-result lengths as passed, fd_sets, times left.
 callchain  list<uint64>  return addresses (reserved for ``--source``; null in v1 recordings).
 src_file   dict     source file of the user code making the call (reserved, see callchain).
 src_line   int32    source line (reserved).
