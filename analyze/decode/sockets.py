@@ -97,8 +97,10 @@ def sockaddr_text(data: bytes, addrlen: int, opts: DecodeOptions) -> str:
 
 
 def sockaddr(data: bytes | None, addrlen: int, opts: DecodeOptions, addr: int | None) -> str:
-    """decode_sockaddr: the pointer when it is NULL, too short or was not captured."""
-    if data is None or not addr or min(addrlen, len(data)) < 2:
+    """decode_sockaddr: the pointer when it is NULL, too short or was not captured, or when fewer
+    bytes were captured than the length says (a read cut short by an unmapped page, in
+    recordings made before reads were all or nothing): never bytes that were not there."""
+    if data is None or not addr or min(addrlen, len(data)) < 2 or len(data) < min(addrlen, 128):
         return ptr(addr)
     return sockaddr_text(data, min(addrlen, len(data)), opts)
 
@@ -159,7 +161,7 @@ def _len_in(xs: list[bytes | None] | None, index: int = 0) -> int | None:
     return None if v is None else v[0]
 
 
-def value_result(len_in: int | None, len_out: int, in_ptr: int) -> str:
+def value_result(len_in: int | None, len_out: int) -> str:
     """strace's ``[in => out]`` of a value-result length, ``[out]`` when the kernel left it."""
     if len_in is None or len_in == len_out:
         return f"[{len_out}]"
@@ -175,13 +177,13 @@ def _sockname(row: Row, opts: DecodeOptions, extra_args: list[str]) -> Decoded:
         return Decoded([fd(row["a0"]), ptr(addr), ptr(lenp), *extra_args])
     xs = extras(row)
     len_in = _len_in(xs, 0)
-    if xs is not None and len_in is None:  # the length could not be read when the call began
-        return Decoded([fd(row["a0"]), ptr(addr), ptr(lenp), *extra_args], entry=1)
     data = row["sockaddr"]
     if not succeeded(row):
         shown = f"[{len_in}]" if len_in is not None else ptr(lenp)
         return Decoded([fd(row["a0"]), ptr(addr), shown, *extra_args], entry=1)
-    if xs is None:  # an older recording: only the bytes, whose count is the length returned
+    if xs is None:
+        # the kernel returned the length unchanged (the recorder then writes no extras), or an
+        # older recording: the bytes captured are as long as the length returned
         if data is None:
             return Decoded([fd(row["a0"]), ptr(addr), ptr(lenp), *extra_args], entry=1)
         return Decoded([fd(row["a0"]), sockaddr(data, len(data), opts, addr), f"[{len(data)}]", *extra_args], entry=1)
@@ -190,7 +192,7 @@ def _sockname(row: Row, opts: DecodeOptions, extra_args: list[str]) -> Decoded:
         return Decoded([fd(row["a0"]), ptr(addr), f"[{len_in}]", *extra_args], entry=1)
     shown_len = min(len_in, len_out) if len_in is not None and len_in >= 0 else len_out
     addr_text = ptr(addr) if data is None else sockaddr(data, shown_len, opts, addr)
-    return Decoded([fd(row["a0"]), addr_text, value_result(len_in, len_out, lenp), *extra_args], entry=1)
+    return Decoded([fd(row["a0"]), addr_text, value_result(len_in, len_out), *extra_args], entry=1)
 
 
 def accept(row: Row, opts: DecodeOptions) -> Decoded:
@@ -225,7 +227,7 @@ def recvfrom(row: Row, opts: DecodeOptions) -> Decoded:
     sa = row["sockaddr"]
     xs = extras(row)
     if xs is not None and addr and lenp:
-        # the same address and ``[in => out]`` as accept's
+        # the same address and ``[in => out]`` as accept's (its decoder reads these columns)
         tail = _sockname({"a0": row["a0"], "a1": addr, "a2": lenp, "sockaddr": sa, "mem": row["mem"],
                           "ret": row["ret"]}, opts, []).args[1:]
     elif not addr or not lenp or not ok or sa is None:
@@ -573,16 +575,14 @@ def getsockopt(row: Row, opts: DecodeOptions) -> Decoded:
     if not lenp:
         return Decoded([*head, ptr(addr), "NULL"])
     xs = extras(row)
-    if xs is not None:
+    if xs is not None:  # the kernel changed the length, or the call failed (captures.LEN_IN)
         len_in = _len_in(xs, 0)
-        if len_in is None:
-            return Decoded([*head, ptr(addr), ptr(lenp)], entry=3)
         len_out = _len_in(xs, 1)
         data = part(row, 0)
-        if not succeeded(row) or len_out is None:
-            return Decoded([*head, ptr(addr), f"[{len_in}]"], entry=3)
+        if not succeeded(row) or len_out is None or len_in is None:
+            return Decoded([*head, ptr(addr), f"[{len_in}]" if len_in is not None else ptr(lenp)], entry=3)
         value = ptr(addr) if not data else _optval_get(u32(row["a1"]), u32(row["a2"]), data, opts, addr)
-        return Decoded([*head, value, value_result(len_in, len_out, lenp)], entry=3)
+        return Decoded([*head, value, value_result(len_in, len_out)], entry=3)
     data = part(row, 0) if succeeded(row) else None
     if data is None:
         return Decoded([*head, ptr(addr), ptr(lenp)], entry=3)

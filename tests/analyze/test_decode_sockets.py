@@ -393,3 +393,9 @@ def test_epoll_ctl_del_shows_the_pointer_the_kernel_ignores() -> None:
     ev = struct.pack("<IQ", 1, 7)
     row = make_row("epoll_ctl", 5, 2, 3, 0x7FFD0000, ret=0, mem=join_mem([ev]))
     assert text(row) == "epoll_ctl(5, EPOLL_CTL_DEL, 3, 0x7ffd0000) = 0"
+
+
+def test_a_sockaddr_captured_shorter_than_its_length_is_its_address_not_zero_padding() -> None:
+    # recordings made before reads were all or nothing kept the bytes before an unmapped page
+    row = make_row("connect", -1, 0x7F0000000FF4, 110, err="EBADF", sockaddr=sun(b"\0\0\0edge\0\0"))
+    assert text(row) == "connect(-1, 0x7f0000000ff4, 110) = -1 EBADF (Bad file descriptor)"
