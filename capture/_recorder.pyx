@@ -48,6 +48,7 @@ DEF OP_FDSETS_IN = 23
 DEF OP_FDSETS_OUT = 24
 DEF OP_PSEL_MASK = 25
 DEF OP_FLOCK = 26
+DEF OP_IOCTL_INT = 27
 DEF MMSG_MAX = 8
 DEF MMSGHDR_SIZE = 64
 
@@ -979,6 +980,11 @@ cdef class Recorder:
                     self.xpart_exact(s, a[op.arg + i], want)
         elif code == OP_PSEL_MASK:
             self.capture_psel_mask(s, addr)
+        elif code == OP_IOCTL_INT:
+            # the int argument of the ioctls that pass one: read at entry (FIONBIO, FIOASYNC), or
+            # written by the kernel (FIONREAD/SIOCINQ, TIOCOUTQ/SIOCOUTQ, SIOCOUTQNSD, SIOCATMARK)
+            if (not at_exit and is_ioctl_int_in(count)) or (at_exit and ret >= 0 and is_ioctl_int_out(count)):
+                self.mem_part_exact(s, addr, 4)
         elif code == OP_FLOCK:
             # struct flock for the lock commands: at entry, and at exit of F_GETLK/F_OFD_GETLK
             if is_lock_cmd(count) and (not at_exit or (ret >= 0 and (count == 5 or count == 36))):
@@ -1317,9 +1323,19 @@ cdef inline int op_phase(uint8_t op) noexcept nogil:
             or op == OP_MMSG_IN or op == OP_LEN_IN or op == OP_XMEM_IN or op == OP_FDSETS_IN
             or op == OP_PSEL_MASK):
         return 1
-    if op == OP_IOV_OUT or op == OP_MSG_OUT or op == OP_FLOCK:
+    if op == OP_IOV_OUT or op == OP_MSG_OUT or op == OP_FLOCK or op == OP_IOCTL_INT:
         return 3
     return 2
+
+
+cdef inline bint is_ioctl_int_in(uint64_t req) noexcept nogil:
+    req &= 0xFFFFFFFFU
+    return req == 0x5421 or req == 0x5452
+
+
+cdef inline bint is_ioctl_int_out(uint64_t req) noexcept nogil:
+    req &= 0xFFFFFFFFU
+    return req == 0x541B or req == 0x5411 or req == 0x894B or req == 0x8905
 
 
 cdef inline bint is_lock_cmd(uint64_t cmd) noexcept nogil:

@@ -72,6 +72,11 @@ PSEL_MASK = 25  # entry: pselect6's {sigset_t *ss; size_t ss_len} at arg: extra 
 #                 then extra with the sigset (ss_len bytes)
 FLOCK = 26  # entry: struct flock at arg -> mem part, when fcntl's command args[n] takes one; exit:
 #             again for F_GETLK/F_OFD_GETLK
+IOCTL_INT = 27  # the int at arg -> mem part, for the ioctl requests (args[n]) that pass one: at
+#                 entry FIONBIO, FIOASYNC; at exit FIONREAD/SIOCINQ, TIOCOUTQ/SIOCOUTQ,
+#                 SIOCOUTQNSD, SIOCATMARK
+IOCTL_INT_IN = frozenset({0x5421, 0x5452})
+IOCTL_INT_OUT = frozenset({0x541B, 0x5411, 0x894B, 0x8905})
 
 OP_NAMES = {
     value: name
@@ -182,6 +187,7 @@ CAPTURES: dict[str, tuple[Op, ...]] = {
     "pipe": (Op(MEM_OUT, 0, 0, 8),),
     "pipe2": (Op(MEM_OUT, 0, 0, 8),),
     "fcntl": (Op(FLOCK, 2, 1),),
+    "ioctl": (Op(IOCTL_INT, 2, 1),),
     "uname": (Op(MEM_OUT, 0, 0, UTSNAME_SIZE),),
     # processes
     "execve": (Op(PATH, 0), Op(ARGV, 1)),

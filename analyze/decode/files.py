@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import struct
 
+from renacer.schema import captures
 from renacer.schema import constants as C
 
 from .common import (
@@ -34,7 +35,7 @@ from .common import (
     xlat,
     xval,
 )
-from .common import extras
+from .common import extras, int_ptr
 from .sockets import iov_arg, iovecs
 
 _O_CREAT = C.OPEN_FLAGS["O_CREAT"]
@@ -279,10 +280,18 @@ def ioctl_request(req: int) -> str:
             f"{xval(req & 0xFF)}, {xval((req >> 16) & 0x3FFF)})")
 
 
-def ioctl(row: Row, opts: DecodeOptions) -> list[str]:
-    """The argument's memory is not recorded: it is shown as the number strace prints for an
-    argument it does not decode."""
-    return [fd(row["a0"]), ioctl_request(u32(row["a1"])), xval(row["a2"])]
+def ioctl(row: Row, opts: DecodeOptions) -> Decoded | list[str]:
+    """The int of the requests that pass one (captures.IOCTL_INT): ``[2]``, read at entry or
+    written by the call; any other argument's memory is not recorded: it is shown as the number
+    strace prints for an argument it does not decode."""
+    req = u32(row["a1"])
+    head = [fd(row["a0"]), ioctl_request(req)]
+    if req in captures.IOCTL_INT_OUT:
+        value = part(row, 0) if succeeded(row) else None
+        return Decoded([*head, int_ptr(value, row["a2"]) if value is not None else ptr(row["a2"])], entry=2)
+    if req in captures.IOCTL_INT_IN and row["mem"]:
+        return [*head, int_ptr(part(row, 0), row["a2"])]
+    return [*head, xval(row["a2"])]
 
 
 # --- stat -----------------------------------------------------------------------------------------

@@ -303,8 +303,11 @@ def futex(row: Row, opts: DecodeOptions) -> list[str]:
     """futex(uaddr, op, …) with the arguments its command uses. The timeout is not recorded (its
     pointer is shown); the command names need a FUTEX_OP table in schema.constants."""
     op = u32(row["a1"])
+    val3 = u32(row["a5"])
+    # the bitset commands' match-any mask has a name
+    val3_text = "FUTEX_BITSET_MATCH_ANY" if val3 == 0xFFFFFFFF and op & 127 in (9, 10) else xval(val3)
     values = {"val": str(u32(row["a2"])), "timeout": ptr(row["a3"]), "val2": str(u32(row["a3"])),
-              "uaddr2": ptr(row["a4"]), "val3": xval(u32(row["a5"]))}
+              "uaddr2": ptr(row["a4"]), "val3": val3_text}
     tail = _FUTEX_TAIL.get(op & 127)
     if tail is None:
         return [ptr(row["a0"]), _futex_op(op), *(xval(row[f"a{i}"]) for i in range(2, 6))]

@@ -174,3 +174,12 @@ def test_fcntl_lock_commands_print_the_struct_flock() -> None:
     assert text(row) == "fcntl(3, F_GETLK, {l_type=F_UNLCK, l_whence=SEEK_SET, l_start=0, l_len=0, l_pid=0}) = 0"
     bad = make_row("fcntl", 3, 6, 0x7FFD0000, err="EFAULT", mem=join_mem([None]))
     assert text(bad) == "fcntl(3, F_SETLK, 0x7ffd0000) = -1 EFAULT (Bad address)"
+
+
+def test_ioctls_with_an_int_argument_print_it() -> None:
+    out = make_row("ioctl", 6, 0x541B, 0x7FFD0000, ret=0, mem=join_mem([struct.pack("<i", 4)]))
+    assert text(out) == "ioctl(6, FIONREAD, [4]) = 0"
+    bad = make_row("ioctl", 6, 0x541B, 0x7FFD0000, err="EFAULT")
+    assert text(bad) == "ioctl(6, FIONREAD, 0x7ffd0000) = -1 EFAULT (Bad address)"
+    given = make_row("ioctl", 6, 0x5421, 0x7FFD0000, ret=0, mem=join_mem([struct.pack("<i", 1)]))
+    assert text(given) == "ioctl(6, FIONBIO, [1]) = 0"

@@ -136,3 +136,8 @@ def test_getrandom_prints_the_bytes_in_hex() -> None:
     row = make_row("getrandom", 0x7FFD0000, 4, 0, ret=4, data=b"\x12\x34AB")
     assert text(row) == 'getrandom("\\x12\\x34\\x41\\x42", 4, 0) = 4'
     assert text(row, string_size=2) == 'getrandom("\\x12\\x34"..., 4, 0) = 4'
+
+
+def test_futex_bitset_commands_name_the_match_any_mask() -> None:
+    row = make_row("futex", 0x7FFD0000, 9 | 256, 5, 0, 0, 0xFFFFFFFF, ret=0)
+    assert text(row).endswith(", 5, NULL, FUTEX_BITSET_MATCH_ANY) = 0")

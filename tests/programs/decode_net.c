@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -236,6 +237,13 @@ static void addr_calls(const char *dir) {
     len = sizeof ss;
     recvfrom(u, buf, sizeof buf, 0, (struct sockaddr *)&ss, &len);
     sendto(u, "pong", 4, 0, (struct sockaddr *)&us, sizeof us);
+    /* ioctls with an int argument: in, out, and a bad pointer */
+    int avail = -1, nb = 1;
+    ioctl(u, FIONREAD, &avail);
+    ioctl(u, FIONBIO, &nb);
+    ioctl(u, FIONREAD, hole);
+    nb = 0;
+    ioctl(u, FIONBIO, &nb);
     len = 4;
     recvfrom(u, buf, sizeof buf, 0, (struct sockaddr *)&ss, &len);
     len = sizeof ss;
