@@ -142,7 +142,7 @@ def strace_and_renacer(exe: str, tmp_path: Path, string_size: int = 32) -> tuple
     result = run_renacer(["-q", "-s", str(string_size), "-w", str(trace), "--", exe, str(work)])
     assert result.returncode == 0, result.stderr
     out = io.StringIO()
-    render_trace_file([str(trace)], out, RenderOptions(string_size=string_size, pid_prefix="always"))
+    render_trace_file([str(trace)], out, RenderOptions(string_size=string_size, pid_prefix="always", style="strace"))
     return strace_out.read_text(), out.getvalue()
 
 

@@ -193,6 +193,15 @@ def _wait_for(predicate, seconds: float = 20) -> None:
         time.sleep(0.01)
 
 
+def _complete_batches(journal: Path) -> int:
+    from renacer.capture.journal import _frames
+
+    try:
+        return len(_frames(journal.read_bytes(), str(journal))[1])
+    except Exception:  # the metadata frame itself is not complete yet
+        return 0
+
+
 def test_a_recorder_killed_after_its_first_flush_loses_nothing_of_it(tmp_path: Path) -> None:
     """The journal receives the first flush even while pyarrow is still being imported."""
     trace = tmp_path / "t.parquet"
@@ -200,8 +209,9 @@ def test_a_recorder_killed_after_its_first_flush_loses_nothing_of_it(tmp_path: P
     rec = subprocess.Popen([*RENACER, "-q", "-w", str(trace), "--", "dd", "if=/dev/zero", "of=/dev/null",
                             "bs=1", "count=100000000"], stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        # the first batch frame: 16384 records, a flush by count (well under a second of dd)
-        _wait_for(lambda: journal.exists() and journal.stat().st_size > 2000)
+        # the first batch frame complete on disk: 16384 records, a flush by count (well under a
+        # second of dd), checked with the journal's own reader so the kill never lands mid-frame
+        _wait_for(lambda: journal.exists() and _complete_batches(journal) >= 1)
     finally:
         os.killpg(rec.pid, signal.SIGKILL)
         rec.wait()
