@@ -15,9 +15,14 @@ from pathlib import Path
 from typing import Any, List, Optional, TypeVar
 
 import typer
+import typer.core
 
 from renacer.analyze import engine as eng
 from renacer.analyze import output
+
+# typer escapes "[required]" and "[default: …]" for rich markup whenever rich is installed, even
+# with markup off (rich_markup_mode=None): help then shows "\\[required]". We use no rich help.
+typer.core.HAS_RICH = False
 
 # Plain click help and errors (rich_markup_mode=None): a usage error then reads "Error: …" like
 # every other error of the tool, and help needs no rich import.
@@ -32,7 +37,7 @@ app = typer.Typer(
 )
 
 EXIT_BAD_INPUT = 2
-EXIT_GATE_FAILED = 1  # reserved for CI gates (diff/check commands): the convention, not yet used
+EXIT_GATE_FAILED = 1  # a CI gate failed (diff --fail-on)
 
 
 class Format(str, Enum):
@@ -50,6 +55,31 @@ TracesArg = typer.Argument(
     show_default=False,
 )
 FormatOpt = typer.Option(Format.table, "--format", help="Output format.", case_sensitive=False)
+
+
+# --- engines (issue 16): DuckDB on this machine, or Spark for a fleet ---------------------------------
+class EngineName(str, Enum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+EngineOpt = typer.Option(EngineName.duckdb, "--engine", case_sensitive=False,
+                         help="duckdb (this machine) or spark (pip install 'renacer[spark]'; local "
+                         "mode unless --spark-master or SPARK_REMOTE).")
+SparkMasterOpt = typer.Option(None, "--spark-master", metavar="URL",
+                              help="Spark master for --engine spark: local[4], spark://host:7077, "
+                              "yarn, or sc://host:15002 (Spark Connect).")
+
+
+def _load(traces: list[str], engine: EngineName = EngineName.duckdb, master: Optional[str] = None) -> Any:
+    """The DuckDB engine, or the Spark engine with the same interface."""
+    if engine == EngineName.spark:
+        from renacer.analyze import spark
+
+        return spark.load(traces, master)
+    if master:
+        raise eng.InputError("--spark-master needs --engine spark")
+    return eng.load(traces)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -81,18 +111,29 @@ def _open_output(path: str) -> Any:
         raise output.OutputError(str(e)) from None
 
 
+PROGRESS_MIN_TRACES = 50
+
+
+def _long(engine: eng.Engine) -> bool:
+    """Whether a query over these traces is worth a progress bar: big files, or many of them
+    (each file costs DuckDB an open and a footer, and the views' joins grow with them)."""
+    return engine.total_bytes >= eng.PROGRESS_MIN_BYTES or len(engine.traces) >= PROGRESS_MIN_TRACES
+
+
 def _canned(name: str, traces: list[str], fmt: Format, params: dict[str, Any] | None = None,
-            title: str | None = None) -> None:
+            title: str | None = None, engine_name: EngineName = EngineName.duckdb,
+            master: Optional[str] = None) -> list[tuple[Any, ...]]:
     """Load, run queries/NAME.sql, print: what every question command does."""
-    engine = eng.load(traces)
+    engine = _load(traces, engine_name, master)
     try:
-        show = sys.stderr.isatty() and engine.total_bytes >= eng.PROGRESS_MIN_BYTES
+        show = output.interactive(fmt.value) and _long(engine)
         with output.progress(f"{name}: {len(engine.traces)} trace(s)", show) as on_progress:
             result = engine.run(name, {k: v for k, v in (params or {}).items() if v is not None},
                                 on_progress=on_progress)
     finally:
         engine.close()
     output.render(result.columns, result.rows, fmt.value, title=title)
+    return result.rows
 
 
 @app.command()
@@ -101,16 +142,19 @@ def summary(
     traces: List[str] = TracesArg,
     name: Optional[str] = typer.Option(None, "--name", help="Only this syscall."),
     fmt: Format = FormatOpt,
+    engine: EngineName = EngineOpt,
+    spark_master: Optional[str] = SparkMasterOpt,
 ) -> None:
     """Per syscall: calls, errors, total, avg, p50, p90, p99, max."""
-    _canned("summary", traces, fmt, {"name": name})
+    _canned("summary", traces, fmt, {"name": name}, engine_name=engine, master=spark_master)
 
 
 @app.command()
 @_fails_cleanly
-def refused(traces: List[str] = TracesArg, fmt: Format = FormatOpt) -> None:
+def refused(traces: List[str] = TracesArg, fmt: Format = FormatOpt, engine: EngineName = EngineOpt,
+            spark_master: Optional[str] = SparkMasterOpt) -> None:
     """Refused connections, non-blocking ones too: target, count, first/last, process."""
-    _canned("refused", traces, fmt)
+    _canned("refused", traces, fmt, engine_name=engine, master=spark_master)
 
 
 @app.command()
@@ -119,9 +163,22 @@ def dns(
     traces: List[str] = TracesArg,
     port: Optional[int] = typer.Option(None, "--port", help="DNS server port [default: 53]."),
     fmt: Format = FormatOpt,
+    engine: EngineName = EngineOpt,
+    spark_master: Optional[str] = SparkMasterOpt,
 ) -> None:
     """DNS queries: server, name, type, latency, timeouts, fallback to the next server."""
-    _canned("dns", traces, fmt, {"port": port})
+    rows = _canned("dns", traces, fmt, {"port": port}, engine_name=engine, master=spark_master)
+    if not rows and engine == EngineName.duckdb:
+        # Nothing on that port: say where DNS-shaped traffic went instead, if anywhere.
+        loaded = eng.load(traces)
+        try:
+            elsewhere = loaded.run("dns_ports", {"port": port} if port is not None else {}).dicts()
+        finally:
+            loaded.close()
+        if elsewhere:
+            ports = ", ".join(f"{r['port']} ({r['queries']} queries)" for r in elsewhere)
+            output.note(f"no DNS queries to port {port or 53}, but queries that look like DNS went to port "
+                        f"{ports}: ask again with --port {elsewhere[0]['port']}")
 
 
 @app.command()
@@ -131,16 +188,19 @@ def errors(
     tiny_calls: Optional[int] = typer.Option(None, "--tiny-calls", help="Receives on one socket that make 'tiny receives' [default: 100]."),
     tiny_bytes: Optional[int] = typer.Option(None, "--tiny-bytes", help="Average receive size under which they are tiny [default: 64]."),
     fmt: Format = FormatOpt,
+    engine: EngineName = EngineOpt,
+    spark_master: Optional[str] = SparkMasterOpt,
 ) -> None:
     """Failed calls by syscall/errno/target, with the likely cause and fix."""
-    _canned("errors", traces, fmt, {"tiny_calls": tiny_calls, "tiny_bytes": tiny_bytes})
+    _canned("errors", traces, fmt, {"tiny_calls": tiny_calls, "tiny_bytes": tiny_bytes}, engine_name=engine, master=spark_master)
 
 
 @app.command()
 @_fails_cleanly
-def connections(traces: List[str] = TracesArg, fmt: Format = FormatOpt) -> None:
+def connections(traces: List[str] = TracesArg, fmt: Format = FormatOpt, engine: EngineName = EngineOpt,
+            spark_master: Optional[str] = SparkMasterOpt) -> None:
     """Per socket: peer, connect time, bytes/calls each way, protocol, how it ended."""
-    _canned("connections", traces, fmt)
+    _canned("connections", traces, fmt, engine_name=engine, master=spark_master)
 
 
 @app.command()
@@ -150,23 +210,27 @@ def slow(
     top: int = typer.Option(20, "--top", min=1, help="How many calls."),
     name: Optional[str] = typer.Option(None, "--name", help="Only this syscall."),
     fmt: Format = FormatOpt,
+    engine: EngineName = EngineOpt,
+    spark_master: Optional[str] = SparkMasterOpt,
 ) -> None:
     """The slowest calls, with their target and source location."""
-    _canned("slow", traces, fmt, {"top": top, "name": name})
+    _canned("slow", traces, fmt, {"top": top, "name": name}, engine_name=engine, master=spark_master)
 
 
 @app.command()
 @_fails_cleanly
-def files(traces: List[str] = TracesArg, fmt: Format = FormatOpt) -> None:
+def files(traces: List[str] = TracesArg, fmt: Format = FormatOpt, engine: EngineName = EngineOpt,
+            spark_master: Optional[str] = SparkMasterOpt) -> None:
     """Paths opened, errors, bytes read/written."""
-    _canned("files", traces, fmt)
+    _canned("files", traces, fmt, engine_name=engine, master=spark_master)
 
 
 @app.command()
 @_fails_cleanly
-def processes(traces: List[str] = TracesArg, fmt: Format = FormatOpt) -> None:
+def processes(traces: List[str] = TracesArg, fmt: Format = FormatOpt, engine: EngineName = EngineOpt,
+            spark_master: Optional[str] = SparkMasterOpt) -> None:
     """Process tree, exec'd commands, exit status."""
-    _canned("processes", traces, fmt)
+    _canned("processes", traces, fmt, engine_name=engine, master=spark_master)
 
 
 @app.command()
@@ -192,13 +256,18 @@ def sql(
                                 "trace_info, trace_processes."),
     traces: List[str] = TracesArg,
     fmt: Format = FormatOpt,
+    engine_name: EngineName = EngineOpt,
+    spark_master: Optional[str] = SparkMasterOpt,
 ) -> None:
-    """Run your own SQL over the traces (DuckDB dialect)."""
-    engine = eng.load(traces)
+    """Run your own SQL over the traces (DuckDB dialect; Spark SQL with --engine spark)."""
+    engine = _load(traces, engine_name, spark_master)
     try:
-        show = sys.stderr.isatty() and engine.total_bytes >= eng.PROGRESS_MIN_BYTES
+        show = output.interactive(fmt.value) and _long(engine)
         with output.progress("sql", show) as on_progress:
-            result = engine.execute(query, on_progress=on_progress)
+            if engine_name == EngineName.spark:
+                result = engine.execute_native(query)
+            else:
+                result = engine.execute(query, on_progress=on_progress)
     finally:
         engine.close()
     output.render(result.columns, result.rows, fmt.value)
@@ -211,6 +280,9 @@ def list_queries(fmt: Format = FormatOpt) -> None:
     rows = [(q.name, q.summary, ", ".join(f"${p}" for p in q.params) or None, str(q.path))
             for q in eng.list_queries()]
     output.render(["query", "answers", "parameters", "file"], rows, fmt.value)
+
+
+EXPORT_PROGRESS_MIN_EVENTS = 200_000
 
 
 class ExportFormat(str, Enum):
@@ -230,7 +302,13 @@ def export(
         target = _open_output(str(out)) if out else sys.stdout
         try:
             names, events = eng.export_events(engine)
-            output.write_chrome_trace(names, events, target, [t.label for t in engine.traces])
+            # A bar only when the JSON goes to a file: on stdout it is the output itself. Export
+            # writes tens of thousands of events a second, so it counts events, not bytes.
+            rows = sum(t.rows for t in engine.traces)
+            show = out is not None and output.interactive() and rows >= EXPORT_PROGRESS_MIN_EVENTS
+            with output.progress("export", show) as on_progress:
+                output.write_chrome_trace(names, output.counted(events, rows, on_progress), target,
+                                          [t.label for t in engine.traces])
         finally:
             if out:
                 target.close()
@@ -256,7 +334,8 @@ def recover(
         raise eng.InputError(f"no recovery journal for {trace} (looked for {trace}{JOURNAL_SUFFIX})")
     target = out or trace_for(journal)
     try:
-        meta = recover_journal(journal, target)
+        with output.spinner(f"recovering {journal}", output.interactive()):
+            meta = recover_journal(journal, target)
     except (TraceFormatError, UnsafeOutput) as e:
         raise eng.InputError(str(e)) from None
     events = meta.get("events_written")
@@ -325,6 +404,146 @@ def replay(
     finally:
         if out:
             target.close()
+
+
+# --- diff (issue 11) --------------------------------------------------------------------------------
+# The comparison is SQL (queries/diff_*.sql); statistics, gates and the report are
+# renacer.analyze.diff, imported when the command runs.
+
+
+# --- hist and report (issue 15) -------------------------------------------------------------------
+
+
+class HistFormat(str, Enum):
+    text = "text"
+    table = "table"  # the same bars: every other command calls its terminal output "table"
+    json = "json"
+    csv = "csv"
+
+
+class HistBy(str, Enum):
+    syscall = "syscall"
+    target = "target"
+    source = "source"
+
+
+class HistUnit(str, Enum):
+    ns = "ns"
+    us = "us"
+    ms = "ms"
+    s = "s"
+
+
+@app.command()
+@_fails_cleanly
+def diff(
+    base: str = typer.Argument(..., metavar="BASE", help="The runs before: a trace, a quoted glob ('base/*.parquet') or a folder."),
+    head: str = typer.Argument(..., metavar="HEAD", help="The runs after, the same way."),
+    fail_on: List[str] = typer.Option([], "--fail-on", metavar="GATE", help="Exit 1 when this holds "
+                                      "(repeatable; see Gates above and the README)."),
+    min_effect: float = typer.Option(5.0, "--min-effect", min=0, help="Smallest relative timing change (%) reported as significant."),
+    alpha: float = typer.Option(0.05, "--alpha", min=0, max=1, help="Significance level of the test across runs (needs >=3 runs a side)."),
+    fmt: Format = FormatOpt,
+) -> None:
+    """Compare two sets of runs (calls, errors, times, targets); gate CI with --fail-on.
+
+    BASE and HEAD are each a trace, a quoted glob ('base/*.parquet') or a folder of repeated runs.
+    Counts are compared exactly; timings are tested across runs when each side has 3 or more.
+    Exit 1 when a gate fails, 2 for bad input, else 0.
+
+    \b
+    Gates: METRIC OP THRESHOLD, METRIC one of calls|errors|bytes|total|avg|p50|p90|p99|max(SYSCALL),
+    total-time, wall-time; or new-errors, new-targets:
+      'calls(connect) > +0'     more connect calls per run than base (+N/-N: a change)
+      'p99(recvfrom) > +20%'    p99 20% higher (a timing change must also be significant)
+      'p99(recvfrom) > 200ms'   head's own p99 over a budget (unsigned: a value)
+      'total-time > +10%'       more time in syscalls per run
+      'new-errors'              an errno kind base never had; 'new-targets' alike
+    """
+    from renacer.analyze import diff as diffing
+
+    gates = diffing.parse_gates(fail_on)  # a malformed gate fails before any trace is read
+    report = diffing.compare([base], [head], gates, alpha=alpha, min_effect=min_effect)
+    diffing.render(report, fmt.value)
+    if report.failed_gates:
+        sys.stdout.flush()
+        for g in report.failed_gates:
+            sys.stderr.write(f"gate failed: {g.gate.text}: {g.detail}\n")
+        raise typer.Exit(EXIT_GATE_FAILED)
+
+
+def timeline(traces: List[str] = TracesArg, fmt: Format = FormatOpt) -> None:
+    """Per socket: opened, connect, connected or failed, first byte, closed (ns since start)."""
+    _canned("timeline", traces, fmt)
+
+
+@app.command()
+@_fails_cleanly
+def hist(
+    traces: List[str] = TracesArg,
+    syscall: Optional[str] = typer.Option(None, "--syscall", "--name", help="Only this syscall."),
+    by: HistBy = typer.Option(HistBy.syscall, "--by", help="One histogram per syscall, per peer "
+                              "address of socket calls (target), or per source line (source)."),
+    linear: Optional[int] = typer.Option(None, "--linear", min=1, metavar="STEP",
+                                         help="Linear buckets STEP units wide instead of log2."),
+    unit: HistUnit = typer.Option(HistUnit.us, "--unit", help="Unit durations are counted in."),
+    fmt: HistFormat = typer.Option(HistFormat.text, "--format", case_sensitive=False,
+                                   help="text bars, or the buckets as json/csv."),
+) -> None:
+    """Latency histograms (log2 or linear) of call durations, bpftrace-style."""
+    import shutil
+
+    from renacer.analyze import hist as histo
+
+    if syscall is not None:
+        from renacer.schema.syscalls_x86_64 import SYSCALLS
+
+        if syscall not in SYSCALLS.values():
+            raise eng.InputError(f"unknown syscall {syscall!r}")
+    engine = eng.load(traces)
+    try:
+        show = output.interactive(fmt.value) and _long(engine)
+        with output.progress(f"hist: {len(engine.traces)} trace(s)", show) as on_progress:
+            params: dict[str, Any] = {"name": syscall, "unit_ns": histo.UNITS[unit.value][0], "step": linear}
+            if by is HistBy.target:  # its own query: the socket views cost a plain histogram nothing
+                result = engine.run("hist_target", params, on_progress=on_progress)
+            else:
+                result = engine.run("hist", {**params, "by": by.value}, on_progress=on_progress)
+    finally:
+        engine.close()
+    hists = histo.from_rows(result.columns, result.rows, linear)
+    if not hists and by is HistBy.source:
+        raise eng.InputError("no call in these traces has a source location (record with --source)")
+    if fmt.value in ("json", "csv"):
+        columns, rows = histo.records(hists, unit.value)
+        output.render(columns, rows, fmt.value)
+        return
+    if not hists:
+        sys.stderr.write("(no completed calls" + (f" of {syscall}" if syscall else "") + ")\n")
+        return
+    width = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
+    sys.stdout.write(histo.text(hists, unit.value, linear, width))
+
+
+@app.command()
+@_fails_cleanly
+def report(
+    sides: List[str] = typer.Argument(..., metavar="TRACE", help="One side (a trace, a folder or a "
+                                      "quoted glob), or two sides to put side by side (base, head)."),
+    out: Path = typer.Option(..., "-o", "--output", help="The HTML file to write (replaced whole if it exists; mode 0600)."),
+) -> None:
+    """One self-contained HTML page: summary, latency histograms, connection timeline, refused
+    targets, DNS, errors; two sides side by side."""
+    if len(sides) > 2:
+        raise eng.InputError(f"report takes one side or two (base and head), not {len(sides)}: "
+                             "quote a glob ('runs/*.parquet') or give a folder to make one side of many traces")
+    try:
+        from renacer.analyze import report as rep
+    except ImportError as e:
+        raise eng.InputError(f"report needs the 'report' extra ({e.name} is missing): "
+                             "pip install 'renacer[report]'") from None
+    rep.write_report(sides, out, progress=output.interactive())
+    sys.stdout.write(f"Wrote {out}\n")
 
 
 def main() -> None:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from renacer import storage
 from renacer.analyze import payload
 from renacer.schema import captures
 
@@ -125,9 +126,15 @@ def expand_inputs(specs: Sequence[str]) -> list[str]:
         raise InputError("no trace given")
     found: list[str] = []
     for spec in specs:
+        if storage.is_remote(spec):
+            # s3:// objects are downloaded into the local cache (renacer/storage.py says why).
+            try:
+                found.extend(storage.fetch([spec]))
+            except storage.StorageError as e:
+                raise InputError(str(e)) from None
         # An existing path is taken literally, even with glob characters in its name
         # (``t[1].parquet``); only a path that does not exist is a pattern.
-        if _GLOB_CHARS.search(spec) and not os.path.lexists(spec):
+        elif _GLOB_CHARS.search(spec) and not os.path.lexists(spec):
             matches = sorted(glob.glob(spec, recursive=True))
             files = []
             for m in matches:
@@ -221,6 +228,13 @@ def _partitions(path: str) -> dict[str, str]:
 
 def inspect_inputs(con: duckdb.DuckDBPyConnection, paths: list[str]) -> list[TraceInput]:
     """Check every file and read its footer (metadata, row counts) without scanning rows."""
+    try:
+        return _inspect_inputs(con, paths)
+    except InputError as e:  # name a downloaded object by its s3:// location, not its cache file
+        raise InputError(storage.describe(str(e))) from None
+
+
+def _inspect_inputs(con: duckdb.DuckDBPyConnection, paths: list[str]) -> list[TraceInput]:
     from renacer.schema.trace import METADATA_KEY, TraceFormatError, read_metadata
 
     sizes = [_check_magic(p) for p in paths]
@@ -704,7 +718,7 @@ def info_rows(engine: Engine) -> list[dict[str, Any]]:
         row.update(t.partitions)
         row.update(
             {
-                "file": t.path,
+                "file": storage.origin(t.path) or t.path,
                 "size_bytes": t.size,
                 "rows": t.rows,
                 "row_groups": t.row_groups,
@@ -779,3 +793,46 @@ def _iso(wall_ns: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(wall_ns // 1_000_000_000)) + (
         f".{wall_ns % 1_000_000_000 // 1000:06d}Z"
     )
+
+
+# -- two sides, for diff (issue 11) ----------------------------------------------------------------
+
+SIDES = ("base", "head")
+
+
+def load_sides(base: Sequence[str], head: Sequence[str]) -> Engine:
+    """Both sides of a diff in one engine: ``events`` holds every run of each side, its ``trace``
+    the side's name, a slash and the file's label within that side (``base/cold.parquet``), so
+    the same file may stand on both sides (a file against itself diffs to no change). Hive
+    partition columns are not read: the two sides may be partitioned differently, and the diff
+    compares sides, not partitions. Raises InputError naming the side of a bad or empty input,
+    and when the sides were recorded with different trace schema versions."""
+    import dataclasses
+
+    con = _connect()
+    traces: list[TraceInput] = []
+    reads = []
+    for side, specs in zip(SIDES, (base, head)):
+        try:
+            paths = expand_inputs(specs)
+            found = inspect_inputs(con, paths)
+        except InputError as e:
+            raise InputError(f"{side}: {e}") from None
+        prefix = os.path.commonpath([os.path.dirname(p) for p in paths]) if len(paths) > 1 else os.path.dirname(paths[0])
+        traces += [dataclasses.replace(t, label=f"{side}/{t.label}", partitions={}) for t in found]
+        con.execute(f"SET VARIABLE rn_{side}_files = $files", {"files": paths})
+        con.execute(f"SET VARIABLE rn_{side}_prefix_len = $n", {"n": len(prefix.rstrip(os.sep)) + 1})
+        reads.append(
+            f"SELECT * EXCLUDE (filename), '{side}/' || substr(filename, getvariable('rn_{side}_prefix_len') + 1)"
+            f" AS trace FROM read_parquet(getvariable('rn_{side}_files'), filename = true, hive_partitioning = false)"
+        )
+    versions = {side: sorted({str(t.meta.get("schema_version")) for t in traces if t.label.startswith(side + "/")})
+                for side in SIDES}
+    if versions["base"] != versions["head"] or len(versions["base"]) > 1:
+        raise InputError(
+            f"the traces were recorded with different trace schema versions (base: "
+            f"{', '.join(versions['base'])}; head: {', '.join(versions['head'])}): a diff would compare "
+            "columns that mean different things; re-record both sides with the same renacer")
+    con.execute("CREATE OR REPLACE VIEW events AS " + " UNION ALL BY NAME ".join(reads))
+    _create_shared(con, traces)
+    return Engine(con, traces)

@@ -16,6 +16,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Callable, TextIO
 
 FORMATS = ("table", "json", "csv", "markdown")
@@ -101,6 +102,12 @@ def escape_controls(text: str) -> str:
     return _CONTROL.sub(lambda m: named.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
 
 
+def display_name(column: str) -> str:
+    """A column's name where its values are shown readable: ``p99_ns`` holds nanoseconds but
+    shows ``1.196s``, so a person reads it as ``p99``."""
+    return escape_controls(column[:-3] if column.endswith("_ns") and len(column) > 3 else column)
+
+
 def unique_names(columns: Sequence[str]) -> list[str]:
     """Column names as JSON keys: a repeated name gets a suffix instead of overwriting."""
     seen: dict[str, int] = {}
@@ -169,7 +176,7 @@ def render(
             writer.writerow([cell_text(c, v, human=False) for c, v in zip(columns, row)])
     elif fmt == "markdown":
         if vertical and len(rows) == 1:
-            columns, rows = ["field", "value"], [(c, cell_text(c, v, True)) for c, v in zip(columns, rows[0])]
+            columns, rows = ["field", "value"], [(display_name(c), cell_text(c, v, True)) for c, v in zip(columns, rows[0])]
         out.write(markdown_table(columns, rows))
     elif hasattr(out, "isatty") and out.isatty():
         _rich_table(columns, rows, out, title=title, vertical=vertical)
@@ -185,7 +192,7 @@ def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
 
     numeric = [bool(rows) and all(isinstance(r[i], _RIGHT_ALIGNED) or r[i] is None for r in rows)
                for i in range(len(columns))]
-    lines = ["| " + " | ".join(esc(c) for c in columns) + " |",
+    lines = ["| " + " | ".join(esc(display_name(c)) for c in columns) + " |",
              "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
     for row in rows:
         lines.append("| " + " | ".join(esc(cell_text(c, v, True)) for c, v in zip(columns, row)) + " |")
@@ -195,10 +202,10 @@ def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
 def plain_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, vertical: bool = False) -> str:
     """Columns padded to their widest cell, numbers right-aligned, a rule under the header."""
     if vertical and len(rows) == 1:
-        width = max((len(c) for c in columns), default=0)
-        return "".join(f"{escape_controls(c):<{width}}  {cell_text(c, v, True)}\n" for c, v in zip(columns, rows[0]))
+        width = max((len(display_name(c)) for c in columns), default=0)
+        return "".join(f"{display_name(c):<{width}}  {cell_text(c, v, True)}\n" for c, v in zip(columns, rows[0]))
     cells = [[cell_text(c, v, True) for c, v in zip(columns, row)] for row in rows]
-    widths = [max([len(escape_controls(c))] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    widths = [max([len(display_name(c))] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     numeric = [bool(rows) and all(isinstance(r[i], _RIGHT_ALIGNED) or r[i] is None for r in rows)
                for i in range(len(columns))]
 
@@ -206,7 +213,7 @@ def plain_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, vertic
         parts = [v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric)]
         return "  ".join(parts).rstrip() + "\n"
 
-    text = line([escape_controls(c) for c in columns]) + "  ".join("-" * w for w in widths) + "\n"
+    text = line([display_name(c) for c in columns]) + "  ".join("-" * w for w in widths) + "\n"
     text += "".join(line(r) for r in cells)
     return text if rows else text + "(no rows)\n"
 
@@ -231,13 +238,13 @@ def _rich_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: Text
         table.add_column("field", style="bold")
         table.add_column("value", overflow="fold")
         for c, v in zip(columns, rows[0]):
-            table.add_row(c, cell_text(c, v, human=True))
+            table.add_row(display_name(c), cell_text(c, v, human=True))
         console.print(table)
         return
     table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, highlight=False)
     for i, c in enumerate(columns):
         numeric = bool(rows) and all(isinstance(r[i], _RIGHT_ALIGNED) or r[i] is None for r in rows)
-        table.add_column(escape_controls(c), justify="right" if numeric else "left", overflow="fold")
+        table.add_column(display_name(c), justify="right" if numeric else "left", overflow="fold")
     for row in rows:
         table.add_row(*(cell_text(c, v, human=True) for c, v in zip(columns, row)))
     if not rows:
@@ -301,6 +308,12 @@ def write_chrome_trace(
     return count
 
 
+def note(message: str) -> None:
+    """A remark beside the answer, on stderr so that json/csv on stdout stay clean."""
+    sys.stderr.write(f"Note: {message}\n")
+    sys.stderr.flush()
+
+
 def error(message: str) -> None:
     """``Error: …`` on stderr (plain text: scripts grep it)."""
     sys.stderr.write(f"Error: {message}\n")
@@ -321,3 +334,121 @@ def progress(description: str, enabled: bool) -> Iterator[Callable[[float], None
                   transient=True) as bar:
         task = bar.add_task(description, total=100.0)
         yield lambda percent: bar.update(task, completed=min(max(percent, 0.0), 100.0))
+
+
+# -- reports of several sections (diff, issue 11) ------------------------------------------------------
+
+
+@dataclass
+class Section:
+    """One titled table of a report; cells are already text or numbers for people to read."""
+
+    title: str
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    empty: str = "(none)"
+
+
+def render_report(
+    lines: Sequence[str],
+    sections: Sequence[Section],
+    fmt: str,
+    document: Any,
+    flat: tuple[Sequence[str], Sequence[Sequence[Any]]],
+    out: TextIO | None = None,
+    footer: Sequence[str] = (),
+) -> None:
+    """A report: ``lines`` and ``sections`` (then ``footer``) for people, as a table on a terminal
+    or markdown for CI summaries; ``document`` as one JSON object for tools; ``flat`` (exact
+    columns and rows) as CSV."""
+    out = out or sys.stdout
+    fmt = check_format(fmt)
+    if fmt == "json":
+        json.dump(jsonable(document), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return
+    if fmt == "csv":
+        render(flat[0], flat[1], "csv", out)
+        return
+    if fmt == "markdown":
+        text = "".join(f"{line}  \n" for line in lines)
+        for s in sections:
+            text += f"\n**{s.title}**\n\n" + (markdown_table(s.columns, s.rows) if s.rows else f"{s.empty}\n")
+        text += "".join(f"\n{line}\n" for line in footer)
+        out.write(text)
+        return
+    terminal = hasattr(out, "isatty") and out.isatty()
+    out.write("".join(f"{line}\n" for line in lines))
+    for s in sections:
+        out.write(f"\n{s.title}\n")
+        if not s.rows:
+            out.write(f"{s.empty}\n")
+        elif terminal:
+            out.flush()
+            _rich_table(s.columns, s.rows, out, title=None, vertical=False)
+        else:
+            out.write(plain_table(s.columns, s.rows))
+    out.write("".join(f"\n{line}\n" for line in footer))
+
+
+def interactive(fmt: str = "table") -> bool:
+    """Whether progress may be drawn: stdout and stderr are both terminals and the output is for
+    people. Never on a pipe or a redirect, never with json/csv/markdown (a script reads those)."""
+    return fmt in ("table", "text") and sys.stdout.isatty() and sys.stderr.isatty()
+
+
+class _Steps:
+    """What ``steps`` yields: ``advance(label)`` moves the bar one step and names the next."""
+
+    def __init__(self, bar: Any = None, task: Any = None) -> None:
+        self._bar, self._task = bar, task
+
+    def __call__(self, label: str | None = None) -> None:
+        if self._bar is not None:
+            fields = {"description": label} if label else {}
+            self._bar.update(self._task, advance=1, **fields)
+
+    def set(self, label: str) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, description=label)
+
+
+@contextmanager
+def steps(description: str, total: int, enabled: bool) -> Iterator[_Steps]:
+    """A bar over ``total`` steps of long work (the queries of a report); a no-op when disabled."""
+    if not enabled:
+        yield _Steps()
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=_console(sys.stderr, stderr=True),
+                  transient=True) as bar:
+        yield _Steps(bar, bar.add_task(description, total=total))
+
+
+@contextmanager
+def spinner(description: str, enabled: bool) -> Iterator[None]:
+    """A spinner with the time elapsed, for work whose size is not known ahead (recover)."""
+    if not enabled:
+        yield
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=_console(sys.stderr, stderr=True), transient=True) as bar:
+        bar.add_task(description, total=None)
+        yield
+
+
+def counted(items: Iterable[Any], total: int, on_progress: Callable[[float], None] | None,
+            every: int = 50_000) -> Iterator[Any]:
+    """``items`` unchanged, reporting the percentage of ``total`` seen every ``every`` items."""
+    if on_progress is None or total <= 0:
+        yield from items
+        return
+    for n, item in enumerate(items, 1):
+        if n % every == 0:
+            on_progress(100.0 * n / total)
+        yield item
+    on_progress(100.0)

@@ -32,6 +32,11 @@ def mem_part(mem: bytes | None, index: int) -> bytes | None:
         return None
     pos = 0
     i = 0
+    if len(mem) >= 8 and struct.unpack_from("<I", mem, 0)[0] == 0xFFFFFFFE:
+        # a cell with extra parts (schema.trace.split_mem_extras): only its base parts count here
+        if index >= struct.unpack_from("<I", mem, 4)[0]:
+            return None
+        pos = 8
     while pos + 4 <= len(mem):
         (length,) = struct.unpack_from("<I", mem, pos)
         pos += 4

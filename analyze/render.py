@@ -12,8 +12,9 @@ known); an event is printed once the event after it is known, so the output neve
 rows were split across feeds.
 
 ``[pid N]`` prefixes (text format, ``pid_prefix="auto"``): strace prints them while more than one
-traced thread exists. Here a thread exists from its first event (or from the return of the
-clone/fork that created it, if earlier) until its ``+++ exited``/``+++ killed`` line (a thread
+traced thread exists. Here a thread exists from its ``spawned`` row (recorded at the ptrace
+event that created it, whatever ``-e`` traced; in older traces from its first event or the
+return of the clone/fork that created it) until its ``+++ exited``/``+++ killed`` line (a thread
 group leader's takes its threads with it). That rule reads only the rows, so replay reproduces
 the live output exactly.
 
@@ -775,6 +776,10 @@ class TextRenderer(_Renderer):
             out.append(self._prefix(tid, ts) + signal_line(row["name"], row["nr"], parts[0] if parts else None) + "\n")
         elif kind == "stopped":
             out.append(f"{self._prefix(tid, ts)}--- stopped by {signal_text(row['nr'])} ---\n")
+        elif kind == "spawned":  # a new thread or process: no line, but [pid N] from now on
+            child = row["ret"]
+            if child is not None and child not in self._live:
+                self._live[child] = row["a0"] or child
 
     def _gone(self, tid: int, pid: int) -> None:
         self._live.pop(tid, None)
@@ -888,7 +893,7 @@ class _RecordRenderer(_Renderer):
                     break
                 self._calls.pop(pos, None)
                 self._write_call(self._record(obj.row, obj.done))
-            elif kind == _POINT:
+            elif kind == _POINT and cols["kind"][obj] != "spawned":  # lifecycle only: no record
                 self._write_other(self._point_record(RowView(cols, obj)))
         else:
             i = len(events)
@@ -1077,42 +1082,74 @@ def _open_trace(path: str) -> tuple[pq.ParquetFile, dict[str, Any]]:
     return pf, meta
 
 
-def _row_group_floors(pf: pq.ParquetFile) -> list[int]:
-    """For each row group, the smallest ``seq`` of all later row groups: every event below it is
-    in this group or an earlier one (rows are stored in exit order, so a long call entered early
-    can sit in a later group)."""
+def _seq_bounds(pf: pq.ParquetFile) -> list[tuple[int, int]]:
+    """(smallest, largest) ``seq`` of each row group, from the footer statistics when present."""
     import pyarrow.compute as pc
 
-    groups = pf.metadata.num_row_groups
     seq_index = pf.schema_arrow.names.index("seq")
-    mins: list[int] = []
-    for i in range(groups):
+    bounds: list[tuple[int, int]] = []
+    for i in range(pf.metadata.num_row_groups):
         stats = pf.metadata.row_group(i).column(seq_index).statistics
         if stats is not None and stats.has_min_max:
-            mins.append(int(stats.min))
+            bounds.append((int(stats.min), int(stats.max)))
         else:
             column = pf.read_row_group(i, columns=["seq"]).column(0)
-            mins.append(int(pc.min(column).as_py() or 0))
-    floors = [0] * groups
-    lowest = 1 << 64
-    for i in range(groups - 1, -1, -1):
-        floors[i] = lowest
-        lowest = min(lowest, mins[i])
-    return floors
+            bounds.append((int(pc.min(column).as_py() or 0), int(pc.max(column).as_py() or 0)))
+    return bounds
 
 
-def _row_groups(pf: pq.ParquetFile, path: str) -> Iterator[tuple[pa.Table, int]]:
+_EXIT_COLUMNS = ("exit_seq", "dur_ns", "ret", "errno")
+
+
+def _as_entries(table: pa.Table) -> pa.Table:
+    """Rows as the calls in progress they were at their entry: what a live run's pending
+    snapshot holds (no exit, no return value)."""
     import pyarrow as pa
+
+    for name in _EXIT_COLUMNS:
+        if name in table.column_names:
+            i = table.column_names.index(name)
+            table = table.set_column(i, name, pa.nulls(table.num_rows, table.schema.field(name).type))
+    return table
+
+
+def _row_groups(pf: pq.ParquetFile, path: str) -> Iterator[tuple[pa.Table, pa.Table | None]]:
+    """Each row group with the calls in progress at its end that are stored later.
+
+    Rows are stored in exit order, so a call entered early and returned late (a thread blocked in
+    read while others run) sits in a later group. Live, the renderer learnt of it from the
+    recorder's pending snapshots; here the same entries come from the later groups (found from
+    the seq statistics, so a trace without such calls reads nothing twice)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     from renacer.schema.trace import trace_schema
 
     columns = [f.name for f in trace_schema() if f.name != "callchain" and f.name in pf.schema_arrow.names]
-    for i, floor in enumerate(_row_group_floors(pf)):
+
+    def read(i: int) -> pa.Table:
         try:
-            table = pf.read_row_group(i, columns=columns)
+            return pf.read_row_group(i, columns=columns)
         except (pa.ArrowException, OSError) as exc:
             raise TraceFormatError(f"{path}: row group {i} is unreadable ({exc})") from None
-        yield table, floor
+
+    bounds = _seq_bounds(pf)
+    reach = []  # reach[i]: the largest seq of groups 0..i
+    top = -1
+    for _, high in bounds:
+        top = max(top, high)
+        reach.append(top)
+    early: dict[int, pa.Table] = {}  # group -> its rows entered before the groups ahead of it ended
+    for j in range(1, len(bounds)):
+        if bounds[j][0] < reach[j - 1]:
+            table = read(j)
+            rows = table.filter(pc.less(table.column("seq"), reach[j - 1]))
+            if rows.num_rows:
+                early[j] = _as_entries(rows)
+    for i in range(len(bounds)):
+        later = [t.filter(pc.less_equal(t.column("seq"), reach[i])) for j, t in early.items() if j > i]
+        later = [t for t in later if t.num_rows]
+        yield read(i), (pa.concat_tables(later) if later else None)
 
 
 def recorded_string_size(paths: list[str]) -> int | None:
@@ -1150,8 +1187,8 @@ def render_trace_file(paths: list[str], out: TextIO, options: RenderOptions,
         else:
             renderer.begin(meta)
         if syscalls is None:
-            for table, floor in _row_groups(pf, path):
-                renderer.feed(table, None, floor)
+            for table, in_progress in _row_groups(pf, path):
+                renderer.feed(table, in_progress, 0)
         else:
             groups = [table for table, _ in _row_groups(pf, path)]
             whole = pa.concat_tables(groups) if groups else None

@@ -8,14 +8,15 @@ tests/analyze/test_summary.py checks equal numbers on random durations and on re
 - ``calls`` every row of the syscall, ``errors`` the rows with an errno, ``total_ns`` the sum of
   the durations (0 when none), ``avg_ns`` their mean rounded, ``max_ns`` the largest.
 - percentiles: DuckDB's ``quantile_cont``: position ``(n - 1) * q`` in the sorted durations,
-  linear interpolation ``lo + (hi - lo) * fraction`` in doubles, then ``round`` (half away from
-  zero); NULL under 2 completed calls.
+  linear interpolation between the two nearest as DuckDB computes it (``quantile_cont`` below),
+  then ``round`` (half away from zero); NULL under 2 completed calls.
 - rows ordered by total time, largest first, then by name; one trace, so no ``trace`` column
   (the engine drops it for one trace too).
 """
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
 
 QUANTILES = (0.5, 0.9, 0.99)
@@ -30,14 +31,19 @@ def round_half_away(x: float) -> int:
 
 
 def quantile_cont(ordered: list[int], q: float) -> float:
-    """DuckDB's ``quantile_cont`` of sorted integers, as the double it returns."""
+    """DuckDB's ``quantile_cont`` of sorted integers, as the double it returns: at position
+    ``(n - 1) * q``, ``lo * (1 - d) + hi * d`` in doubles, which DuckDB's build computes as one
+    fused multiply-add (``fma(lo, 1 - d, hi * d)``, rounded once). The last bit matters: it
+    decides which way an interpolated value ending in .5 rounds."""
     rn = (len(ordered) - 1) * q
     frn, crn = math.floor(rn), math.ceil(rn)
     lo = float(ordered[frn])
     if frn == crn:
         return lo
     hi = float(ordered[crn])
-    return lo + (hi - lo) * (rn - frn)
+    d = rn - frn
+    # fma, exactly: the product and the sum as fractions, rounded once to a double
+    return float(Fraction(lo) * Fraction(1.0 - d) + Fraction(hi * d))
 
 
 class _Stats:

@@ -44,6 +44,14 @@ DEF OP_MEM_OUT_LENPTR = 16
 DEF OP_ARGV = 17
 DEF OP_MMSG_IN = 18
 DEF OP_MMSG_OUT = 19
+DEF OP_LEN_IN = 20
+DEF OP_XMEM_IN = 21
+DEF OP_XMEM_OUT = 22
+DEF OP_FDSETS_IN = 23
+DEF OP_FDSETS_OUT = 24
+DEF OP_PSEL_MASK = 25
+DEF OP_FLOCK = 26
+DEF OP_IOCTL_INT = 27
 DEF MMSG_MAX = 8
 DEF MMSGHDR_SIZE = 64
 
@@ -53,7 +61,7 @@ DEF LIVE_INTERVAL_NS = 20000000 # live output under load: a flush every 20 ms at
 DEF IDLE_FLUSH_NS = 100000000   # a flush with no new rows (calls in progress only): every 100 ms
 DEF FORWARD_WAIT_NS = 100000000 # how long a signal sent to renacer waits to be seen by the command
 DEF SPIN_NS = 30000             # how long the loop polls for the next stop before it sleeps
-DEF MAX_OPS = 4
+DEF MAX_OPS = 6
 DEF MAX_MEM_PART = 4096
 DEF MAX_PATH = 4096
 DEF MAX_SOCKADDR = 128
@@ -62,6 +70,9 @@ DEF MSG_CONTROL_MAX = 256
 DEF ARGV_MAX = 256
 DEF IOV_MAX_READ = 64
 DEF MEM_UNREADABLE = 0xFFFFFFFFU
+DEF MEM_EXTRAS = 0xFFFFFFFEU    # first word of a mem cell with extra parts: then the base-part count
+DEF FDSET_MAX = 128             # bytes of an fd_set captured (1024 descriptors)
+DEF FLOCK_SIZE = 32
 
 # Row kinds, in the order of schema.trace.KINDS.
 DEF K_SYSCALL = 0
@@ -69,6 +80,7 @@ DEF K_SIGNAL = 1
 DEF K_EXIT = 2
 DEF K_KILLED = 3
 DEF K_STOPPED = 4
+DEF K_SPAWNED = 5    # a new thread or process (ret: its tid, a0: its process id), from a ptrace event
 
 DEF F_HAS_RET = 1     # ret is valid
 DEF F_FINISHED = 2    # exit_seq and dur are valid
@@ -127,10 +139,14 @@ cdef struct Slot:
     Buf sa
     Buf path
     Buf mem
+    Buf xmem            # extra parts (schema/captures.py): appended after the base parts
     int has_data
     int has_sa
     int has_path
     int has_mem
+    uint32_t nbase      # base parts written to mem
+    int64_t len_in      # the socklen_t/optlen the caller passed (LEN_IN)
+    int len_ok          # len_in could be read
 
 # Set by the recorder's own signal handler; read by the loop after waitpid returns EINTR.
 cdef volatile int g_sig = 0
@@ -204,6 +220,18 @@ cdef ssize_t peek_into(pid_t tid, uint64_t addr, size_t n, Buf* b) except -2 nog
     got = peek(tid, addr, b.p + b.n, n)
     if got > 0:
         b.n += got
+    return got
+
+
+cdef ssize_t peek_exact(pid_t tid, uint64_t addr, size_t n, Buf* b) except -2 nogil:
+    """Append exactly n bytes at addr to b, or nothing and -1 (strace's umoven: a short read is
+    a failed read, never shown in part)."""
+    cdef ssize_t got
+    buf_reserve(b, n)
+    got = peek(tid, addr, b.p + b.n, n)
+    if got != <ssize_t>n:
+        return -1
+    b.n += n
     return got
 
 
@@ -391,7 +419,7 @@ cdef class Recorder:
             i = (i + 1) & mask
 
     cdef void free_slot(self, Slot* s) noexcept nogil:
-        free(s.data.p); free(s.sa.p); free(s.path.p); free(s.mem.p)
+        free(s.data.p); free(s.sa.p); free(s.path.p); free(s.mem.p); free(s.xmem.p)
         free(s)
 
     cdef Slot* add_tracee(self, int32_t tid, int must_exist=0) except? NULL nogil:
@@ -597,6 +625,7 @@ cdef class Recorder:
         cdef pid_t tid
         cdef int64_t ts
         cdef Slot* s
+        cdef Slot* child
         cdef rn_syscall_info info
         cdef unsigned long msg
         cdef uint8_t siginfo[128]
@@ -687,8 +716,14 @@ cdef class Recorder:
                     s.listening = 0
                     self.resume(s, self.restart_op(s), 0)
             elif event == PTRACE_EVENT_FORK or event == PTRACE_EVENT_VFORK or event == PTRACE_EVENT_CLONE:
-                if ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0 and self.find(<int32_t>msg) == NULL:
-                    self.add_tracee(<int32_t>msg, 1)
+                if ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0:
+                    child = self.find(<int32_t>msg)
+                    if child == NULL:
+                        child = self.add_tracee(<int32_t>msg, 1)
+                    if child != NULL and not s.hide:
+                        # Recorded whatever -e shows: the renderer's [pid N] rule follows the
+                        # threads that exist, not the calls that were traced.
+                        self.spawn_row(s, event, child, ts)
                 self.resume(s, self.restart_op(s), 0)
             elif event == PTRACE_EVENT_EXEC:
                 self.on_exec(s, tid)
@@ -853,13 +888,16 @@ cdef class Recorder:
         s.rec.tid = s.tid
         s.rec.a0 = args[0]; s.rec.a1 = args[1]; s.rec.a2 = args[2]
         s.rec.a3 = args[3]; s.rec.a4 = args[4]; s.rec.a5 = args[5]
-        s.data.n = 0; s.sa.n = 0; s.path.n = 0; s.mem.n = 0
+        s.data.n = 0; s.sa.n = 0; s.path.n = 0; s.mem.n = 0; s.xmem.n = 0
         s.has_data = 0; s.has_sa = 0; s.has_path = 0; s.has_mem = 0
+        s.nbase = 0
+        s.len_in = -1
+        s.len_ok = 0
         for i in range(MAX_OPS):
             if self.ops[nr][i].op == 0:
                 break
-            if is_entry_op(self.ops[nr][i].op):
-                self.capture(s, &self.ops[nr][i], 0)
+            if op_phase(self.ops[nr][i].op) & 1:
+                self.capture(s, &self.ops[nr][i], 0, 0)
         return 0
 
     cdef int on_exit(self, Slot* s, int64_t rval, int64_t ts) except -1 nogil:
@@ -875,24 +913,32 @@ cdef class Recorder:
         nr = <uint64_t>s.rec.nr
         s.rec.ret = rval
         s.rec.dur = ts - s.rec.ts
-        if rval >= 0:
-            for i in range(MAX_OPS):
-                if self.ops[nr][i].op == 0:
-                    break
-                if not is_entry_op(self.ops[nr][i].op):
-                    self.capture(s, &self.ops[nr][i], rval)
+        # Exit ops run on failure too: base parts are written only on success (ret >= 0), but
+        # extra parts keep their positions (an unreadable part stands for what a failed call
+        # did not fill in).
+        for i in range(MAX_OPS):
+            if self.ops[nr][i].op == 0:
+                break
+            if op_phase(self.ops[nr][i].op) & 2:
+                self.capture(s, &self.ops[nr][i], rval, 1)
         s.rec.exit_seq = self.counter
         self.counter += 1
         self.emit(s, 1)
         return 0
 
-    cdef int capture(self, Slot* s, CapOp* op, int64_t ret) except -1 nogil:
+    cdef int capture(self, Slot* s, CapOp* op, int64_t ret, int at_exit) except -1 nogil:
+        """One capture op at entry (at_exit 0) or exit (1); see schema/captures.py for each op's
+        parts. At exit ret < 0 means the call failed: no base part is written then."""
         cdef uint64_t* a = &s.rec.a0
         cdef uint64_t addr = a[op.arg]
         cdef uint64_t count = a[op.n]
         cdef size_t want
         cdef uint32_t len32 = 0
         cdef int code = op.op
+        cdef int i
+        if at_exit and ret < 0 and (code == OP_BUF_OUT or code == OP_MEM_OUT or code == OP_MEM_OUT_N
+                                    or code == OP_MEM_OUT_RET or code == OP_MMSG_OUT):
+            return 0
         if code == OP_PATH:
             s.has_path = 1 if addr != 0 and peek_str(s.tid, addr, MAX_PATH, &s.path) >= 0 else 0
         elif code == OP_STR:
@@ -901,40 +947,114 @@ cdef class Recorder:
             want = <size_t>(count if code == OP_BUF_IN else <uint64_t>ret)
             if want > self.strsize:
                 want = self.strsize
-            # an unreadable buffer stays NULL, so the renderer shows its address
-            s.has_data = 1 if want == 0 or peek_into(s.tid, addr, want, &s.data) >= 0 else 0
-        elif code == OP_IOV_IN or code == OP_IOV_OUT:
-            want = <size_t>(0xFFFFFFFFU if code == OP_IOV_IN else <uint64_t>ret)
+            # all or nothing, as strace reads it: an unreadable buffer stays NULL (its address)
+            s.has_data = 1 if want == 0 or peek_exact(s.tid, addr, want, &s.data) >= 0 else 0
+        elif code == OP_IOV_IN:
             s.has_data = 1
-            self.gather_iov(s, addr, count, want)
+            self.capture_iov(s, addr, count, 0xFFFFFFFFFFFFFFFFULL, &s.data, 3)
+        elif code == OP_IOV_OUT:
+            if not at_exit:
+                self.capture_iov(s, addr, count, 0, NULL, 1)      # the array, even if the call fails
+            elif ret < 0:
+                self.xpart_put(s, NULL, -1)
+            else:
+                s.has_data = 1
+                self.capture_iov(s, addr, count, <uint64_t>ret, &s.data, 2)
         elif code == OP_SA_IN:
             want = <size_t>(count if count < MAX_SOCKADDR else MAX_SOCKADDR)
             if addr and want:
-                s.has_sa = 1 if peek_into(s.tid, addr, want, &s.sa) >= 0 else 0
+                s.has_sa = 1 if peek_exact(s.tid, addr, want, &s.sa) >= 0 else 0
+        elif code == OP_LEN_IN:
+            # the value-result length as the caller passed it (strace's ``[in => out]``); its
+            # extras are written at exit (value_result_extras)
+            if addr and peek(s.tid, addr, &len32, 4) == 4:
+                s.len_in = <int32_t>len32
+                s.len_ok = 1
         elif code == OP_SA_OUT:
-            if addr and count and peek(s.tid, count, &len32, 4) == 4:
-                want = len32 if len32 < MAX_SOCKADDR else MAX_SOCKADDR
-                s.has_sa = 1
-                peek_into(s.tid, addr, want, &s.sa)
-        elif code == OP_MSG_IN or code == OP_MSG_OUT:
-            self.capture_msghdr(s, addr, 0xFFFFFFFFU if code == OP_MSG_IN else <size_t>ret)
-        elif code == OP_MEM_IN or code == OP_MEM_OUT:
-            self.mem_part(s, addr, op.unit)
-        elif code == OP_MEM_IN_N or code == OP_MEM_OUT_N:
-            self.mem_part(s, addr, <size_t>min(count * op.unit, <uint64_t>MAX_MEM_PART))
-        elif code == OP_MEM_OUT_RET:
-            self.mem_part(s, addr, <size_t>min(<uint64_t>ret * op.unit, <uint64_t>MAX_MEM_PART))
-        elif code == OP_MEM_OUT_LENPTR:
-            if count and peek(s.tid, count, &len32, 4) == 4:
-                self.mem_part(s, addr, len32 if len32 < MAX_MEM_PART else MAX_MEM_PART)
+            if ret >= 0 and addr and count and peek(s.tid, count, &len32, 4) == 4:
+                # only what the kernel wrote: at most the caller's buffer
+                want = len32
+                if s.len_ok and s.len_in >= 0 and <uint64_t>s.len_in < want:
+                    want = <size_t>s.len_in
+                if want > MAX_SOCKADDR:
+                    want = MAX_SOCKADDR
+                s.has_sa = 1 if want == 0 or peek_exact(s.tid, addr, want, &s.sa) >= 0 else 0
+                self.value_result_extras(s, &len32)
             else:
-                self.mem_part(s, 0, 0)
+                self.value_result_extras(s, NULL)
+        elif code == OP_MSG_IN:
+            self.capture_msghdr(s, addr, 0xFFFFFFFFFFFFFFFFULL)
+        elif code == OP_MSG_OUT:
+            if not at_exit:
+                # msg_namelen as the caller passed it
+                if addr and peek(s.tid, addr + 8, &len32, 4) == 4:
+                    self.xpart_put(s, &len32, 4)
+                else:
+                    self.xpart_put(s, NULL, -1)
+            elif ret >= 0:
+                self.capture_msghdr(s, addr, <uint64_t>ret)
+        elif code == OP_MEM_IN or code == OP_MEM_OUT:
+            self.mem_part_exact(s, addr, op.unit)
+        elif code == OP_XMEM_IN or code == OP_XMEM_OUT:
+            if at_exit and ret < 0:
+                self.xpart_put(s, NULL, -1)
+            else:
+                self.xpart_exact(s, addr, op.unit)
+        elif code == OP_MEM_IN_N or code == OP_MEM_OUT_N:
+            self.mem_part(s, addr, <size_t>min(count * op.unit, <uint64_t>MAX_MEM_PART), op.unit)
+        elif code == OP_MEM_OUT_RET:
+            self.mem_part(s, addr, <size_t>min(<uint64_t>ret * op.unit, <uint64_t>MAX_MEM_PART), op.unit)
+        elif code == OP_MEM_OUT_LENPTR:
+            if ret >= 0 and count and peek(s.tid, count, &len32, 4) == 4:
+                want = len32
+                if s.len_ok and s.len_in >= 0 and <uint64_t>s.len_in < want:
+                    want = <size_t>s.len_in
+                self.mem_part_exact(s, addr, want if want < MAX_MEM_PART else MAX_MEM_PART)
+                self.value_result_extras(s, &len32)
+            else:
+                self.value_result_extras(s, NULL)
         elif code == OP_ARGV:
             self.capture_argv(s, addr)
         elif code == OP_MMSG_IN:
             self.capture_mmsg(s, addr, count, 0)
         elif code == OP_MMSG_OUT:
             self.capture_mmsg(s, addr, <uint64_t>ret, 1)
+        elif code == OP_FDSETS_IN or code == OP_FDSETS_OUT:
+            # three fd_sets (read, write, except) at args arg..arg+2, sized by nfds at args[n]
+            want = <size_t>(((count & 0xFFFFFFFFU) + 63) // 64 * 8)
+            if <int32_t>(count & 0xFFFFFFFFU) < 0 or want > FDSET_MAX:
+                want = FDSET_MAX
+            for i in range(3):
+                if at_exit and ret < 0:
+                    self.xpart_put(s, NULL, -1)
+                else:
+                    self.xpart_exact(s, a[op.arg + i], want)
+        elif code == OP_PSEL_MASK:
+            self.capture_psel_mask(s, addr)
+        elif code == OP_IOCTL_INT:
+            # the int argument of the ioctls that pass one: read at entry (FIONBIO, FIOASYNC), or
+            # written by the kernel (FIONREAD/SIOCINQ, TIOCOUTQ/SIOCOUTQ, SIOCOUTQNSD, SIOCATMARK)
+            if (not at_exit and is_ioctl_int_in(count)) or (at_exit and ret >= 0 and is_ioctl_int_out(count)):
+                self.mem_part_exact(s, addr, 4)
+        elif code == OP_FLOCK:
+            # struct flock for the lock commands: at entry, and at exit of F_GETLK/F_OFD_GETLK
+            if is_lock_cmd(count) and (not at_exit or (ret >= 0 and (count == 5 or count == 36))):
+                self.mem_part_exact(s, addr, FLOCK_SIZE)
+        return 0
+
+    cdef int value_result_extras(self, Slot* s, uint32_t* len_out) except -1 nogil:
+        """The two extras of a value-result length (LEN_IN): as passed, and as returned
+        (unreadable after a failed call). Left out where the decoders need neither: the length
+        could not be read when the call began (the call fails; strace shows the pointer), or the
+        kernel returned it unchanged (the bytes captured then say how long it is)."""
+        cdef uint32_t len_in = <uint32_t>s.len_in
+        if not s.len_ok or (len_out != NULL and len_out[0] == len_in):
+            return 0
+        self.xpart_put(s, &len_in, 4)
+        if len_out != NULL:
+            self.xpart_put(s, len_out, 4)
+        else:
+            self.xpart_put(s, NULL, -1)
         return 0
 
     cdef size_t part_begin(self, Slot* s) except? 0 nogil:
@@ -942,6 +1062,7 @@ cdef class Recorder:
         cdef uint32_t length = MEM_UNREADABLE
         cdef size_t at = s.mem.n
         s.has_mem = 1
+        s.nbase += 1
         buf_put(&s.mem, &length, 4)
         return at
 
@@ -951,11 +1072,24 @@ cdef class Recorder:
             length = <uint32_t>(s.mem.n - at - 4)
             memcpy(s.mem.p + at, &length, 4)
 
-    cdef int mem_part(self, Slot* s, uint64_t addr, size_t n) except -1 nogil:
-        """One part with n bytes at addr; a NULL or unreadable pointer is marked as such."""
+    cdef int mem_part(self, Slot* s, uint64_t addr, size_t n, uint32_t unit) except -1 nogil:
+        """One part with up to n bytes at addr, whole ``unit``-sized elements (an array whose tail
+        is unmapped keeps the elements before it); a NULL or unreadable pointer is marked as such."""
+        cdef size_t at = self.part_begin(s)
+        cdef ssize_t got
+        if addr != 0:
+            got = peek_into(s.tid, addr, n, &s.mem) if n else 0
+            if got > 0 and unit > 1:
+                s.mem.n -= <size_t>got % unit
+                got -= got % unit
+            self.part_end(s, at, got if got > 0 or n == 0 else -1)
+        return 0
+
+    cdef int mem_part_exact(self, Slot* s, uint64_t addr, size_t n) except -1 nogil:
+        """One part with exactly n bytes at addr, or unreadable (strace prints the address)."""
         cdef size_t at = self.part_begin(s)
         if addr != 0:
-            self.part_end(s, at, peek_into(s.tid, addr, n, &s.mem) if n else 0)
+            self.part_end(s, at, peek_exact(s.tid, addr, n, &s.mem) if n else 0)
         return 0
 
     cdef int mem_part_str(self, Slot* s, uint64_t addr, size_t maxlen) except -1 nogil:
@@ -963,61 +1097,99 @@ cdef class Recorder:
         self.part_end(s, at, peek_str(s.tid, addr, maxlen, &s.mem))
         return 0
 
-    cdef int gather_iov(self, Slot* s, uint64_t iov_addr, uint64_t cnt, size_t total) except -1 nogil:
-        """Copy the iovecs' bytes in order into ``data``, up to -s bytes and the total transferred."""
-        self.gather_iov_into(s, iov_addr, cnt, total, &s.data)
+    cdef int xpart_put(self, Slot* s, const void* src, ssize_t n) except -1 nogil:
+        """One extra part: n bytes from src, or unreadable when n < 0."""
+        cdef uint32_t length = MEM_UNREADABLE if n < 0 else <uint32_t>n
+        buf_put(&s.xmem, &length, 4)
+        if n > 0:
+            buf_put(&s.xmem, src, <size_t>n)
         return 0
 
-    cdef ssize_t gather_iov_into(self, Slot* s, uint64_t iov_addr, uint64_t cnt, size_t total,
-                                 Buf* dst) except -2 nogil:
-        cdef uint64_t iov[IOV_MAX_READ * 2]
-        cdef size_t limit = total if total < self.strsize else self.strsize
-        cdef size_t done = 0, want
-        cdef ssize_t got
-        cdef uint64_t i
-        if cnt > IOV_MAX_READ:
-            cnt = IOV_MAX_READ
-        if limit == 0 or cnt == 0:
-            return 0
-        got = peek(s.tid, iov_addr, iov, <size_t>(cnt * 16))
-        if got < <ssize_t>(cnt * 16):
-            return 0
-        for i in range(cnt):
-            if done >= limit:
-                break
-            want = <size_t>iov[2 * i + 1]
-            if want > limit - done:
-                want = limit - done
-            if want:
-                got = peek_into(s.tid, iov[2 * i], want, dst)
-                if got < <ssize_t>want:
-                    break
-                done += want
-        return <ssize_t>done
+    cdef int xpart_exact(self, Slot* s, uint64_t addr, size_t n) except -1 nogil:
+        """One extra part with exactly n bytes at addr, or unreadable (NULL, short read)."""
+        cdef size_t at = s.xmem.n
+        cdef uint32_t length = MEM_UNREADABLE
+        buf_put(&s.xmem, &length, 4)
+        if addr != 0 and (n == 0 or peek_exact(s.tid, addr, n, &s.xmem) >= 0):
+            length = <uint32_t>n
+            memcpy(s.xmem.p + at, &length, 4)
+        return 0
 
-    cdef int capture_msghdr(self, Slot* s, uint64_t addr, size_t total) except -1 nogil:
+    cdef int capture_iov(self, Slot* s, uint64_t iov_addr, uint64_t cnt, uint64_t total, Buf* dst,
+                         int parts) except -1 nogil:
+        """An iovec array as strace prints it. parts & 1: an extra part with the raw array (the
+        entries read: at most -s and IOV_MAX_READ, fewer when its tail is unmapped, unreadable
+        when none is). parts & 2: an extra part with the count of entries tried (uint32), then one
+        uint32 per entry read: the bytes of its buffer appended to dst (at most -s, and at most
+        what is left of ``total``, the bytes transferred), MEM_UNREADABLE when its buffer could
+        not be read."""
+        cdef uint64_t iov[IOV_MAX_READ * 2]
+        cdef uint64_t n = cnt
+        cdef uint64_t nread = 0, i, shown
+        cdef uint64_t remaining = total
+        cdef ssize_t got = 0
+        cdef uint32_t tried, c
+        cdef size_t at
+        if n > self.strsize:
+            n = self.strsize
+        if n > IOV_MAX_READ:
+            n = IOV_MAX_READ
+        if iov_addr and n:
+            got = peek(s.tid, iov_addr, iov, <size_t>(n * 16))
+            if got > 0:
+                nread = <uint64_t>got // 16
+        if parts & 1:
+            if not iov_addr or (n and nread == 0):
+                self.xpart_put(s, NULL, -1)
+            else:
+                self.xpart_put(s, iov, <ssize_t>(nread * 16))
+        if parts & 2:
+            if not iov_addr or (n and nread == 0):
+                self.xpart_put(s, NULL, -1)
+                return 0
+            at = s.xmem.n
+            c = <uint32_t>(4 + nread * 4)
+            buf_put(&s.xmem, &c, 4)
+            tried = <uint32_t>n
+            buf_put(&s.xmem, &tried, 4)
+            for i in range(nread):
+                shown = iov[2 * i + 1]
+                if shown > remaining:
+                    shown = remaining
+                remaining -= shown
+                if shown > self.strsize:
+                    shown = self.strsize
+                c = <uint32_t>shown
+                if shown and peek_exact(s.tid, iov[2 * i], <size_t>shown, dst) < 0:
+                    c = MEM_UNREADABLE
+                buf_put(&s.xmem, &c, 4)
+        return 0
+
+    cdef int capture_msghdr(self, Slot* s, uint64_t addr, uint64_t total) except -1 nogil:
         """struct msghdr {name, namelen, iov, iovlen, control, controllen, flags}: the header as a
-        mem part, the name as the sockaddr, the iovecs as data, the control bytes as a mem part."""
+        mem part, the name as the sockaddr, the control bytes as a mem part, the iovecs as data
+        with two extra parts (capture_iov)."""
         cdef uint64_t h[7]
         cdef uint32_t namelen, ctl
         if peek(s.tid, addr, h, MSGHDR_SIZE) != MSGHDR_SIZE:
-            self.mem_part(s, 0, 0)
+            self.mem_part(s, 0, 0, 1)
             return 0
-        self.mem_part(s, addr, MSGHDR_SIZE)
+        self.mem_part(s, addr, MSGHDR_SIZE, 1)
         namelen = <uint32_t>(h[1] & 0xFFFFFFFFU)
         if h[0] and namelen:
-            s.has_sa = 1
-            peek_into(s.tid, h[0], namelen if namelen < MAX_SOCKADDR else MAX_SOCKADDR, &s.sa)
-        s.has_data = 1
-        self.gather_iov(s, h[2], h[3], total)
+            s.has_sa = 1 if peek_exact(s.tid, h[0], namelen if namelen < MAX_SOCKADDR else MAX_SOCKADDR,
+                                       &s.sa) >= 0 else 0
         ctl = <uint32_t>(h[5] if h[5] < MSG_CONTROL_MAX else MSG_CONTROL_MAX)
-        self.mem_part(s, h[4], ctl)
+        self.mem_part_exact(s, h[4], ctl)   # all or nothing, as strace reads it
+        s.has_data = 1
+        self.capture_iov(s, h[2], h[3], total, &s.data, 3)
         return 0
 
     cdef int capture_mmsg(self, Slot* s, uint64_t addr, uint64_t n, int at_exit) except -1 nogil:
         """sendmmsg/recvmmsg: the mmsghdr array (first 8 entries) as one mem part, then each
-        message's bytes as a part of its own (up to -s; at exit up to the msg_len the kernel
-        wrote); the first message's address goes to ``sockaddr``."""
+        message's bytes as a part of its own (its iovecs' bytes as capture_iov takes them, at exit
+        up to the msg_len the kernel wrote), with two extra parts per message (capture_iov); the
+        first message's address goes to ``sockaddr``."""
         cdef uint64_t h[MMSG_MAX * 8]
         cdef uint64_t i
         cdef uint32_t namelen, msg_len
@@ -1025,18 +1197,31 @@ cdef class Recorder:
         if n > MMSG_MAX:
             n = MMSG_MAX
         if n == 0 or peek(s.tid, addr, h, <size_t>(n * MMSGHDR_SIZE)) != <ssize_t>(n * MMSGHDR_SIZE):
-            self.mem_part(s, 0, 0)
+            self.mem_part(s, 0, 0, 1)
             return 0
-        self.mem_part(s, addr, <size_t>(n * MMSGHDR_SIZE))
+        self.mem_part(s, addr, <size_t>(n * MMSGHDR_SIZE), 1)
         namelen = <uint32_t>(h[1] & 0xFFFFFFFFU)
         if h[0] and namelen:
-            s.has_sa = 1
-            peek_into(s.tid, h[0], namelen if namelen < MAX_SOCKADDR else MAX_SOCKADDR, &s.sa)
+            s.has_sa = 1 if peek_exact(s.tid, h[0], namelen if namelen < MAX_SOCKADDR else MAX_SOCKADDR,
+                                       &s.sa) >= 0 else 0
         for i in range(n):
             msg_len = <uint32_t>(h[8 * i + 7] & 0xFFFFFFFFU)
             at = self.part_begin(s)
-            self.gather_iov_into(s, h[8 * i + 2], h[8 * i + 3], msg_len if at_exit else 0xFFFFFFFFU, &s.mem)
+            self.capture_iov(s, h[8 * i + 2], h[8 * i + 3],
+                             <uint64_t>msg_len if at_exit else 0xFFFFFFFFFFFFFFFFULL, &s.mem, 3)
             self.part_end(s, at, 0)
+        return 0
+
+    cdef int capture_psel_mask(self, Slot* s, uint64_t addr) except -1 nogil:
+        """pselect6's sixth argument, {const sigset_t *ss; size_t ss_len}: an extra part with the
+        16 raw bytes, then one with the sigset (ss_len bytes, at most 128)."""
+        cdef uint64_t m[2]
+        if not addr or peek(s.tid, addr, m, 16) != 16:
+            self.xpart_put(s, NULL, -1)
+            self.xpart_put(s, NULL, -1)
+            return 0
+        self.xpart_put(s, m, 16)
+        self.xpart_exact(s, m[0], <size_t>(m[1] if m[1] < 128 else 128))
         return 0
 
     cdef int capture_argv(self, Slot* s, uint64_t addr) except -1 nogil:
@@ -1078,7 +1263,18 @@ cdef class Recorder:
         put_bytes(&self.batch.data, &r.data_len, s.has_data, &s.data)
         put_bytes(&self.batch.sa, &r.sa_len, s.has_sa, &s.sa)
         put_bytes(&self.batch.path, &r.path_len, s.has_path, &s.path)
-        put_bytes(&self.batch.mem, &r.mem_len, s.has_mem, &s.mem)
+        put_mem(&self.batch.mem, &r.mem_len, s)
+        return 0
+
+    cdef int spawn_row(self, Slot* s, int event, Slot* child, int64_t ts) except -1 nogil:
+        cdef int nr = 56   # clone (clone3 too)
+        if event == PTRACE_EVENT_FORK:
+            nr = 57
+        elif event == PTRACE_EVENT_VFORK:
+            nr = 58
+        self.point_row(s, K_SPAWNED, nr, child.tid, ts, NULL, 0)
+        self.batch.recs[self.batch.n - 1].a0 = <uint64_t>child.tgid
+        self.batch.recs[self.batch.n - 1].flags = F_HAS_RET
         return 0
 
     cdef int point_row(self, Slot* s, uint8_t kind, int nr, int64_t ret, int64_t ts,
@@ -1162,7 +1358,7 @@ cdef class Recorder:
             put_bytes(&self.snap.data, &r.data_len, s.has_data, &s.data)
             put_bytes(&self.snap.sa, &r.sa_len, s.has_sa, &s.sa)
             put_bytes(&self.snap.path, &r.path_len, s.has_path, &s.path)
-            put_bytes(&self.snap.mem, &r.mem_len, s.has_mem, &s.mem)
+            put_mem(&self.snap.mem, &r.mem_len, s)
         if self.snap.n == 0:
             return None
         return batch_bytes(&self.snap)
@@ -1182,10 +1378,47 @@ cdef class Recorder:
         return bool(self.main_done)
 
 
-cdef inline bint is_entry_op(uint8_t op) noexcept nogil:
-    return (op == OP_PATH or op == OP_STR or op == OP_BUF_IN or op == OP_IOV_IN or op == OP_SA_IN
+cdef inline int op_phase(uint8_t op) noexcept nogil:
+    """1: the op runs at entry, 2: at exit, 3: both."""
+    if (op == OP_PATH or op == OP_STR or op == OP_BUF_IN or op == OP_IOV_IN or op == OP_SA_IN
             or op == OP_MSG_IN or op == OP_MEM_IN or op == OP_MEM_IN_N or op == OP_ARGV
-            or op == OP_MMSG_IN)
+            or op == OP_MMSG_IN or op == OP_LEN_IN or op == OP_XMEM_IN or op == OP_FDSETS_IN
+            or op == OP_PSEL_MASK):
+        return 1
+    if op == OP_IOV_OUT or op == OP_MSG_OUT or op == OP_FLOCK or op == OP_IOCTL_INT:
+        return 3
+    return 2
+
+
+cdef inline bint is_ioctl_int_in(uint64_t req) noexcept nogil:
+    req &= 0xFFFFFFFFU
+    return req == 0x5421 or req == 0x5452
+
+
+cdef inline bint is_ioctl_int_out(uint64_t req) noexcept nogil:
+    req &= 0xFFFFFFFFU
+    return req == 0x541B or req == 0x5411 or req == 0x894B or req == 0x8905
+
+
+cdef inline bint is_lock_cmd(uint64_t cmd) noexcept nogil:
+    """fcntl's F_GETLK, F_SETLK, F_SETLKW and their F_OFD_ twins (struct flock argument)."""
+    return cmd == 5 or cmd == 6 or cmd == 7 or cmd == 36 or cmd == 37 or cmd == 38
+
+
+cdef inline int put_mem(Buf* arena, int32_t* out_len, Slot* s) except -1 nogil:
+    """The mem cell: the base parts, then the extra parts behind a two-word header
+    (MEM_EXTRAS, number of base parts) so that readers find the base parts where they were."""
+    cdef uint32_t head[2]
+    if not s.xmem.n:
+        return put_bytes(arena, out_len, s.has_mem, &s.mem)
+    head[0] = MEM_EXTRAS
+    head[1] = s.nbase
+    out_len[0] = <int32_t>(8 + s.mem.n + s.xmem.n)
+    buf_put(arena, head, 8)
+    if s.mem.n:
+        buf_put(arena, s.mem.p, s.mem.n)
+    buf_put(arena, s.xmem.p, s.xmem.n)
+    return 0
 
 
 cdef inline int put_bytes(Buf* arena, int32_t* out_len, int present, Buf* src) except -1 nogil:

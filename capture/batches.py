@@ -32,6 +32,7 @@ F_FINISHED = 2
 NR_MAX = 1024
 K_SYSCALL = KINDS.index("syscall")
 K_EXIT = KINDS.index("exit")
+K_SPAWNED = KINDS.index("spawned")
 
 RawBatch = tuple[bytes, bytes, bytes, bytes, bytes]
 
@@ -126,7 +127,7 @@ def to_record_batch(raw: RawBatch) -> pa.RecordBatch:
     a0 = recs["a0"]
 
     name_valid = kind != K_EXIT
-    name_codes = np.where(is_sys, nr_idx, NR_MAX + nr_idx)
+    name_codes = np.where(is_sys | (kind == K_SPAWNED), nr_idx, NR_MAX + nr_idx)
     words = np.concatenate([tables["names"], _signal_names()])
     is_err = is_sys & has_ret & (ret < 0) & (ret >= -4095)
     errno_words = _errno_words()

@@ -43,7 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-e", dest="expr", action="append", metavar="trace=EXPR",
                    help="which syscalls to record: names, classes (network, file, desc, process, "
                    "memory, signal, ipc, with or without %%), !negation, /regex/")
-    p.add_argument("-w", dest="write", metavar="FILE", help="record into this Parquet trace file")
+    p.add_argument("-w", dest="write", metavar="FILE", help="record into this Parquet trace file; an "
+                   "s3://BUCKET/KEY is recorded locally and uploaded at the end ({host}, {run}, {date}, "
+                   "{pid} build the key)")
+    p.add_argument("--run", dest="run", metavar="NAME",
+                   help="label of this run (cold, pr-123, …): in the trace's metadata and in {run}")
     p.add_argument("-o", dest="output", metavar="FILE", help="write the text/json output here instead of stderr/stdout")
     p.add_argument("-p", dest="pids", action="append", type=int, default=[], metavar="PID",
                    help="attach to a running process and all its threads (repeatable)")
@@ -105,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
         fail(f"-w and -o name the same file ({args.write!r}): the trace and the text output need "
              "two files")
 
+    remote = None
+    if args.run is not None or (args.write and args.write.startswith(("s3://", "s3a://"))):
+        remote = _remote_destination(args)
+
     out_stream: TextIO | None = None
     watched: SharedStdout | None = None
     consumers: list[Any] = []
@@ -124,8 +132,13 @@ def main(argv: list[str] | None = None) -> int:
         consumers.append(lambda: live_consumer(args, stream))
     request = RecordRequest(
         command=command, pids=args.pids, trace_filter=trace_filter, string_size=args.strsize,
-        write_path=args.write, use_seccomp=args.seccomp, live_consumers=consumers,
+        write_path=remote.local_path if remote is not None and remote.url else args.write, use_seccomp=args.seccomp,
+        live_consumers=consumers, run=args.run,
     )
+    from renacer.capture import status  # -q -w on a terminal: a one-line status (issue 15)
+
+    if status.wanted(args.quiet, args.write):
+        request.quiet_consumers.append(lambda: status.StatusLine(args.write))
     try:
         result = record(request)
     except UsageError as exc:
@@ -150,6 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     if watched is not None and watched.mixed():
         sys.stderr.write("renacer: the traced command also wrote to standard output: its bytes are mixed in "
                          "with renacer's output there (use -o FILE to keep them apart)\n")
+    if remote is not None and remote.url is not None:
+        from renacer.capture.upload import finish
+
+        if not finish(remote, result.metadata, quiet=args.quiet):
+            return 2
     return exit_like(result.status)
 
 
@@ -215,6 +233,17 @@ class SharedStdout:
             return os.fstat(self._stream.fileno()).st_size > self._start + self._written
         except (OSError, ValueError):
             return False
+
+
+def _remote_destination(args: argparse.Namespace) -> Any:
+    """``--run`` checked, and an ``s3://`` ``-w`` turned into a local file to upload later."""
+    from renacer.capture.upload import UploadError, plan
+
+    try:
+        return plan(args.write if args.write and args.write.startswith(("s3://", "s3a://")) else None,
+                    args.run)
+    except UploadError as exc:
+        fail(str(exc))
 
 
 def live_consumer(args: argparse.Namespace, out: TextIO) -> Any:

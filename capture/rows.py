@@ -30,7 +30,7 @@ _REC = struct.Struct(_REC_FORMAT + "x" * (REC_SIZE - struct.calcsize(_REC_FORMAT
 F_HAS_RET = 1
 F_FINISHED = 2
 NR_MAX = 1024
-_SYSCALL, _EXIT = KINDS.index("syscall"), KINDS.index("exit")
+_SYSCALL, _EXIT, _SPAWNED = KINDS.index("syscall"), KINDS.index("exit"), KINDS.index("spawned")
 
 RawBatch = tuple[bytes, bytes, bytes, bytes, bytes]
 
@@ -109,10 +109,18 @@ class RowBatch(dict):
 
     def __init__(self, raw: RawBatch) -> None:
         super().__init__()
-        rec_bytes, self._data, self._sa, self._path, self._mem = raw
-        base = list(zip(*_REC.iter_unpack(rec_bytes))) if rec_bytes else [()] * len(_REC_FIELDS)
-        self._base: dict[str, Any] = dict(zip(_REC_FIELDS, base))
-        self.num_rows = len(base[0])
+        self._recs, self._data, self._sa, self._path, self._mem = raw
+        self.num_rows = len(self._recs) // REC_SIZE
+
+    @property
+    def _base(self) -> dict[str, Any]:
+        """The records' fields as tuples, unpacked on first use (a consumer that only counts rows,
+        like the -q status line, never pays for it)."""
+        base = self.__dict__.get("_unpacked")
+        if base is None:
+            columns = list(zip(*_REC.iter_unpack(self._recs))) if self._recs else [()] * len(_REC_FIELDS)
+            base = self.__dict__["_unpacked"] = dict(zip(_REC_FIELDS, columns))
+        return base
 
     def __missing__(self, name: str) -> list[Any]:
         build = _BUILDERS.get(name)
@@ -133,7 +141,8 @@ class RowBatch(dict):
 
     def _name(self) -> list[str | None]:
         names, signals, _, _ = _tables()
-        return [None if k == _EXIT else names[_clip(nr)] if k == _SYSCALL else signals[_clip(nr)]
+        # a spawned row is named after its creating call (clone, fork, vfork), others after a signal
+        return [None if k == _EXIT else names[_clip(nr)] if k == _SYSCALL or k == _SPAWNED else signals[_clip(nr)]
                 for k, nr in zip(self._base["kind"], self._base["nr"])]
 
     def _ret(self) -> list[int | None]:

@@ -39,6 +39,10 @@ class RecordRequest:
     # Factories, called before the command starts (a renderer imports no numpy or pyarrow: a few
     # ms), so that no import runs while the command waits at a stop.
     live_consumers: list[Callable[[], Any]] = field(default_factory=list)
+    # Consumers that are not live output (the -q status line): fed the same batches, but they
+    # do not make the recorder flush more often.
+    quiet_consumers: list[Callable[[], Any]] = field(default_factory=list)
+    run: str | None = None  # --run: the run's label, kept in the metadata
 
 
 @dataclass
@@ -95,6 +99,7 @@ def base_metadata(request: RecordRequest) -> dict[str, Any]:
         "hidden_syscalls": [] if tf is None or tf.everything else sorted(SYSCALLS[n] for n in tf.companions),
         "string_size": request.string_size,
         "seccomp": False,
+        **({"run": request.run} if request.run else {}),
     }
 
 
@@ -124,7 +129,7 @@ def record(request: RecordRequest) -> RecordResult:
     from renacer.files import UnsafeOutput
 
     try:
-        sink = LazySink(request.write_path, meta, request.live_consumers)
+        sink = LazySink(request.write_path, meta, request.live_consumers + request.quiet_consumers)
     except (OSError, UnsafeOutput) as exc:
         raise UsageError(str(exc)) from None
     try:

@@ -320,3 +320,19 @@ tree AS (
 SELECT trace, pid, ppid, depth, lineage, command, exe, execs, threads, syscalls, first_ns,
        ended_ns, exit, exit_code
 FROM tree;
+
+-- Histogram buckets (hist, hist_target): the start of the bucket holding v (whole units) — with
+-- step, linear [n*step, (n+1)*step); without, bpftrace's log2 [2^k, 2^(k+1)), and [0, 1) for 0.
+-- log2 of a double can be off by one next to a power of two: the shifts correct it exactly.
+CREATE OR REPLACE MACRO rn_hist_lo(v, step) AS
+    CASE
+        WHEN step IS NOT NULL THEN (v // step) * step
+        WHEN v = 0 THEN 0
+        WHEN (1::BIGINT << floor(log2(v))::INTEGER) > v THEN 1::BIGINT << (floor(log2(v))::INTEGER - 1)
+        WHEN (1::BIGINT << (floor(log2(v))::INTEGER + 1)) <= v THEN 1::BIGINT << (floor(log2(v))::INTEGER + 1)
+        ELSE 1::BIGINT << floor(log2(v))::INTEGER
+    END;
+
+-- The end (exclusive) of the bucket that starts at lo.
+CREATE OR REPLACE MACRO rn_hist_hi(lo, step) AS
+    CASE WHEN step IS NOT NULL THEN lo + step WHEN lo = 0 THEN 1 ELSE lo * 2 END;

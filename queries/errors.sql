@@ -4,7 +4,9 @@
 -- socket, the path of a file, else the descriptor). Non-blocking connects count under the error
 -- learned later (getsockopt SO_ERROR = [ECONNREFUSED], …), or "no answer" when they never
 -- completed. The network guide's patterns get their cause and fix: ECONNREFUSED, ETIMEDOUT,
--- ECONNRESET, EPIPE, EAGAIN on a socket with a receive timeout (SO_RCVTIMEO), and two findings
+-- ECONNRESET, EPIPE, EAGAIN on a socket with a receive timeout (SO_RCVTIMEO, known from the
+-- setsockopt, or from a receive that waited 10 ms or more before failing: a descriptor that is
+-- merely non-blocking fails at once), and two findings
 -- that are not errors: a stream socket reading end of file (= 0), and many tiny receives on one
 -- socket. Other errors show the C library's text. Known patterns come first, then by count.
 --
@@ -41,7 +43,7 @@ WITH hints(error, rank, cause, fix) AS (
      'wrote to a connection the peer had already closed ({target})',
      'handle SIGPIPE (or send with MSG_NOSIGNAL) and check the connection state before writing; reconnect'),
     ('EAGAIN (SO_RCVTIMEO)', 6,
-     'the receive timed out: no data from {target} within the socket''s SO_RCVTIMEO of {timeout}',
+     'the receive waited {waited} and timed out: no data from {target} within the socket''s receive timeout (SO_RCVTIMEO: {timeout})',
      'raise SO_RCVTIMEO if the server is legitimately slow, otherwise find out why it is slow'),
     ('EOF (= 0)', 7,
      'the peer closed the connection ({target}): normal at the end of a response, a problem if it happens mid-stream',
@@ -63,7 +65,7 @@ WITH hints(error, rank, cause, fix) AS (
     ('EMFILE', 12, 'the process ran out of file descriptors', 'close descriptors that are no longer used, or raise the limit (ulimit -n)'),
     ('ENOENT', 20, 'no such file or directory: {target} (often harmless: programs probe search paths)',
      'if the program needed it, check the path and the working directory'),
-    ('EAGAIN', 30, 'no data was ready on a non-blocking descriptor ({target}): normal for event loops',
+    ('EAGAIN', 30, 'no data was ready at once on {target}: normal for a non-blocking descriptor in an event loop',
      'nothing, unless the count is huge (busy polling)'),
     ('EINTR', 30, 'a signal interrupted the call', 'nothing if the program retries the call (SA_RESTART or a loop)'),
     ('ENOTTY', 30, 'an ioctl for terminals on a descriptor that is not one ({target}): programs probe this', NULL),
@@ -71,7 +73,7 @@ WITH hints(error, rank, cause, fix) AS (
     ('ECHILD', 30, 'no child left to wait for', NULL)
 ),
 failed AS (
-    SELECT trace, seq, pid, fd, name, errno, path, family, addr, port, ts_ns
+    SELECT trace, seq, pid, fd, name, errno, path, family, addr, port, ts_ns, dur_ns
     FROM syscalls
     WHERE errno IS NOT NULL AND NOT (name = 'connect' AND errno IN ('EINPROGRESS', 'EALREADY'))
 ),
@@ -86,30 +88,32 @@ findings AS (
         f.trace,
         f.name AS syscall,
         CASE
-            WHEN f.errno IN ('EAGAIN', 'EWOULDBLOCK') AND k.rcvtimeo_ns > 0 AND rn_direction(f.name) = 'in'
+            WHEN f.errno IN ('EAGAIN', 'EWOULDBLOCK') AND rn_direction(f.name) = 'in'
+                 AND (k.rcvtimeo_ns > 0 OR f.dur_ns >= 10000000)
                 THEN 'EAGAIN (SO_RCVTIMEO)'
             ELSE f.errno
         END AS error,
         coalesce(CASE WHEN f.name <> 'bind' THEN rn_endpoint(f.family, f.addr, f.port) END, k.peer, f.path,
                  x.open_path, CASE WHEN f.fd IS NOT NULL THEN 'fd ' || f.fd END) AS target,
         coalesce(f.port, k.peer_port) AS port,
-        f.pid, f.ts_ns AS first_ns, f.ts_ns AS last_ns, 1 AS calls, k.rcvtimeo_ns, NULL::DOUBLE AS avg_bytes
+        f.pid, f.ts_ns AS first_ns, f.ts_ns AS last_ns, 1 AS calls, k.rcvtimeo_ns, NULL::DOUBLE AS avg_bytes,
+        f.dur_ns AS waited_ns
     FROM failed f
     LEFT JOIN failed_fds x ON x.trace = f.trace AND x.seq = f.seq
     LEFT JOIN sockets k ON k.trace = f.trace AND k.pid = f.pid AND k.open_seq = x.open_seq
     UNION ALL
     SELECT trace, 'connect', outcome, target, port, pid, coalesce(outcome_ns, ts_ns), coalesce(outcome_ns, ts_ns),
-           1, NULL, NULL
+           1, NULL, NULL, NULL
     FROM connects
     -- outcomes learned from a failing call are already counted as that call's failure
     WHERE errno = 'EINPROGRESS' AND (learned_by = 'getsockopt SO_ERROR' AND outcome <> 'connected'
                                      OR outcome = 'no answer')
     UNION ALL
-    SELECT trace, name, 'EOF (= 0)', peer, peer_port, pid, ts_ns, ts_ns, 1, NULL, NULL
+    SELECT trace, name, 'EOF (= 0)', peer, peer_port, pid, ts_ns, ts_ns, 1, NULL, NULL, NULL
     FROM socket_calls
     WHERE dir = 'in' AND ret = 0 AND sock_type = 'stream'
     UNION ALL
-    SELECT trace, name, 'tiny receives', peer, peer_port, pid, min(ts_ns), max(ts_ns), count(*), NULL, avg(size)
+    SELECT trace, name, 'tiny receives', peer, peer_port, pid, min(ts_ns), max(ts_ns), count(*), NULL, avg(size), NULL
     FROM socket_calls
     WHERE dir = 'in' AND ret > 0
     GROUP BY trace, pid, open_seq, name, peer, peer_port
@@ -124,7 +128,8 @@ grouped AS (
         list_sort(list(DISTINCT pid)) AS pids,
         any_value(port) AS port,
         max(rcvtimeo_ns) AS rcvtimeo_ns,
-        avg(avg_bytes) AS avg_bytes
+        avg(avg_bytes) AS avg_bytes,
+        max(waited_ns) AS waited_ns
     FROM findings
     GROUP BY trace, syscall, error, target
 )
@@ -138,10 +143,12 @@ SELECT
     g.last_ns,
     g.pids,
     coalesce(
-        replace(replace(replace(replace(replace(h.cause,
+        replace(replace(replace(replace(replace(replace(h.cause,
             '{target}', coalesce(g.target, '?')),
             '{port}', coalesce(g.port::VARCHAR, '?')),
-            '{timeout}', coalesce(printf('%g s', g.rcvtimeo_ns / 1e9), '?')),
+            '{timeout}', coalesce(printf('%g s', g.rcvtimeo_ns / 1e9),
+                                  'its value is not in the trace, which does not show the setsockopt')),
+            '{waited}', coalesce(printf('%.3g s', g.waited_ns / 1e9), 'a while')),
             '{calls}', g.calls::VARCHAR),
             '{avg}', coalesce(printf('%.1f', g.avg_bytes), '?')),
         rn_strerror(g.error)) AS cause,

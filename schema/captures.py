@@ -8,6 +8,18 @@ finds its parts by position. Entry ops are listed before exit ops. Exit ops (``*
 when the call succeeded (ret >= 0), so a failed call has no exit parts; a part whose pointer is
 NULL or unreadable is stored as ``None``.
 
+Extra parts. Some ops also write *extra* parts, which follow the base parts: such a cell starts
+with the word ``MEM_EXTRAS`` and the number of base parts (see ``trace.split_mem_extras``), so
+base parts keep the positions they had before extras existed (queries and older traces rely on
+them) and old traces, without the header, simply have no extras. Unlike base parts, every extra
+an op defines is always written, unreadable where the call failed, so extras keep fixed positions
+per syscall (in op order). ``ITEMS`` below names them.
+
+Reads are all or nothing, as strace's: a structure or buffer that ends on an unmapped page is
+unreadable (the decoders print its address), never a prefix padded with zeros. Arrays (pollfds,
+iovecs) keep the whole elements before an unmapped page, so the decoders can print strace's
+``... /* 0x… */`` marker where the readable part ends.
+
 Op fields: ``op`` (below), ``arg`` (index of the pointer argument), ``n`` (index of the length
 or count argument, or of the length *pointer* for SA_OUT/MEM_OUT_LENPTR), ``unit`` (bytes per
 counted element, or the fixed size for MEM_IN/MEM_OUT).
@@ -21,25 +33,50 @@ PATH = 1  # entry: NUL-terminated string at arg -> ``path`` column
 STR = 2  # entry: NUL-terminated string at arg -> mem part (second path of rename, link, …)
 BUF_IN = 3  # entry: args[n] bytes at arg -> ``data`` (first -s bytes)
 BUF_OUT = 4  # exit: ret bytes at arg -> ``data`` (first -s bytes)
-IOV_IN = 5  # entry: iovec array at arg, args[n] entries, gathered -> ``data``
-IOV_OUT = 6  # exit: same, gathered up to ret bytes -> ``data``
+IOV_IN = 5  # entry: iovec array at arg, args[n] entries: each buffer's first -s bytes, one after
+#             the other -> ``data``; extras: the raw array (16 bytes an entry, at most -s and
+#             IOV_MAX entries), then IOV_COUNTS (uint32 entries tried, then per entry read the
+#             bytes taken into ``data``, or MEM_UNREADABLE)
+IOV_OUT = 6  # entry: the raw array (extra); exit: IOV_COUNTS (extra) and ``data``, each buffer
+#              up to what is left of ret bytes
 SA_IN = 7  # entry: sockaddr at arg, args[n] bytes -> ``sockaddr``
-SA_OUT = 8  # exit: sockaddr at arg, length read from the socklen_t at args[n] -> ``sockaddr``
-MSG_IN = 9  # entry: struct msghdr at arg -> mem part (56 raw bytes); its name -> ``sockaddr``,
-#             its iovecs -> ``data``; then a mem part with msg_control (up to 256 bytes)
-MSG_OUT = 10  # exit: same as MSG_IN, after the kernel filled it in (iovecs up to ret bytes)
+SA_OUT = 8  # exit: sockaddr at arg, length read from the socklen_t at args[n], at most the
+#             length passed in (LEN_IN) -> ``sockaddr``; extras: see LEN_IN
+MSG_IN = 9  # entry: struct msghdr at arg -> mem part (56 raw bytes); its name -> ``sockaddr``;
+#             then a mem part with msg_control (up to 256 bytes); its iovecs as IOV_IN (``data``
+#             and two extras)
+MSG_OUT = 10  # entry: extra with msg_namelen as passed; exit: as MSG_IN, after the kernel filled
+#               it in (iovecs up to ret bytes)
 MEM_IN = 11  # entry: ``unit`` bytes at arg -> mem part
 MEM_OUT = 12  # exit: ``unit`` bytes at arg -> mem part
 MEM_IN_N = 13  # entry: args[n] * unit bytes at arg -> mem part (at most 4096)
 MEM_OUT_N = 14  # exit: args[n] * unit bytes at arg -> mem part (at most 4096)
 MEM_OUT_RET = 15  # exit: ret * unit bytes at arg -> mem part (at most 4096)
-MEM_OUT_LENPTR = 16  # exit: the socklen_t at args[n] bytes at arg -> mem part (getsockopt)
+MEM_OUT_LENPTR = 16  # exit: the socklen_t at args[n] (at most LEN_IN's) bytes at arg -> mem
+#                      part (getsockopt); extras: see LEN_IN
 ARGV = 17  # entry: NULL-terminated pointer array at arg -> one mem part of NUL-ended strings;
 #            a trailing empty string (two NULs) marks a list cut at 256 entries
 MMSG_IN = 18  # entry (sendmmsg): args[n] struct mmsghdr at arg, at most 8 -> one mem part with
-#               the raw array (64 bytes each), then one part per message with its bytes (up to
-#               -s); the first message's address -> ``sockaddr``
+#               the raw array (64 bytes each), then one part per message with its iovecs' bytes
+#               (as IOV_IN) and two extras per message (its raw iovec array, IOV_COUNTS); the
+#               first message's address -> ``sockaddr``
 MMSG_OUT = 19  # exit (recvmmsg): the same for the ret messages received, each up to its msg_len
+LEN_IN = 20  # entry: the int at arg, a value-result length as the caller passed it; SA_OUT and
+#              MEM_OUT_LENPTR then write two extras, that length and the one returned (unreadable
+#              when the call failed), unless the length could not be read or came back unchanged
+XMEM_IN = 21  # entry: extra with ``unit`` bytes at arg
+XMEM_OUT = 22  # exit: extra with ``unit`` bytes at arg (unreadable when the call failed)
+FDSETS_IN = 23  # entry: three extras, the fd_sets at args arg, arg+1, arg+2, sized by args[n]
+FDSETS_OUT = 24  # exit: the same after the call
+PSEL_MASK = 25  # entry: pselect6's {sigset_t *ss; size_t ss_len} at arg: extra with its 16 bytes,
+#                 then extra with the sigset (ss_len bytes)
+FLOCK = 26  # entry: struct flock at arg -> mem part, when fcntl's command args[n] takes one; exit:
+#             again for F_GETLK/F_OFD_GETLK
+IOCTL_INT = 27  # the int at arg -> mem part, for the ioctl requests (args[n]) that pass one: at
+#                 entry FIONBIO, FIOASYNC; at exit FIONREAD/SIOCINQ, TIOCOUTQ/SIOCOUTQ,
+#                 SIOCOUTQNSD, SIOCATMARK
+IOCTL_INT_IN = frozenset({0x5421, 0x5452})
+IOCTL_INT_OUT = frozenset({0x541B, 0x5411, 0x894B, 0x8905})
 
 OP_NAMES = {
     value: name
@@ -47,7 +84,12 @@ OP_NAMES = {
     if name.isupper() and isinstance(value, int) and not name.startswith("_")
 }
 
-MAX_OPS = 4  # per syscall, as laid out in the C table
+MAX_OPS = 6  # per syscall, as laid out in the C table
+MEM_EXTRAS = 0xFFFFFFFE  # first word of a mem cell with extra parts
+IOV_MAX_READ = 64
+FDSET_MAX = 128
+FLOCK_SIZE = 32
+UTSNAME_SIZE = 390
 MAX_MEM_PART = 4096
 MAX_SOCKADDR = 128
 MSGHDR_SIZE = 56
@@ -84,21 +126,22 @@ CAPTURES: dict[str, tuple[Op, ...]] = {
     "pwritev": (Op(IOV_IN, 1, 2),),
     "preadv2": (Op(IOV_OUT, 1, 2),),
     "pwritev2": (Op(IOV_IN, 1, 2),),
+    "getrandom": (Op(BUF_OUT, 0),),
     # sockets
     "sendto": (Op(BUF_IN, 1, 2), Op(SA_IN, 4, 5)),
-    "recvfrom": (Op(BUF_OUT, 1), Op(SA_OUT, 4, 5)),
+    "recvfrom": (Op(LEN_IN, 5), Op(BUF_OUT, 1), Op(SA_OUT, 4, 5)),
     "sendmsg": (Op(MSG_IN, 1),),
     "recvmsg": (Op(MSG_OUT, 1),),
     "sendmmsg": (Op(MMSG_IN, 1, 2),),
-    "recvmmsg": (Op(MMSG_OUT, 1),),
+    "recvmmsg": (Op(XMEM_IN, 4, 0, 16), Op(XMEM_OUT, 4, 0, 16), Op(MMSG_OUT, 1)),
     "connect": (Op(SA_IN, 1, 2),),
     "bind": (Op(SA_IN, 1, 2),),
-    "accept": (Op(SA_OUT, 1, 2),),
-    "accept4": (Op(SA_OUT, 1, 2),),
-    "getsockname": (Op(SA_OUT, 1, 2),),
-    "getpeername": (Op(SA_OUT, 1, 2),),
+    "accept": (Op(LEN_IN, 2), Op(SA_OUT, 1, 2)),
+    "accept4": (Op(LEN_IN, 2), Op(SA_OUT, 1, 2)),
+    "getsockname": (Op(LEN_IN, 2), Op(SA_OUT, 1, 2)),
+    "getpeername": (Op(LEN_IN, 2), Op(SA_OUT, 1, 2)),
     "setsockopt": (Op(MEM_IN_N, 3, 4, 1),),
-    "getsockopt": (Op(MEM_OUT_LENPTR, 3, 4),),
+    "getsockopt": (Op(LEN_IN, 4), Op(MEM_OUT_LENPTR, 3, 4)),
     "socketpair": (Op(MEM_OUT, 3, 0, 8),),
     # files
     "open": (Op(PATH, 0),),
@@ -143,6 +186,9 @@ CAPTURES: dict[str, tuple[Op, ...]] = {
     "getcwd": (Op(MEM_OUT_RET, 0, 0, 1),),
     "pipe": (Op(MEM_OUT, 0, 0, 8),),
     "pipe2": (Op(MEM_OUT, 0, 0, 8),),
+    "fcntl": (Op(FLOCK, 2, 1),),
+    "ioctl": (Op(IOCTL_INT, 2, 1),),
+    "uname": (Op(MEM_OUT, 0, 0, UTSNAME_SIZE),),
     # processes
     "execve": (Op(PATH, 0), Op(ARGV, 1)),
     "execveat": (Op(PATH, 1), Op(ARGV, 2)),
@@ -157,10 +203,13 @@ CAPTURES: dict[str, tuple[Op, ...]] = {
     "clock_nanosleep": (Op(MEM_IN, 2, 0, TIMESPEC),),
     "clock_gettime": (Op(MEM_OUT, 1, 0, TIMESPEC),),
     "gettimeofday": (Op(MEM_OUT, 0, 0, TIMESPEC),),
-    "select": (Op(MEM_IN, 4, 0, TIMESPEC),),
-    "pselect6": (Op(MEM_IN, 4, 0, TIMESPEC),),
+    "select": (Op(MEM_IN, 4, 0, TIMESPEC), Op(FDSETS_IN, 1, 0), Op(FDSETS_OUT, 1, 0),
+               Op(XMEM_OUT, 4, 0, TIMESPEC)),
+    "pselect6": (Op(MEM_IN, 4, 0, TIMESPEC), Op(FDSETS_IN, 1, 0), Op(PSEL_MASK, 5),
+                 Op(FDSETS_OUT, 1, 0), Op(XMEM_OUT, 4, 0, TIMESPEC)),
     "poll": (Op(MEM_IN_N, 0, 1, POLLFD), Op(MEM_OUT_N, 0, 1, POLLFD)),
-    "ppoll": (Op(MEM_IN_N, 0, 1, POLLFD), Op(MEM_IN, 2, 0, TIMESPEC), Op(MEM_OUT_N, 0, 1, POLLFD)),
+    "ppoll": (Op(MEM_IN_N, 0, 1, POLLFD), Op(MEM_IN, 2, 0, TIMESPEC), Op(MEM_OUT_N, 0, 1, POLLFD),
+              Op(XMEM_IN, 3, 0, SIGSET), Op(XMEM_OUT, 2, 0, TIMESPEC)),
     "epoll_ctl": (Op(MEM_IN, 3, 0, EPOLL_EVENT),),
     "epoll_wait": (Op(MEM_OUT_RET, 1, 0, EPOLL_EVENT),),
     "epoll_pwait": (Op(MEM_OUT_RET, 1, 0, EPOLL_EVENT),),
@@ -197,4 +246,20 @@ SIZE_ARG = {
     "readv": None, "writev": None, "preadv": None, "pwritev": None, "preadv2": None,
     "pwritev2": None, "sendmsg": None, "recvmsg": None, "sendfile": 3, "splice": 4,
     "copy_file_range": 4, "getrandom": 1, "getdents64": 2, "getdents": 2,
+}
+
+# The extra parts of each syscall, by name, in order (the decoders index them through this).
+# ``iov``/``iov_counts`` are capture_iov's pair; an mmsg call has one pair per message after these.
+EXTRAS: dict[str, tuple[str, ...]] = {
+    **{n: ("iov", "iov_counts") for n in ("readv", "writev", "preadv", "pwritev", "preadv2", "pwritev2")},
+    "sendmsg": ("iov", "iov_counts"),
+    "recvmsg": ("namelen_in", "iov", "iov_counts"),
+    "recvfrom": ("len_in", "len_out"),
+    **{n: ("len_in", "len_out") for n in ("accept", "accept4", "getsockname", "getpeername", "getsockopt")},
+    "recvmmsg": ("timeout", "timeout_left"),
+    "sendmmsg": (),
+    "select": ("readfds", "writefds", "exceptfds", "readfds_out", "writefds_out", "exceptfds_out", "left"),
+    "pselect6": ("readfds", "writefds", "exceptfds", "sigmask_arg", "sigmask", "readfds_out",
+                 "writefds_out", "exceptfds_out", "left"),
+    "ppoll": ("sigmask", "left"),
 }

@@ -18,7 +18,9 @@ kind       dict     ``syscall``; ``signal`` (a signal delivered to tid: nr is th
                     name its name, mem one part, the raw 128-byte siginfo); ``exit`` (the thread
                     tid ended: ret is the exit code); ``killed`` (tid was killed by a signal: nr
                     is the signal number, name its name, ret 1 if it dumped core); ``stopped``
-                    (tid entered a group-stop: nr/name the stopping signal).
+                    (tid entered a group-stop: nr/name the stopping signal); ``spawned`` (tid
+                    created a thread or process, whatever ``-e`` traced: ret is the new tid,
+                    a0 its process id, nr/name the creating call: clone, fork or vfork).
                     Non-syscall rows are point events: exit_seq and dur_ns are null.
 nr         int16    syscall number (x86_64 numbering, see metadata ``arch``), or signal number.
 name       dict     syscall or signal name.
@@ -36,10 +38,16 @@ path       string   the path argument of file calls (first path for rename-like 
 size       int64    bytes transferred by a buffer call (ret when it succeeded), or requested
                     (the count argument) when it failed.
 data       binary   the first ``-s`` bytes of the buffer, captured at entry (writes) or at exit
-                    (reads); for readv/writev/sendmsg/recvmsg the iovecs gathered in order.
-sockaddr   binary   the raw sockaddr the call passed or received (what family/addr/port decode).
+                    (reads); for readv/writev/sendmsg/recvmsg each iovec's first ``-s`` bytes
+                    (of what was transferred), one after the other (older recordings: the
+                    first ``-s`` bytes of the iovecs gathered in order). Never bytes that could
+                    not be read: an unreadable buffer is null.
+sockaddr   binary   the raw sockaddr the call passed or received (what family/addr/port decode);
+                    for a received one, only what the kernel wrote into the caller's buffer.
 mem        binary   other captured memory as length-prefixed parts, see ``captures.py`` and
-                    ``split_mem``: optval, timespec, pollfd arrays, argv strings, siginfo, …
+                    ``split_mem``: optval, timespec, pollfd arrays, argv strings, siginfo, …;
+                    then, behind a header, extra parts (``split_mem_extras``): iovec arrays,
+                    value-result lengths as passed, fd_sets, times left.
 callchain  list<uint64>  return addresses (reserved for ``--source``; null in v1 recordings).
 src_file   dict     source file of the user code making the call (reserved, see callchain).
 src_line   int32    source line (reserved).
@@ -110,38 +118,59 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-KINDS = ("syscall", "signal", "exit", "killed", "stopped")
+KINDS = ("syscall", "signal", "exit", "killed", "stopped", "spawned")
 
 # Part length meaning "the pointer could not be read (NULL or unmapped)": no bytes follow.
 MEM_UNREADABLE = 0xFFFFFFFF
 
 
-def split_mem(mem: bytes | None) -> list[bytes | None]:
-    """Split a ``mem`` cell into its parts; an unreadable part is None.
+# First word of a cell that has extra parts after its base parts; the second word is the number
+# of base parts (schema/captures.py explains why extras live behind a header).
+MEM_EXTRAS = 0xFFFFFFFE
 
-    Each part is a little-endian uint32 length followed by that many bytes; the parts come in the
-    order of the syscall's capture ops (``captures.CAPTURES``). A truncated tail is ignored.
-    """
+
+def _parts(mem: bytes, pos: int) -> list[bytes | None]:
     parts: list[bytes | None] = []
-    if not mem:
-        return parts
-    i = 0
     n = len(mem)
-    while i + 4 <= n:
-        (length,) = struct.unpack_from("<I", mem, i)
-        i += 4
+    while pos + 4 <= n:
+        (length,) = struct.unpack_from("<I", mem, pos)
+        pos += 4
         if length == MEM_UNREADABLE:
             parts.append(None)
             continue
-        parts.append(bytes(mem[i : i + length]))
-        i += length
+        parts.append(bytes(mem[pos : pos + length]))
+        pos += length
     return parts
 
 
-def join_mem(parts: list[bytes | None]) -> bytes:
-    """The inverse of ``split_mem`` (used by tests and by tools that build traces)."""
+def split_mem_extras(mem: bytes | None) -> tuple[list[bytes | None], list[bytes | None] | None]:
+    """(base parts, extra parts) of a ``mem`` cell; extras is None for a cell without them (every
+    cell of a recording made before they existed)."""
+    if not mem:
+        return [], None
+    if len(mem) >= 8 and struct.unpack_from("<I", mem, 0)[0] == MEM_EXTRAS:
+        nbase = struct.unpack_from("<I", mem, 4)[0]
+        parts = _parts(mem, 8)
+        return parts[:nbase], parts[nbase:]
+    return _parts(mem, 0), None
+
+
+def split_mem(mem: bytes | None) -> list[bytes | None]:
+    """Split a ``mem`` cell into its base parts; an unreadable part is None.
+
+    Each part is a little-endian uint32 length followed by that many bytes; the parts come in the
+    order of the syscall's capture ops (``captures.CAPTURES``). A truncated tail is ignored.
+    Extra parts (``split_mem_extras``) are not among them.
+    """
+    return split_mem_extras(mem)[0]
+
+
+def join_mem(parts: list[bytes | None], extras: list[bytes | None] | None = None) -> bytes:
+    """The inverse of ``split_mem_extras`` (used by tests and by tools that build traces)."""
     out = bytearray()
-    for part in parts:
+    if extras is not None:
+        out += struct.pack("<II", MEM_EXTRAS, len(parts))
+    for part in parts + (extras or []):
         if part is None:
             out += struct.pack("<I", MEM_UNREADABLE)
         else:

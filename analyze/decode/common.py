@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, NamedTuple, Protocol, Union
 
 from renacer.schema import constants as C
-from renacer.schema.trace import split_mem
+from renacer.schema.trace import split_mem, split_mem_extras
 
 U64 = (1 << 64) - 1
 
@@ -254,6 +254,10 @@ def part(row: Row, index: int) -> bytes | None:
     if not mem:
         return None
     pos, n, i = 0, len(mem), 0
+    if n >= 8 and _LEN.unpack_from(mem, 0)[0] == 0xFFFFFFFE:  # extras follow the base parts
+        if index >= _LEN.unpack_from(mem, 4)[0]:
+            return None
+        pos = 8
     while pos + 4 <= n:
         (length,) = _LEN.unpack_from(mem, pos)
         pos += 4
@@ -266,6 +270,16 @@ def part(row: Row, index: int) -> bytes | None:
             pos += length
         i += 1
     return None
+
+
+def extras(row: Row) -> list[bytes | None] | None:
+    """The row's extra parts (schema/captures.py ``EXTRAS``), or None for a recording made
+    before they existed: decoders then print what the base parts allow, as before."""
+    return split_mem_extras(row["mem"])[1]
+
+
+def extra(xs: list[bytes | None] | None, index: int) -> bytes | None:
+    return xs[index] if xs is not None and index < len(xs) else None
 
 
 def unpack(fmt: str, data: bytes | None, offset: int = 0) -> tuple[Any, ...] | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import struct
 
+from renacer.schema import captures
 from renacer.schema import constants as C
 
 from .common import (
@@ -34,7 +35,8 @@ from .common import (
     xlat,
     xval,
 )
-from .sockets import iovecs
+from .common import extras, int_ptr
+from .sockets import iov_arg, iovecs
 
 _O_CREAT = C.OPEN_FLAGS["O_CREAT"]
 _O_TMPFILE = C.OPEN_FLAGS["__O_TMPFILE"]
@@ -131,6 +133,8 @@ def pwrite64(row: Row, opts: DecodeOptions) -> list[str]:
 
 
 def _iov_out(row: Row, opts: DecodeOptions) -> str:
+    if extras(row) is not None:
+        return iov_arg(row, opts)
     if not succeeded(row):
         return ptr(row["a1"])
     return iovecs(part(row, 0), row["a2"] or 0, row["data"], row["ret"], opts, row["a1"])
@@ -138,6 +142,8 @@ def _iov_out(row: Row, opts: DecodeOptions) -> str:
 
 def _iov_in(row: Row, opts: DecodeOptions) -> str:
     # Printed at entry: only what was known then (the bytes gathered), never the result.
+    if extras(row) is not None:
+        return iov_arg(row, opts)
     return iovecs(part(row, 0), row["a2"] or 0, row["data"], None, opts, row["a1"])
 
 
@@ -209,6 +215,33 @@ def _fd_flags(v: int) -> str:
     return flags(table("FD_FLAGS"), v, "FD_???")
 
 
+_GETLK = {_F["F_GETLK"], _F["F_OFD_GETLK"]}
+_LOCK_TYPES = {"F_RDLCK": 0, "F_WRLCK": 1, "F_UNLCK": 2}
+
+
+def flock(data: bytes | None, addr: int, with_pid: bool) -> str:
+    """struct flock: ``{l_type=F_WRLCK, l_whence=SEEK_SET, l_start=0, l_len=10}`` (and l_pid
+    where the kernel reports the lock holder)."""
+    v = unpack("<hh4xqqi", data)
+    if v is None:
+        return ptr(addr)
+    ltype, whence, start, length, pid = v
+    text = (f"{{l_type={xlat(_LOCK_TYPES, ltype & 0xFFFF, 'F_???')}, "
+            f"l_whence={xlat(C.SEEK, whence & 0xFFFF, 'SEEK_???')}, l_start={start}, l_len={length}")
+    return text + (f", l_pid={pid}}}" if with_pid else "}")
+
+
+def _fcntl_lock(row: Row, args: list[str], cmd: int, arg: int) -> Decoded:
+    """The lock commands: the struct flock as passed (F_SETLK…), or as the kernel filled it in
+    (F_GETLK, printed at exit); recordings before the struct was captured show its address."""
+    if not row["mem"]:
+        return Decoded([*args, ptr(arg)])
+    if cmd in _GETLK:
+        shown = flock(part(row, 1), arg, True) if succeeded(row) else ptr(arg)
+        return Decoded([*args, shown], entry=2)
+    return Decoded([*args, flock(part(row, 0), arg, False)])
+
+
 def fcntl(row: Row, opts: DecodeOptions) -> Decoded:
     cmd = u32(row["a1"])
     arg = row["a2"] or 0
@@ -222,7 +255,7 @@ def fcntl(row: Row, opts: DecodeOptions) -> Decoded:
     elif cmd == _F["F_SETSIG"]:
         args.append(signal(s32(arg)))
     elif cmd in _LOCK_ARG:
-        args.append(ptr(arg))  # the struct flock is not recorded
+        return _fcntl_lock(row, args, cmd, arg)
     elif cmd not in _NO_ARG:
         args.append(xval(arg))
     ret = None
@@ -247,10 +280,18 @@ def ioctl_request(req: int) -> str:
             f"{xval(req & 0xFF)}, {xval((req >> 16) & 0x3FFF)})")
 
 
-def ioctl(row: Row, opts: DecodeOptions) -> list[str]:
-    """The argument's memory is not recorded: it is shown as the number strace prints for an
-    argument it does not decode."""
-    return [fd(row["a0"]), ioctl_request(u32(row["a1"])), xval(row["a2"])]
+def ioctl(row: Row, opts: DecodeOptions) -> Decoded | list[str]:
+    """The int of the requests that pass one (captures.IOCTL_INT): ``[2]``, read at entry or
+    written by the call; any other argument's memory is not recorded: it is shown as the number
+    strace prints for an argument it does not decode."""
+    req = u32(row["a1"])
+    head = [fd(row["a0"]), ioctl_request(req)]
+    if req in captures.IOCTL_INT_OUT:
+        value = part(row, 0) if succeeded(row) else None
+        return Decoded([*head, int_ptr(value, row["a2"]) if value is not None else ptr(row["a2"])], entry=2)
+    if req in captures.IOCTL_INT_IN and row["mem"]:
+        return [*head, int_ptr(part(row, 0), row["a2"])]
+    return [*head, xval(row["a2"])]
 
 
 # --- stat -----------------------------------------------------------------------------------------

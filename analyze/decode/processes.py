@@ -9,6 +9,7 @@ import struct
 from renacer.schema import constants as C
 
 from .common import (
+    buf,
     Decoded,
     DecodeOptions,
     Row,
@@ -199,6 +200,15 @@ def no_args(row: Row, opts: DecodeOptions) -> list[str]:
     return []
 
 
+def uname(row: Row, opts: DecodeOptions) -> Decoded:
+    """``{sysname="Linux", nodename="vm", ...}`` (strace's abbreviated struct utsname)."""
+    data = part(row, 0) if succeeded(row) else None
+    if data is None or len(data) < 130:
+        return Decoded([ptr(row["a0"])], entry=0)
+    fields = [cstr(data[i * 65:(i + 1) * 65], opts, limit=False) for i in range(2)]
+    return Decoded([f"{{sysname={fields[0]}, nodename={fields[1]}, ...}}"], entry=0)
+
+
 def struct_out(row: Row, opts: DecodeOptions) -> Decoded:
     """uname, sysinfo, times: one struct the kernel fills; not recorded, so its address."""
     return Decoded([ptr(row["a0"])], entry=0)
@@ -261,8 +271,11 @@ def rseq(row: Row, opts: DecodeOptions) -> list[str]:
 
 
 def getrandom(row: Row, opts: DecodeOptions) -> Decoded:
-    """The random bytes are not recorded: their address is shown."""
-    return Decoded([ptr(row["a0"]), str(row["a1"] or 0), flags(table("GRND"), u32(row["a2"]), "GRND_???")], entry=0)
+    """The random bytes, always in hex as strace prints them; their address when not recorded
+    (the call failed, or a recording before they were captured)."""
+    data = row["data"] if succeeded(row) else None
+    shown = ptr(row["a0"]) if data is None else buf(data, row["ret"], DecodeOptions(opts.string_size, 2))
+    return Decoded([shown, str(row["a1"] or 0), flags(table("GRND"), u32(row["a2"]), "GRND_???")], entry=0)
 
 
 # --- futex ----------------------------------------------------------------------------------------
@@ -290,8 +303,11 @@ def futex(row: Row, opts: DecodeOptions) -> list[str]:
     """futex(uaddr, op, …) with the arguments its command uses. The timeout is not recorded (its
     pointer is shown); the command names need a FUTEX_OP table in schema.constants."""
     op = u32(row["a1"])
+    val3 = u32(row["a5"])
+    # the bitset commands' match-any mask has a name
+    val3_text = "FUTEX_BITSET_MATCH_ANY" if val3 == 0xFFFFFFFF and op & 127 in (9, 10) else xval(val3)
     values = {"val": str(u32(row["a2"])), "timeout": ptr(row["a3"]), "val2": str(u32(row["a3"])),
-              "uaddr2": ptr(row["a4"]), "val3": xval(u32(row["a5"]))}
+              "uaddr2": ptr(row["a4"]), "val3": val3_text}
     tail = _FUTEX_TAIL.get(op & 127)
     if tail is None:
         return [ptr(row["a0"]), _futex_op(op), *(xval(row[f"a{i}"]) for i in range(2, 6))]
@@ -359,7 +375,7 @@ DECODERS = {
     "arch_prctl": arch_prctl,
     "rseq": rseq,
     "getrandom": getrandom,
-    "uname": struct_out,
+    "uname": uname,
     "sysinfo": struct_out,
     "times": struct_out,
     "futex": futex,

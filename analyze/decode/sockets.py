@@ -1,8 +1,8 @@
 """Socket and I/O-multiplexing calls: socket, connect, sendto, setsockopt, poll, epoll, …
 
-Formats follow strace 6.1 (net.c, sockaddr.c, poll.c, epoll.c). What the recorder does not
-capture (the caller's *addrlen before the call, fd_sets, the time left in ppoll) is left out or
-shown as the pointer, never guessed.
+Formats follow strace 6.1 (net.c, sockaddr.c, poll.c, epoll.c, io.c, select). Recordings made
+before the recorder wrote extra parts (schema/captures.py) lack the iovec arrays, the lengths
+passed in, fd_sets and times left: those are left out or shown as the pointer, never guessed.
 """
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from .common import (
     DecodeOptions,
     Row,
     buf,
+    extra,
+    extras,
     flags,
     fd,
     int_array,
@@ -23,6 +25,7 @@ from .common import (
     ptr,
     quote,
     s32,
+    sigmask,
     succeeded,
     table,
     timespec,
@@ -94,8 +97,10 @@ def sockaddr_text(data: bytes, addrlen: int, opts: DecodeOptions) -> str:
 
 
 def sockaddr(data: bytes | None, addrlen: int, opts: DecodeOptions, addr: int | None) -> str:
-    """decode_sockaddr: the pointer when it is NULL, too short or was not captured."""
-    if data is None or not addr or min(addrlen, len(data)) < 2:
+    """decode_sockaddr: the pointer when it is NULL, too short or was not captured, or when fewer
+    bytes were captured than the length says (a read cut short by an unmapped page, in
+    recordings made before reads were all or nothing): never bytes that were not there."""
+    if data is None or not addr or min(addrlen, len(data)) < 2 or len(data) < min(addrlen, 128):
         return ptr(addr)
     return sockaddr_text(data, min(addrlen, len(data)), opts)
 
@@ -151,19 +156,43 @@ def shutdown(row: Row, opts: DecodeOptions) -> list[str]:
 # --- accept, getsockname, getpeername -----------------------------------------------------------
 
 
-def _sockname(row: Row, opts: DecodeOptions, extra: list[str]) -> Decoded:
-    """decode_sockname: the address and ``[len]`` at exit, or both pointers when either is NULL.
+def _len_in(xs: list[bytes | None] | None, index: int = 0) -> int | None:
+    v = unpack("<i", extra(xs, index))
+    return None if v is None else v[0]
 
-    strace prints ``[in => out]`` when the kernel changed the length; the length before the call
-    is not recorded, so only the length returned is shown.
-    """
+
+def value_result(len_in: int | None, len_out: int) -> str:
+    """strace's ``[in => out]`` of a value-result length, ``[out]`` when the kernel left it."""
+    if len_in is None or len_in == len_out:
+        return f"[{len_out}]"
+    return f"[{len_in} => {len_out}]"
+
+
+def _sockname(row: Row, opts: DecodeOptions, extra_args: list[str]) -> Decoded:
+    """decode_sockname: the address and ``[in => out]`` at exit (the address read up to the
+    shorter of the two: what the kernel wrote into the caller's buffer), or both pointers when
+    either is NULL; a failed call shows the address pointer and ``[in]``."""
     addr, lenp = row["a1"], row["a2"]
     if not addr or not lenp:
-        return Decoded([fd(row["a0"]), ptr(addr), ptr(lenp), *extra])
+        return Decoded([fd(row["a0"]), ptr(addr), ptr(lenp), *extra_args])
+    xs = extras(row)
+    len_in = _len_in(xs, 0)
     data = row["sockaddr"]
-    if not succeeded(row) or data is None:
-        return Decoded([fd(row["a0"]), ptr(addr), ptr(lenp), *extra], entry=1)
-    return Decoded([fd(row["a0"]), sockaddr(data, len(data), opts, addr), f"[{len(data)}]", *extra], entry=1)
+    if not succeeded(row):
+        shown = f"[{len_in}]" if len_in is not None else ptr(lenp)
+        return Decoded([fd(row["a0"]), ptr(addr), shown, *extra_args], entry=1)
+    if xs is None:
+        # the kernel returned the length unchanged (the recorder then writes no extras), or an
+        # older recording: the bytes captured are as long as the length returned
+        if data is None:
+            return Decoded([fd(row["a0"]), ptr(addr), ptr(lenp), *extra_args], entry=1)
+        return Decoded([fd(row["a0"]), sockaddr(data, len(data), opts, addr), f"[{len(data)}]", *extra_args], entry=1)
+    len_out = _len_in(xs, 1)
+    if len_out is None:
+        return Decoded([fd(row["a0"]), ptr(addr), f"[{len_in}]", *extra_args], entry=1)
+    shown_len = min(len_in, len_out) if len_in is not None and len_in >= 0 else len_out
+    addr_text = ptr(addr) if data is None else sockaddr(data, shown_len, opts, addr)
+    return Decoded([fd(row["a0"]), addr_text, value_result(len_in, len_out), *extra_args], entry=1)
 
 
 def accept(row: Row, opts: DecodeOptions) -> Decoded:
@@ -196,7 +225,12 @@ def recvfrom(row: Row, opts: DecodeOptions) -> Decoded:
     data = buf(row["data"], min(row["ret"], length), opts, row["a1"]) if ok else ptr(row["a1"])
     addr, lenp = row["a4"], row["a5"]
     sa = row["sockaddr"]
-    if not addr or not lenp or not ok or sa is None:
+    xs = extras(row)
+    if xs is not None and addr and lenp:
+        # the same address and ``[in => out]`` as accept's (its decoder reads these columns)
+        tail = _sockname({"a0": row["a0"], "a1": addr, "a2": lenp, "sockaddr": sa, "mem": row["mem"],
+                          "ret": row["ret"]}, opts, []).args[1:]
+    elif not addr or not lenp or not ok or sa is None:
         tail = [ptr(addr), ptr(lenp)]
     else:
         tail = [sockaddr(sa, len(sa), opts, addr), f"[{len(sa)}]"]
@@ -222,10 +256,59 @@ def _iovec_list(
     return "[" + ", ".join(items) + "]"
 
 
+_U32 = struct.Struct("<I")
+
+
+def iovec_array(array: bytes | None, counts: bytes | None, count: int, data: bytes | None,
+                total: int | None, opts: DecodeOptions, addr: int | None, addresses: bool = False) -> str:
+    """An iovec array from the recorder's extra parts (captures.IOV_IN): the raw entries read,
+    and per entry the bytes of its buffer taken into ``data`` (each buffer's first -s bytes,
+    up to what is left of ``total``, the bytes transferred; None: all). strace's tprint_iov_upto:
+    at most -s entries, then ``...``; an entry whose buffer cannot be read shows its address; an
+    array whose tail is unmapped ends with ``... /* 0x… */``. ``addresses``: every iov_base as
+    its address (a read that failed)."""
+    if not addr:
+        return "NULL"
+    if array is None:
+        return ptr(addr)
+    if count == 0:
+        return "[]"
+    n_read = len(array) // 16
+    tried = n_read
+    sizes: list[int] = []
+    if counts is not None and len(counts) >= 4:
+        tried = _U32.unpack_from(counts)[0]
+        sizes = [_U32.unpack_from(counts, 4 + 4 * i)[0] for i in range((len(counts) - 4) // 4)]
+    remaining = total
+    offset = 0
+    items: list[str] = []
+    for i in range(n_read):
+        if i >= opts.string_size:
+            items.append("...")
+            return "[" + ", ".join(items) + "]"
+        base, length = struct.unpack_from("<QQ", array, 16 * i)
+        shown = length if remaining is None else max(min(length, remaining), 0)
+        if remaining is not None:
+            remaining -= shown
+        taken = sizes[i] if i < len(sizes) else None
+        if addresses or taken is None or taken == 0xFFFFFFFF or data is None:
+            text = ptr(base)
+        else:
+            text = buf(data[offset:offset + taken], shown, opts)
+            offset += taken
+        items.append(f"{{iov_base={text}, iov_len={length}}}")
+    if n_read < min(count, tried):  # the array's tail is unmapped
+        items.append(f"... /* {hex((addr + 16 * n_read) & 0xFFFFFFFFFFFFFFFF)} */")
+    elif n_read < count:
+        items.append("...")  # beyond what was captured (-s entries)
+    return "[" + ", ".join(items) + "]"
+
+
 def iovecs(array: bytes | None, count: int, data: bytes | None, total: int | None,
            opts: DecodeOptions, addr: int | None) -> str:
-    """An iovec array argument. With the raw array captured, exactly as strace prints it;
-    without it (the recorder gathers only the bytes), one pseudo-iovec holding what was gathered."""
+    """An iovec array argument of an older recording: with the raw array captured, exactly as
+    strace prints it; without it (the recorder gathered only the bytes), one pseudo-iovec
+    holding what was gathered."""
     if array is not None and len(array) >= 16:
         n = min(count, len(array) // 16)
         pairs = struct.unpack_from(f"<{2 * n}Q", array)
@@ -234,6 +317,24 @@ def iovecs(array: bytes | None, count: int, data: bytes | None, total: int | Non
         return ptr(addr)
     size = total if total is not None else len(data)
     return f"[{{iov_base={buf(data, size, opts)}, iov_len={size}}}]"
+
+
+_READS = frozenset({"readv", "preadv", "preadv2"})
+
+
+def iov_arg(row: Row, opts: DecodeOptions) -> str:
+    """The iovec argument of readv/writev/preadv/pwritev (a1, a2 entries)."""
+    count = u32(row["a2"])
+    xs = extras(row)
+    if xs is None:
+        total = row["ret"] if row["name"] in _READS else (row["size"] if succeeded(row) else None)
+        if not succeeded(row) and row["name"] in _READS:
+            return ptr(row["a1"])
+        return iovecs(None, count, row["data"], total, opts, row["a1"])
+    reading = row["name"] in _READS
+    failed = reading and not succeeded(row)
+    return iovec_array(extra(xs, 0), extra(xs, 1), count, row["data"],
+                       row["ret"] if reading and not failed else None, opts, row["a1"], addresses=failed)
 
 
 _MSGHDR = "<QI4xQQQQi"  # name, namelen, iov, iovlen, control, controllen, flags
@@ -267,9 +368,9 @@ def _cmsgs(control: bytes | None, addr: int, length: int, opts: DecodeOptions) -
     return "[" + ", ".join(items) + "]"
 
 
-def msghdr(row: Row, opts: DecodeOptions, total: int | None) -> str:
-    """struct msghdr from its captured header (mem part 0), name (sockaddr), iovecs (data) and
-    control bytes (mem part 1); an optional part 2 with the raw iovec array makes iovecs exact."""
+def msghdr(row: Row, opts: DecodeOptions, total: int | None, namelen_in: int | None = None) -> str:
+    """struct msghdr from its captured header (mem part 0), name (sockaddr), control bytes (mem
+    part 1), and iovecs (data, with the raw array and per-entry counts in the extra parts)."""
     header = part(row, 0)
     fields = unpack(_MSGHDR, header)
     if fields is None:
@@ -279,9 +380,16 @@ def msghdr(row: Row, opts: DecodeOptions, total: int | None) -> str:
         name_text = "NULL"
     else:
         name_text = sockaddr(row["sockaddr"], namelen, opts, name)
+    xs = extras(row)
+    if xs is None:
+        iov_text = iovecs(None, iovlen, row["data"], total, opts, iov)
+    else:
+        k = 1 if row["name"] == "recvmsg" else 0  # recvmsg's extra 0 is msg_namelen as passed
+        iov_text = iovec_array(extra(xs, k), extra(xs, k + 1), iovlen, row["data"], total, opts, iov)
+    namelen_text = f"{namelen_in} => {namelen}" if namelen_in is not None and namelen_in != namelen else str(namelen)
     text = (
-        f"{{msg_name={name_text}, msg_namelen={namelen}, "
-        f"msg_iov={iovecs(part(row, 2), iovlen, row['data'], total, opts, iov)}, msg_iovlen={iovlen}"
+        f"{{msg_name={name_text}, msg_namelen={namelen_text}, "
+        f"msg_iov={iov_text}, msg_iovlen={iovlen}"
     )
     if controllen:
         text += f", msg_control={_cmsgs(part(row, 1), control, controllen, opts)}"
@@ -293,7 +401,13 @@ def sendmsg(row: Row, opts: DecodeOptions) -> list[str]:
 
 
 def recvmsg(row: Row, opts: DecodeOptions) -> Decoded:
-    text = msghdr(row, opts, row["ret"]) if succeeded(row) else ptr(row["a1"])
+    namelen_in = _len_in(extras(row), 0)
+    if succeeded(row):
+        text = msghdr(row, opts, row["ret"], namelen_in)
+    elif namelen_in is not None and row["a1"]:
+        text = f"{{msg_namelen={namelen_in}}}"  # strace shows what it read when the call began
+    else:
+        text = ptr(row["a1"])
     return Decoded([fd(row["a0"]), text, _msg_flags(row["a2"])], entry=1)
 
 
@@ -308,6 +422,8 @@ def _mmsgvec(row: Row, opts: DecodeOptions, count: int, received: bool) -> str:
     array = part(row, 0)
     if array is None or len(array) < _MMSGHDR.size:
         return ptr(row["a1"])
+    xs = extras(row)
+    skip = 2 if row["name"] == "recvmmsg" else 0  # recvmmsg's timeout and time left come first
     first_name = None
     items = []
     for k in range(min(count, len(array) // _MMSGHDR.size)):
@@ -321,10 +437,18 @@ def _mmsgvec(row: Row, opts: DecodeOptions, count: int, received: bool) -> str:
         else:
             name_text = ptr(name)
         data = part(row, k + 1)
-        size = msg_len if received else (len(data) if data is not None else 0)
-        iov_text = f"[{{iov_base={buf(data, size, opts, iov)}, iov_len={size}}}]" if iov and iovlen else ptr(iov)
-        if not received and data is not None:
-            msg_len = len(data)  # what the kernel reports sent when the message fit in -s
+        if xs is not None:
+            iov_array = extra(xs, skip + 2 * k)
+            iov_text = iovec_array(iov_array, extra(xs, skip + 2 * k + 1), iovlen, data,
+                                   msg_len if received else None, opts, iov)
+            if not received and iov_array is not None and len(iov_array) // 16 == iovlen:
+                # captured at entry, before the kernel set msg_len: a message it sent went whole
+                msg_len = sum(struct.unpack_from("<QQ", iov_array, 16 * i)[1] for i in range(iovlen))
+        else:
+            size = msg_len if received else (len(data) if data is not None else 0)
+            iov_text = f"[{{iov_base={buf(data, size, opts, iov)}, iov_len={size}}}]" if iov and iovlen else ptr(iov)
+            if not received and data is not None:
+                msg_len = len(data)  # what the kernel reports sent when the message fit in -s
         items.append(
             f"{{msg_hdr={{msg_name={name_text}, msg_namelen={namelen}, msg_iov={iov_text}, msg_iovlen={iovlen}, "
             f"msg_controllen={controllen}, msg_flags={_msg_flags(mflags)}}}, msg_len={msg_len}}}"
@@ -339,9 +463,19 @@ def sendmmsg(row: Row, opts: DecodeOptions) -> Decoded:
 
 
 def recvmmsg(row: Row, opts: DecodeOptions) -> Decoded:
+    """The timeout as passed, and ``(left {…})`` after the return value, when recorded."""
     ret = row["ret"]
-    vec = _mmsgvec(row, opts, ret, True) if succeeded(row) else ptr(row["a1"])
-    return Decoded([fd(row["a0"]), vec, str(u32(row["a2"])), _msg_flags(row["a3"]), ptr(row["a4"])], entry=1)
+    ok = succeeded(row)
+    vec = _mmsgvec(row, opts, ret, True) if ok else ptr(row["a1"])
+    xs = extras(row)
+    timeout = timespec(extra(xs, 0), row["a4"]) if xs is not None else ptr(row["a4"])
+    ret_text = None
+    if ok and ret == 0:
+        ret_text = "0 (Timeout)"
+    elif ok and row["a4"] and extra(xs, 1) is not None:
+        ret_text = f"{ret} (left {timespec(extra(xs, 1))})"
+    return Decoded([fd(row["a0"]), vec, str(u32(row["a2"])), _msg_flags(row["a3"]), timeout],
+                   entry=1, ret=ret_text)
 
 
 # --- socket options -------------------------------------------------------------------------------
@@ -364,10 +498,16 @@ _INT_LIKE_SO = frozenset({
 _SOL_SOCKET, _SOL_IP, _SOL_NETLINK = 1, 0, 270
 
 
-def _sockopt_head(row: Row) -> list[str]:
+# SOL_SOCKET options that getsockopt names differently: the same number reads something else.
+_GET_NAMES = {26: "SO_GET_FILTER"}
+
+
+def _sockopt_head(row: Row, getting: bool = False) -> list[str]:
     level, name = u32(row["a1"]), u32(row["a2"])
     entry = _OPTNAME_TABLES.get(level)
     name_text = xlat(table(entry[0]), name, entry[1]) if entry else str(name)
+    if getting and level == _SOL_SOCKET and name in _GET_NAMES:
+        name_text = _GET_NAMES[name]
     return [fd(row["a0"]), xlat(C.SOL, level, "SOL_??"), name_text]
 
 
@@ -428,12 +568,21 @@ def _optval_get(level: int, name: int, data: bytes, opts: DecodeOptions, addr: i
 
 
 def getsockopt(row: Row, opts: DecodeOptions) -> Decoded:
-    """optval and ``[len]`` at exit; strace's ``[in => out]`` needs the length before the call,
-    which is not recorded, so the length returned is shown."""
-    head = _sockopt_head(row)
+    """optval and ``[in => out]`` at exit (recordings before the length passed in was captured
+    show the length returned); a failed call shows the optval pointer and ``[in]``."""
+    head = _sockopt_head(row, getting=True)
     addr, lenp = row["a3"] or 0, row["a4"] or 0
     if not lenp:
         return Decoded([*head, ptr(addr), "NULL"])
+    xs = extras(row)
+    if xs is not None:  # the kernel changed the length, or the call failed (captures.LEN_IN)
+        len_in = _len_in(xs, 0)
+        len_out = _len_in(xs, 1)
+        data = part(row, 0)
+        if not succeeded(row) or len_out is None or len_in is None:
+            return Decoded([*head, ptr(addr), f"[{len_in}]" if len_in is not None else ptr(lenp)], entry=3)
+        value = ptr(addr) if not data else _optval_get(u32(row["a1"]), u32(row["a2"]), data, opts, addr)
+        return Decoded([*head, value, value_result(len_in, len_out)], entry=3)
     data = part(row, 0) if succeeded(row) else None
     if data is None:
         return Decoded([*head, ptr(addr), ptr(lenp)], entry=3)
@@ -444,7 +593,13 @@ def getsockopt(row: Row, opts: DecodeOptions) -> Decoded:
 # --- poll, select, epoll --------------------------------------------------------------------------
 
 
+_POLL_CAPTURED = 4096 // 8  # pollfds the recorder copies at most (captures.MAX_MEM_PART)
+
+
 def _pollfds(data: bytes | None, count: int, opts: DecodeOptions, addr: int | None, out: bool) -> str:
+    """strace's decode_poll: ``{fd=3, events=POLLIN}``, ``{fd=-1}`` for a negative fd (the
+    kernel skips it); at most -s entries; ``... /* 0x… */`` where the array's unmapped tail
+    begins."""
     if data is None or not addr:
         return ptr(addr)
     n = min(count, len(data) // 8)
@@ -458,17 +613,24 @@ def _pollfds(data: bytes | None, count: int, opts: DecodeOptions, addr: int | No
         if len(items) >= opts.string_size:
             items.append("...")
             break
-        items.append(f"{{fd={pfd}, events={C.flag_names(C.POLL, events & 0xFFFF)}}}")
+        if pfd < 0:
+            items.append(f"{{fd={pfd}}}")
+        else:
+            items.append(f"{{fd={pfd}, events={C.flag_names(C.POLL, events & 0xFFFF)}}}")
+    else:
+        if not out and n < min(count, _POLL_CAPTURED) and n < opts.string_size:
+            items.append(f"... /* {hex((addr + 8 * n) & 0xFFFFFFFFFFFFFFFF)} */")
     return "[" + ", ".join(items) + "]"
 
 
-def _poll_ret(row: Row, out: bytes | None, opts: DecodeOptions) -> str | None:
+def _poll_ret(row: Row, out: bytes | None, opts: DecodeOptions, left: str | None = None) -> str | None:
     ret = row["ret"]
     if ret == 0:
         return "0 (Timeout)"
     if out is None:
         return None
-    return f"{ret} ({_pollfds(out, row['a1'] or 0, opts, 1, True)})"
+    tail = f", left {left}" if left else ""
+    return f"{ret} ({_pollfds(out, u32(row['a1']), opts, 1, True)}{tail})"
 
 
 def _timeout_ms(v: int | None) -> str:
@@ -476,7 +638,7 @@ def _timeout_ms(v: int | None) -> str:
 
 
 def poll(row: Row, opts: DecodeOptions) -> Decoded:
-    n = row["a1"] or 0
+    n = u32(row["a1"])
     out = part(row, 1) if succeeded(row) else None
     return Decoded(
         [_pollfds(part(row, 0), n, opts, row["a0"], False), str(n), _timeout_ms(row["a2"])],
@@ -485,34 +647,80 @@ def poll(row: Row, opts: DecodeOptions) -> Decoded:
 
 
 def ppoll(row: Row, opts: DecodeOptions) -> Decoded:
-    """strace appends ``, left {…}`` (the kernel's remaining timeout) to the return value; that
-    is not recorded."""
-    n = row["a1"] or 0
+    """strace appends ``, left {…}`` (the kernel's remaining timeout) to the return value, and
+    shows the signal mask: both come from extra parts (older recordings show neither)."""
+    n = u32(row["a1"])
     out = part(row, 2) if succeeded(row) else None
+    xs = extras(row)
+    mask = sigmask(extra(xs, 0), row["a3"]) if xs is not None and row["a3"] else ptr(row["a3"])
+    left = timespec(extra(xs, 1)) if xs is not None and row["a2"] and extra(xs, 1) is not None else None
     return Decoded(
         [_pollfds(part(row, 0), n, opts, row["a0"], False), str(n), timespec(part(row, 1), row["a2"]),
-         ptr(row["a3"]), str(row["a4"] or 0)],
-        ret=_poll_ret(row, out, opts) if succeeded(row) else None,
+         mask, str(row["a4"] or 0)],
+        ret=_poll_ret(row, out, opts, left) if succeeded(row) else None,
     )
 
 
-def _select_ret(row: Row) -> str | None:
-    return "0 (Timeout)" if row["ret"] == 0 else None
+def fdset(data: bytes | None, nfds: int, addr: int | None) -> str:
+    """An fd_set as strace prints it: ``[3 4]``, the descriptors below nfds that are set."""
+    if not addr:
+        return "NULL"
+    if data is None:
+        return ptr(addr)
+    bits = int.from_bytes(data, "little")
+    limit = min(max(nfds, 0), len(data) * 8)
+    return "[" + " ".join(str(i) for i in range(limit) if bits >> i & 1) + "]"
+
+
+def _select(row: Row, opts: DecodeOptions, time_text, out_at: int, left_at: int) -> tuple[list[str], str | None]:
+    """The three fd_set arguments and the return value ``N (in [3], out [4], left {…})``."""
+    nfds = s32(row["a0"])
+    xs = extras(row)
+    if xs is None:
+        sets = [ptr(row["a1"]), ptr(row["a2"]), ptr(row["a3"])]
+    else:
+        sets = [fdset(extra(xs, i), nfds, row[f"a{i + 1}"]) for i in range(3)]
+    ret = row["ret"]
+    if not succeeded(row):
+        return sets, None
+    if ret == 0:
+        return sets, "0 (Timeout)"
+    if xs is None:
+        return sets, None
+    outs = []
+    for i, label in enumerate(("in", "out", "except")):
+        data = extra(xs, out_at + i)
+        if row[f"a{i + 1}"] and data is not None:
+            text = fdset(data, nfds, row[f"a{i + 1}"])
+            if text != "[]":
+                outs.append(f"{label} {text}")
+    left = extra(xs, left_at)
+    if row["a4"] and left is not None:
+        outs.append("left " + time_text(left))
+    return sets, f"{ret} ({', '.join(outs)})" if outs else None
 
 
 def select(row: Row, opts: DecodeOptions) -> Decoded:
-    """The fd_sets are not recorded: their pointers are shown."""
-    return Decoded(
-        [str(s32(row["a0"])), ptr(row["a1"]), ptr(row["a2"]), ptr(row["a3"]), timeval(part(row, 0), row["a4"])],
-        ret=_select_ret(row),
-    )
+    sets, ret = _select(row, opts, timeval, 3, 6)
+    return Decoded([str(s32(row["a0"])), *sets, timeval(part(row, 0), row["a4"])], ret=ret)
+
+
+def _psel_sigmask(row: Row) -> str:
+    """pselect6's sixth argument: ``{sigmask=[USR1], sigsetsize=8}``."""
+    addr = row["a5"]
+    xs = extras(row)
+    raw = extra(xs, 3)
+    if not addr or raw is None or len(raw) < 16:
+        return ptr(addr)
+    ss, size = struct.unpack_from("<QQ", raw)
+    return f"{{sigmask={sigmask(extra(xs, 4), ss) if ss else 'NULL'}, sigsetsize={size}}}"
 
 
 def pselect6(row: Row, opts: DecodeOptions) -> Decoded:
+    sets, ret = _select(row, opts, timespec, 5, 8)
     return Decoded(
-        [str(s32(row["a0"])), ptr(row["a1"]), ptr(row["a2"]), ptr(row["a3"]),
-         timespec(part(row, 0), row["a4"]), ptr(row["a5"])],
-        ret=_select_ret(row),
+        [str(s32(row["a0"])), *sets, timespec(part(row, 0), row["a4"]), _psel_sigmask(row)],
+        ret=ret,
     )
 
 
@@ -530,9 +738,15 @@ def epoll_create1(row: Row, opts: DecodeOptions) -> list[str]:
     return [C.flag_names(C.EPOLL_FLAGS, u32(row["a0"]))]
 
 
+_EPOLL_CTL_DEL = 2
+
+
 def epoll_ctl(row: Row, opts: DecodeOptions) -> list[str]:
     data = part(row, 0)
-    event = _epoll_event(data, 0) if data is not None and len(data) >= 12 else ptr(row["a3"])
+    if u32(row["a1"]) == _EPOLL_CTL_DEL:
+        event = ptr(row["a3"])  # the kernel ignores the event: strace shows the pointer
+    else:
+        event = _epoll_event(data, 0) if data is not None and len(data) >= 12 else ptr(row["a3"])
     return [fd(row["a0"]), xlat(C.EPOLL_CTL, u32(row["a1"]), "EPOLL_CTL_???"), fd(row["a2"]), event]
 
 

@@ -163,3 +163,23 @@ def test_octal_escapes_take_three_digits_before_an_octal_digit_only() -> None:
 def test_read_prints_its_buffer_at_exit() -> None:
     d = decode(make_row("read", 3, 0x7FFD0000, 5, ret=5, data=b"lineX"), DecodeOptions())
     assert d.entry == 1
+
+
+def test_fcntl_lock_commands_print_the_struct_flock() -> None:
+    lock = struct.pack("<hh4xqqi4x", 1, 0, 0, 10, 0)
+    row = make_row("fcntl", 3, 6, 0x7FFD0000, ret=0, mem=join_mem([lock]))
+    assert text(row) == "fcntl(3, F_SETLK, {l_type=F_WRLCK, l_whence=SEEK_SET, l_start=0, l_len=10}) = 0"
+    got = struct.pack("<hh4xqqi4x", 2, 0, 0, 0, 0)
+    row = make_row("fcntl", 3, 5, 0x7FFD0000, ret=0, mem=join_mem([lock, got]))
+    assert text(row) == "fcntl(3, F_GETLK, {l_type=F_UNLCK, l_whence=SEEK_SET, l_start=0, l_len=0, l_pid=0}) = 0"
+    bad = make_row("fcntl", 3, 6, 0x7FFD0000, err="EFAULT", mem=join_mem([None]))
+    assert text(bad) == "fcntl(3, F_SETLK, 0x7ffd0000) = -1 EFAULT (Bad address)"
+
+
+def test_ioctls_with_an_int_argument_print_it() -> None:
+    out = make_row("ioctl", 6, 0x541B, 0x7FFD0000, ret=0, mem=join_mem([struct.pack("<i", 4)]))
+    assert text(out) == "ioctl(6, FIONREAD, [4]) = 0"
+    bad = make_row("ioctl", 6, 0x541B, 0x7FFD0000, err="EFAULT")
+    assert text(bad) == "ioctl(6, FIONREAD, 0x7ffd0000) = -1 EFAULT (Bad address)"
+    given = make_row("ioctl", 6, 0x5421, 0x7FFD0000, ret=0, mem=join_mem([struct.pack("<i", 1)]))
+    assert text(given) == "ioctl(6, FIONBIO, [1]) = 0"

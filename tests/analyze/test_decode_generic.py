@@ -8,7 +8,7 @@ import pytest
 from renacer.analyze.decode import DECODERS, Decoded, DecodeOptions, decode, format_return
 from renacer.analyze.decode.common import make_row
 from renacer.schema import captures
-from renacer.schema.trace import join_mem, split_mem
+from renacer.schema.trace import join_mem, split_mem, split_mem_extras
 
 U64 = 2**64 - 1
 
@@ -40,8 +40,12 @@ def _bytes(rng: random.Random) -> bytes | None:
 
 
 def _mem(rng: random.Random) -> bytes | None:
-    if rng.random() < 0.3:
+    r = rng.random()
+    if r < 0.3:
         return _bytes(rng)  # garbage framing
+    if r < 0.6:  # base parts and extra parts (iovec arrays, lengths, fd_sets, …)
+        return join_mem([_bytes(rng) for _ in range(rng.randrange(4))],
+                        [_bytes(rng) for _ in range(rng.randrange(10))])
     return join_mem([_bytes(rng) for _ in range(rng.randrange(4))])
 
 
@@ -72,7 +76,10 @@ def test_decoders_survive_random_recorded_bytes(name: str) -> None:
 # Mem parts each entry op writes. IOV_IN and MSG_IN count the raw iovec array the decoders use
 # when a recording has it (proposed to the recorder: part 0 of writev, part 2 of sendmsg).
 _ENTRY_MEM_OPS = {captures.STR: 1, captures.MEM_IN: 1, captures.MEM_IN_N: 1, captures.ARGV: 1, captures.MSG_IN: 3,
-                  captures.MMSG_IN: 1, captures.IOV_IN: 1}
+                  captures.MMSG_IN: 1, captures.IOV_IN: 1, captures.FLOCK: 1, captures.IOCTL_INT: 1}
+# Extra parts written at entry (the first ones of captures.EXTRAS); None: all of them.
+_ENTRY_EXTRAS = {"writev": 2, "pwritev": 2, "pwritev2": 2, "readv": 1, "preadv": 1, "preadv2": 1, "sendmsg": 2,
+                 "recvmsg": 1, "recvmmsg": 1, "sendmmsg": None, "select": 3, "pselect6": 5, "ppoll": 1}
 
 
 def _known_at_entry(row: dict) -> dict:
@@ -80,11 +87,17 @@ def _known_at_entry(row: dict) -> dict:
     ops = captures.CAPTURES.get(row["name"], ())
     kinds = {op.op for op in ops}
     keep = sum(_ENTRY_MEM_OPS.get(op.op, 0) for op in ops)
-    parts = split_mem(row["mem"]) if row["mem"] else []
+    parts, extras = split_mem_extras(row["mem"]) if row["mem"] else ([], None)
+    if extras is not None:
+        keep_x = _ENTRY_EXTRAS.get(row["name"], 0)
+        extras = extras if keep_x is None else extras[:keep_x]
     entry_row = dict(row, exit_seq=None, ret=None, errno=None, dur_ns=None)
     entry_row["data"] = row["data"] if kinds & {captures.BUF_IN, captures.IOV_IN, captures.MSG_IN, captures.MMSG_IN} else None
     entry_row["sockaddr"] = row["sockaddr"] if kinds & {captures.SA_IN, captures.MSG_IN, captures.MMSG_IN} else None
-    entry_row["mem"] = join_mem(parts[:keep]) if keep and parts else None
+    if extras is not None:
+        entry_row["mem"] = join_mem(parts[:keep], extras)
+    else:
+        entry_row["mem"] = join_mem(parts[:keep]) if keep and parts else None
     return entry_row
 
 

@@ -122,3 +122,22 @@ def test_clone_prints_its_tid_stores_after_the_call_returns() -> None:
 
 def test_wait4_prints_only_the_pid_at_entry() -> None:
     assert decode(make_row("wait4", 5, 0x7FFD0000, 0, 0, ret=5, mem=status_part(0)), DecodeOptions()).entry == 1
+
+
+def test_uname_prints_sysname_and_nodename_then_an_ellipsis() -> None:
+    uts = b"".join(s.ljust(65, b"\0") for s in (b"Linux", b"vm", b"6.1.0", b"#1 SMP", b"x86_64", b"(none)"))
+    row = make_row("uname", 0x7FFD0000, ret=0, mem=join_mem([uts]))
+    assert text(row) == 'uname({sysname="Linux", nodename="vm", ...}) = 0'
+    bad = make_row("uname", 0x7FFD0000, err="EFAULT")
+    assert text(bad) == "uname(0x7ffd0000) = -1 EFAULT (Bad address)"
+
+
+def test_getrandom_prints_the_bytes_in_hex() -> None:
+    row = make_row("getrandom", 0x7FFD0000, 4, 0, ret=4, data=b"\x12\x34AB")
+    assert text(row) == 'getrandom("\\x12\\x34\\x41\\x42", 4, 0) = 4'
+    assert text(row, string_size=2) == 'getrandom("\\x12\\x34"..., 4, 0) = 4'
+
+
+def test_futex_bitset_commands_name_the_match_any_mask() -> None:
+    row = make_row("futex", 0x7FFD0000, 9 | 256, 5, 0, 0, 0xFFFFFFFF, ret=0)
+    assert text(row).endswith(", 5, NULL, FUTEX_BITSET_MATCH_ANY) = 0")

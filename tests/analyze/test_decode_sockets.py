@@ -194,10 +194,19 @@ def test_sendmsg_without_the_iovec_array_shows_the_gathered_bytes_as_one_iovec()
                          "iov_len=9}], msg_iovlen=2, msg_controllen=0, msg_flags=0}, 0) = 9")
 
 
+def iov_parts(pairs: list[tuple[int, int]], taken: list[int | None], tried: int | None = None) -> list[bytes]:
+    """The recorder's two extra parts of an iovec array: the raw entries, then the count tried
+    and the bytes of each buffer taken into ``data`` (None: unreadable)."""
+    raw = b"".join(struct.pack("<QQ", base, n) for base, n in pairs)
+    counts = struct.pack("<I", len(pairs) if tried is None else tried) + b"".join(
+        struct.pack("<I", 0xFFFFFFFF if t is None else t) for t in taken)
+    return [raw, counts]
+
+
 def test_sendmsg_with_the_iovec_array_splits_the_bytes_like_strace() -> None:
     header = struct.pack("<QI4xQQQQi4x", 0, 0, 0x7FFD0000, 2, 0, 0, 0)
-    iovs = struct.pack("<4Q", 0x1000, 5, 0x2000, 4)
-    row = make_row("sendmsg", 4, 0x7FFD0100, 0, ret=9, mem=join_mem([header, b"", iovs]), data=b'ab"c\\\t\x01\x022')
+    iovs = iov_parts([(0x1000, 5), (0x2000, 4)], [5, 4])
+    row = make_row("sendmsg", 4, 0x7FFD0100, 0, ret=9, mem=join_mem([header, b""], iovs), data=b'ab"c\\\t\x01\x022')
     assert text(row) == ('sendmsg(4, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="ab\\"c\\\\", iov_len=5}, '
                          '{iov_base="\\t\\1\\0022", iov_len=4}], msg_iovlen=2, msg_controllen=0, msg_flags=0}, 0) = 9')
 
@@ -205,11 +214,11 @@ def test_sendmsg_with_the_iovec_array_splits_the_bytes_like_strace() -> None:
 def test_recvmsg_with_a_name_and_scm_rights() -> None:
     header = struct.pack("<QI4xQQQQi4x", 0x7FFD0000, 16, 0x7FFD0100, 1, 0x7FFD0200, 24, 0)
     control = struct.pack("<Qii", 20, 1, 1) + struct.pack("<i", 7) + b"\0" * 4
-    iovs = struct.pack("<2Q", 0x3000, 64)
+    extra = [struct.pack("<i", 128), *iov_parts([(0x3000, 64)], [2])]
     row = make_row("recvmsg", 5, 0x7FFD0300, 0x40000000, ret=2, data=b"hi", sockaddr=sin("127.0.0.1", 53),
-                   mem=join_mem([header, control, iovs]))
+                   mem=join_mem([header, control], extra))
     assert text(row) == ('recvmsg(5, {msg_name={sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("127.0.0.1")}, '
-                         'msg_namelen=16, msg_iov=[{iov_base="hi", iov_len=64}], msg_iovlen=1, '
+                         'msg_namelen=128 => 16, msg_iov=[{iov_base="hi", iov_len=64}], msg_iovlen=1, '
                          "msg_control=[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=" +
                          ("SCM_RIGHTS" if _has_table("SCM") else "1") +
                          ", cmsg_data=[7]}], msg_controllen=24, msg_flags=0}, MSG_CMSG_CLOEXEC) = 2")
@@ -253,3 +262,140 @@ def test_recvmmsg_shows_the_lengths_the_kernel_wrote() -> None:
                    mem=join_mem([mmsghdr(0, 0, 0x7FFD0100, 5), b"hello"]))
     assert text(row) == ('recvmmsg(3, [{msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="hello", iov_len=5}], '
                          "msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=5}], 2, MSG_DONTWAIT, NULL) = 1")
+
+
+# --- recordings with extra parts (schema/captures.py): strace's exact forms --------------------
+
+
+def _iov_row(name: str, pairs: list[tuple[int, int]], taken: list[int | None], data: bytes, *, ret: int,
+             count: int | None = None, tried: int | None = None, array_len: int | None = None) -> dict:
+    raw, counts = iov_parts(pairs, taken, tried)
+    if array_len is not None:
+        raw = raw[:array_len]
+    n = len(pairs) if count is None else count
+    return make_row(name, 3, 0x7FFD0000, n, ret=ret, data=data, mem=join_mem([], [raw, counts]))
+
+
+def test_writev_prints_each_iovec_with_its_own_bytes() -> None:
+    row = _iov_row("writev", [(0x1000, 3), (0x2000, 5), (0x3000, 7)], [3, 5, 7], b"0123456789abcde", ret=15)
+    assert text(row) == ('writev(3, [{iov_base="012", iov_len=3}, {iov_base="34567", iov_len=5}, '
+                         '{iov_base="89abcde", iov_len=7}], 3) = 15')
+
+
+def test_the_string_limit_applies_to_each_iovec_and_to_the_number_of_iovecs() -> None:
+    row = _iov_row("writev", [(0x1000, 100), (0x2000, 4), (0x3000, 2)], [8, 4, 2], b"L" * 8 + b"tail" + b"xy", ret=106)
+    assert text(row, string_size=2) == 'writev(3, [{iov_base="LL"..., iov_len=100}, {iov_base="ta"..., iov_len=4}, ...], 3) = 106'
+
+
+def test_an_iovec_whose_buffer_is_unreadable_shows_its_address() -> None:
+    row = _iov_row("writev", [(0x1000, 2), (0x7F0000000000, 5)], [2, None], b"ok", ret=2)
+    assert text(row) == 'writev(3, [{iov_base="ok", iov_len=2}, {iov_base=0x7f0000000000, iov_len=5}], 2) = 2'
+
+
+def test_an_iovec_array_cut_by_an_unmapped_page_ends_with_its_address() -> None:
+    row = _iov_row("writev", [(0x1000, 3)], [3], b"xyz", ret=-14, count=2, tried=2)
+    assert text(row) == 'writev(3, [{iov_base="xyz", iov_len=3}, ... /* 0x7ffd0010 */], 2) = -1 EFAULT (Bad address)'
+
+
+def test_an_unreadable_iovec_array_is_its_address_never_an_invented_iovec() -> None:
+    row = make_row("writev", 19999, 0x7FFD0000, 42, err="EBADF", data=b"", mem=join_mem([], [None, None]))
+    assert text(row) == "writev(19999, 0x7ffd0000, 42) = -1 EBADF (Bad file descriptor)"
+    empty = make_row("writev", 3, 0x7FFD0000, 0, ret=0, data=b"", mem=join_mem([], [b"", struct.pack("<I", 0)]))
+    assert text(empty) == "writev(3, [], 0) = 0"
+
+
+def test_readv_shares_the_bytes_read_out_in_order_and_shows_addresses_when_it_failed() -> None:
+    row = _iov_row("readv", [(0x1000, 2), (0x2000, 4), (0x3000, 64)], [2, 4, 3], b"0123456789", ret=9)
+    assert text(row) == ('readv(3, [{iov_base="01", iov_len=2}, {iov_base="2345", iov_len=4}, '
+                         '{iov_base="678", iov_len=64}], 3) = 9')
+    raw = iov_parts([(0x1000, 2), (0, 4)], [])[0]
+    failed = make_row("readv", 3, 0x7FFD0000, 2, err="EBADF", mem=join_mem([], [raw, None]))
+    assert text(failed) == ("readv(3, [{iov_base=0x1000, iov_len=2}, {iov_base=NULL, iov_len=4}], 2) "
+                            "= -1 EBADF (Bad file descriptor)")
+
+
+def test_value_result_lengths_print_in_and_out() -> None:
+    xs = [struct.pack("<i", 128), struct.pack("<i", 16)]
+    row = make_row("accept", 3, 0x7FFD0000, 0x7FFD0100, ret=5, sockaddr=sin("127.0.0.1", 4000), mem=join_mem([], xs))
+    assert text(row) == ('accept(3, {sa_family=AF_INET, sin_port=htons(4000), sin_addr=inet_addr("127.0.0.1")}, '
+                         "[128 => 16]) = 5")
+    unchanged = make_row("getsockname", 3, 0x7FFD0000, 0x7FFD0100, ret=0, sockaddr=sin("127.0.0.1", 4000))
+    assert text(unchanged).endswith(", [16]) = 0")
+
+
+def test_a_sockaddr_is_shown_only_as_far_as_the_callers_buffer_held_it() -> None:
+    # the kernel reports 25 bytes; the caller's buffer held 2, so only the family was written
+    xs = [struct.pack("<i", 2), struct.pack("<i", 25)]
+    row = make_row("accept4", 3, 0x7FFD0000, 0x7FFD0100, 0, ret=5, sockaddr=sun(b"")[:2], mem=join_mem([], xs))
+    assert text(row) == "accept4(3, {sa_family=AF_UNIX}, [2 => 25], 0) = 5"
+    xs = [struct.pack("<i", 4), struct.pack("<i", 16)]
+    short = make_row("recvfrom", 6, 0x7FFD0000, 64, 0, 0x7FFD0200, 0x7FFD0300, ret=4, data=b"pong",
+                     sockaddr=sin("127.0.0.1", 0xE839)[:4], mem=join_mem([], xs))
+    assert text(short) == 'recvfrom(6, "pong", 64, 0, {sa_family=AF_INET, sa_data="\\3509"}, [4 => 16]) = 4'
+
+
+def test_a_failed_call_shows_the_length_passed_in() -> None:
+    xs = [struct.pack("<i", 110), None]
+    row = make_row("getpeername", 3, 0x7FFD0000, 0x7FFD0100, err="ENOTCONN", mem=join_mem([], xs))
+    assert text(row) == "getpeername(3, 0x7ffd0000, [110]) = -1 ENOTCONN (Transport endpoint is not connected)"
+    neg = make_row("getsockopt", 4, 1, 3, 0x7FFD0000, 0x7FFD0100, err="EINVAL",
+                   mem=join_mem([], [struct.pack("<i", -1), None]))
+    assert text(neg) == "getsockopt(4, SOL_SOCKET, SO_TYPE, 0x7ffd0000, [-1]) = -1 EINVAL (Invalid argument)"
+
+
+def test_getsockopt_prints_in_and_out_lengths_and_the_getters_option_name() -> None:
+    xs = [struct.pack("<i", 5), struct.pack("<i", 4)]
+    row = make_row("getsockopt", 4, 1, 1, 0x7FFD0000, 0x7FFD0100, ret=0, mem=join_mem([struct.pack("<i", 0)], xs))
+    assert text(row) == "getsockopt(4, SOL_SOCKET, SO_DEBUG, [0], [5 => 4]) = 0"
+    xs = [struct.pack("<i", 64), struct.pack("<i", 0)]
+    row = make_row("getsockopt", 4, 1, 26, 0x7FFD0000, 0x7FFD0100, ret=0, mem=join_mem([b""], xs))
+    assert text(row) == "getsockopt(4, SOL_SOCKET, SO_GET_FILTER, 0x7ffd0000, [64 => 0]) = 0"
+
+
+def test_recvmsg_shows_msg_namelen_in_and_out_and_what_it_passed_when_it_failed() -> None:
+    row = make_row("recvmsg", 4, 0x7FFD0000, 0x40, err="EAGAIN", mem=join_mem([], [struct.pack("<i", 0)]))
+    assert text(row) == "recvmsg(4, {msg_namelen=0}, MSG_DONTWAIT) = -1 EAGAIN (Resource temporarily unavailable)"
+
+
+def test_recvmmsg_shows_its_timeout_and_the_time_left() -> None:
+    hdr = struct.pack("<QI4xQQQQi4xI4x", 0, 0, 0x7FFD0100, 1, 0, 0, 0, 5)
+    xs = [struct.pack("<qq", 0, 12345678), struct.pack("<qq", 0, 12000000), *iov_parts([(0x1000, 64)], [5])]
+    row = make_row("recvmmsg", 4, 0x7FFD0000, 2, 0, 0x7FFD0200, ret=1, mem=join_mem([hdr, b"hello"], xs))
+    assert text(row) == ('recvmmsg(4, [{msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="hello", '
+                         "iov_len=64}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=5}], 2, 0, "
+                         "{tv_sec=0, tv_nsec=12345678}) = 1 (left {tv_sec=0, tv_nsec=12000000})")
+
+
+def test_poll_prints_negative_fds_bare_and_marks_an_unmapped_tail() -> None:
+    fds = struct.pack("<ihh", 3, 1, 0) + struct.pack("<ihh", -1, 1, 0)
+    row = make_row("poll", 0x7FFD0000, 2, 0, ret=0, mem=join_mem([fds, fds]))
+    assert text(row) == "poll([{fd=3, events=POLLIN}, {fd=-1}], 2, 0) = 0 (Timeout)"
+    cut = make_row("poll", 0x7FFD0000, 2, 0, err="EFAULT", mem=join_mem([fds[:8]]))
+    assert text(cut) == "poll([{fd=3, events=POLLIN}, ... /* 0x7ffd0008 */], 2, 0) = -1 EFAULT (Bad address)"
+
+
+def test_select_prints_the_fd_sets_before_and_after() -> None:
+    sets = [struct.pack("<Q", 0b11000), struct.pack("<Q", 0b10000), struct.pack("<Q", 0b1000)]
+    outs = [struct.pack("<Q", 0b1000), struct.pack("<Q", 0b10000), struct.pack("<Q", 0)]
+    left = struct.pack("<qq", 0, 999)
+    row = make_row("pselect6", 5, 0x7FFD0000, 0x7FFD0100, 0x7FFD0200, 0x7FFD0300, 0, ret=2,
+                   mem=join_mem([struct.pack("<qq", 1, 0)], [*sets, None, None, *outs, left]))
+    assert text(row) == ("pselect6(5, [3 4], [4], [3], {tv_sec=1, tv_nsec=0}, NULL) = 2 "
+                         "(in [3], out [4], left {tv_sec=0, tv_nsec=999})")
+    mask = struct.pack("<QQ", 0x7FFD0400, 8)
+    row = make_row("pselect6", 4, 0x7FFD0000, 0, 0, 0, 0x7FFD0500, ret=0,
+                   mem=join_mem([None], [struct.pack("<Q", 8), None, None, mask, struct.pack("<Q", 1 << 9),
+                                         None, None, None, None]))
+    assert text(row) == "pselect6(4, [3], NULL, NULL, NULL, {sigmask=[USR1], sigsetsize=8}) = 0 (Timeout)"
+
+
+def test_epoll_ctl_del_shows_the_pointer_the_kernel_ignores() -> None:
+    ev = struct.pack("<IQ", 1, 7)
+    row = make_row("epoll_ctl", 5, 2, 3, 0x7FFD0000, ret=0, mem=join_mem([ev]))
+    assert text(row) == "epoll_ctl(5, EPOLL_CTL_DEL, 3, 0x7ffd0000) = 0"
+
+
+def test_a_sockaddr_captured_shorter_than_its_length_is_its_address_not_zero_padding() -> None:
+    # recordings made before reads were all or nothing kept the bytes before an unmapped page
+    row = make_row("connect", -1, 0x7F0000000FF4, 110, err="EBADF", sockaddr=sun(b"\0\0\0edge\0\0"))
+    assert text(row) == "connect(-1, 0x7f0000000ff4, 110) = -1 EBADF (Bad file descriptor)"

@@ -58,6 +58,16 @@ def test_summary_rounds_interpolated_halves_away_from_zero_like_duckdb() -> None
         assert plain_rows(table) == engine.summary_rows(table), seq
 
 
+def test_summary_rounds_a_p99_just_below_half_as_duckdb_does() -> None:
+    """9865 + 0.98 * 2975 is 12780.5 on paper; DuckDB's fused multiply-add gives 12780.4999…,
+    so its p99 is 12780 (seen on a real recording of three mprotect calls)."""
+    rows = [{"seq": i, "exit_seq": i + 1, "ts_ns": 0, "pid": 1, "tid": 1, "kind": "syscall", "nr": 10,
+             "name": "mprotect", "dur_ns": d} for i, d in enumerate([9014, 9865, 12840])]
+    table = pa.Table.from_pylist(rows, schema=TRACE_SCHEMA)
+    assert plain_rows(table) == engine.summary_rows(table)
+    assert plain_rows(table)[0]["p99_ns"] == 12780
+
+
 def test_summary_of_no_syscall_is_empty() -> None:
     assert plain_rows(TRACE_SCHEMA.empty_table()) == engine.summary_rows(TRACE_SCHEMA.empty_table()) == []
 
@@ -88,3 +98,4 @@ def test_helpers_match_their_definitions() -> None:
     assert [round_half_away(x) for x in (0.5, 1.5, 2.5, 0.49999999999999994, -0.5, 3.0)] == [1, 2, 3, 0, -1, 3]
     assert quantile_cont([10, 20], 0.5) == 15.0
     assert quantile_cont([1, 2, 3, 4, 5], 0.9) == pytest.approx(4.6)
+    assert quantile_cont([1, 9865, 12840], 0.99) == 12780.499999999998
