@@ -35,6 +35,7 @@ from renacer.analyze.decode import DECODERS, Decoded, DecodeOptions, decode_fast
 from renacer.analyze.decode.generic import decode as generic_decode
 from renacer.analyze.decode.common import signal as signal_text
 from renacer.analyze.decode.signals import signal_line
+from renacer.analyze.symbolize import source_text
 from renacer.schema.trace import TRACE_SCHEMA, TraceFormatError, read_metadata, split_mem
 
 FORMATS = ("text", "json", "jsonl", "csv")
@@ -388,6 +389,7 @@ class TextRenderer(_Renderer):
         dopts = self.dopts
         decoders_get = DECODERS.get
         memo = self._memo
+        has_source = bool(self.metadata.get("source")) if getattr(self, "metadata", None) else False
         current = None
         tids = pids = names = rets = a0s = a1s = a2s = a3s = a4s = a5s = datas = sas = paths = mems = ()
         i = 0
@@ -425,6 +427,9 @@ class TextRenderer(_Renderer):
                     line = line.ljust(COLUMN)
                 if durations:
                     text += _duration(cols["dur_ns"][obj])
+                src = cols["src_file"][obj] if has_source else None
+                if src is not None or (has_source and cols["src_func"][obj] is not None):
+                    text += "   " + source_text(src, cols["src_line"][obj], cols["src_func"][obj])
                 append(f"{line}= {text}\n")
                 if name in _CLONES:
                     self._clone_child(row)

@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", dest="format", default="text", help="text (default), json, jsonl or csv")
     p.add_argument("--no-seccomp", dest="seccomp", action="store_false",
                    help="stop at every syscall even when tracing a subset")
+    p.add_argument("--source", dest="source", action="store_true",
+                   help="walk the user stack at each recorded call and show where the program made "
+                   "it: [file:line in function] (DWARF of the traced binaries)")
+    p.add_argument("--source-skip", dest="source_skip", metavar="REGEX",
+                   help="with --source, also skip frames whose object, function or file matches")
     p.add_argument("--version", action="version", version=f"renacer {__version__}")
     p.add_argument("command", nargs=argparse.REMAINDER, help="the command to run, after --")
     return p
@@ -77,6 +82,15 @@ def main(argv: list[str] | None = None) -> int:
         fail("give either a command or -p PID, not both")
     if not 0 <= args.strsize <= MAX_STRSIZE:
         fail(f"-s takes a number of bytes from 0 to {MAX_STRSIZE}, not {args.strsize}")
+    if args.source_skip is not None:
+        import re
+
+        try:
+            re.compile(args.source_skip)
+        except re.error as exc:
+            fail(f"--source-skip {args.source_skip!r} is not a regular expression: {exc}")
+        if not args.source:
+            fail("--source-skip needs --source")
     if args.format not in FORMATS:
         fail(f"unknown --format {args.format!r}; choose one of {', '.join(FORMATS)}")
     trace_filter = None
@@ -109,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     request = RecordRequest(
         command=command, pids=args.pids, trace_filter=trace_filter, string_size=args.strsize,
         write_path=args.write, use_seccomp=args.seccomp, live_consumers=consumers,
+        source=args.source, source_skip=args.source_skip,
     )
     try:
         result = record(request)

@@ -32,13 +32,17 @@ JOURNAL_SUFFIX = ".journal"
 MAGIC = b"RNCRJNL\x01"
 _FRAME = struct.Struct("<cxxxII")  # kind, padding, payload length, crc32 of the payload
 _LENGTHS = struct.Struct("<5Q")  # byte lengths of the records and the four arenas
+# --source batches carry a sixth part, the callchain arena (never the stack bytes): their own
+# frame kind, so that journals without it read as before.
+_LENGTHS6 = struct.Struct("<6Q")
 FRAME_META = b"M"
 FRAME_BATCH = b"B"
+FRAME_BATCH6 = b"C"
 # zlib's fastest level: the journal must keep up with the loop; it still shrinks a dd trace's
 # records about tenfold.
 _LEVEL = 1
 
-RawBatch = tuple[bytes, bytes, bytes, bytes, bytes]
+RawBatch = tuple[bytes, ...]
 
 
 def journal_for(trace_path: str) -> str:
@@ -77,9 +81,10 @@ class JournalWriter:
             self._frame(FRAME_META, json.dumps(meta, sort_keys=True).encode(), 0, MAGIC)
 
     def append(self, raw: RawBatch) -> None:
-        lengths = _LENGTHS.pack(*(len(part) for part in raw))
-        payload = zlib.compress(lengths + b"".join(raw), _LEVEL)
-        self._frame(FRAME_BATCH, payload, len(raw[0]) // self.rec_size)
+        six = len(raw) > 5
+        lengths = (_LENGTHS6 if six else _LENGTHS).pack(*(len(part) for part in raw[:6]))
+        payload = zlib.compress(lengths + b"".join(raw[:6]), _LEVEL)
+        self._frame(FRAME_BATCH6 if six else FRAME_BATCH, payload, len(raw[0]) // self.rec_size)
 
     def _frame(self, kind: bytes, payload: bytes, rows: int, prefix: bytes = b"") -> None:
         if self.error is not None:
@@ -103,11 +108,11 @@ class JournalWriter:
         self.fd = -1
 
 
-def _frames(data: bytes, source: str) -> tuple[dict[str, Any], list[bytes], bool]:
+def _frames(data: bytes, source: str) -> tuple[dict[str, Any], list[tuple[bytes, bytes]], bool]:
     """The metadata and the batch payloads of a raw journal; the bool: its end was cut off."""
     pos = len(MAGIC)
     meta: dict[str, Any] | None = None
-    payloads: list[bytes] = []
+    payloads: list[tuple[bytes, bytes]] = []
     truncated = False
     while pos < len(data):
         if pos + _FRAME.size > len(data):
@@ -116,7 +121,7 @@ def _frames(data: bytes, source: str) -> tuple[dict[str, Any], list[bytes], bool
         kind, length, crc = _FRAME.unpack_from(data, pos)
         start = pos + _FRAME.size
         payload = data[start : start + length]
-        if len(payload) < length or zlib.crc32(payload) != crc or kind not in (FRAME_META, FRAME_BATCH):
+        if len(payload) < length or zlib.crc32(payload) != crc or kind not in (FRAME_META, FRAME_BATCH, FRAME_BATCH6):
             truncated = True  # the recorder died while appending this frame
             break
         pos = start + length
@@ -125,21 +130,22 @@ def _frames(data: bytes, source: str) -> tuple[dict[str, Any], list[bytes], bool
                 raise TraceFormatError(f"{source} is not a renacer journal: two metadata frames")
             meta = read_metadata({b"renacer": payload}, source)
         else:
-            payloads.append(payload)
+            payloads.append((kind, payload))
     if meta is None:
         raise TraceFormatError(f"{source} is not a renacer journal: the recorder wrote no metadata into it")
     return meta, payloads, truncated
 
 
-def _raw_batches(payloads: list[bytes], source: str) -> list[RawBatch]:
+def _raw_batches(payloads: list[tuple[bytes, bytes]], source: str) -> list[RawBatch]:
     out: list[RawBatch] = []
-    for payload in payloads:
+    for kind, payload in payloads:
         try:
             body = zlib.decompress(payload)
         except zlib.error:
             raise TraceFormatError(f"{source} has a damaged batch (its checksum matched, its data did not)") from None
-        lengths = _LENGTHS.unpack_from(body, 0)
-        parts, pos = [], _LENGTHS.size
+        layout = _LENGTHS6 if kind == FRAME_BATCH6 else _LENGTHS
+        lengths = layout.unpack_from(body, 0)
+        parts, pos = [], layout.size
         for n in lengths:
             parts.append(body[pos : pos + n])
             pos += n
