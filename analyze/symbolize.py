@@ -37,7 +37,7 @@ DEFAULT_SKIP_OBJECTS = (
     r"|^\[vdso\]$"
 )
 DEFAULT_SKIP_FUNCTIONS = r"^<?(std|core|alloc|__gnu_cxx|__cxxabiv1)::|^__libc_|^_start$|^_dl_"
-DEFAULT_SKIP_FILES = r"^/rustc/|/library/(std|core|alloc)/src/|/usr/include/c\+\+/|^\.\./sysdeps/|/glibc[^/]*/"
+DEFAULT_SKIP_FILES = r"^/rustc/|(^|/)library/(std|core|alloc|panic_unwind|panic_abort)/src/|/usr/include/c\+\+/|^\.\./sysdeps/|/glibc[^/]*/"
 
 
 @dataclass(frozen=True)
@@ -160,8 +160,13 @@ class ElfObject:
 
     def bias(self, m: Mapping) -> int:
         """Load bias of a mapping of this file: runtime address minus ELF virtual address."""
+        # The segment whose page-aligned file offset is the mapping's (segments of lld-linked
+        # objects share pages, so "contains" alone would pick the wrong one).
         for p_offset, p_vaddr, p_filesz in self.loads:
-            if p_offset - (p_offset & 0xFFF) <= m.offset <= p_offset + max(p_filesz, 1):
+            if p_offset & ~0xFFF == m.offset:
+                return m.start - m.offset + p_offset - p_vaddr
+        for p_offset, p_vaddr, p_filesz in self.loads:
+            if p_offset & ~0xFFF <= m.offset < p_offset + p_filesz:
                 return m.start - m.offset + p_offset - p_vaddr
         return m.start - m.offset
 
@@ -238,6 +243,16 @@ class _Dwarf:
     def __init__(self, elf: Any) -> None:
         self.info = elf.get_dwarf_info(relocate_dwarf_sections=False)
         self.cu_ranges: list[tuple[int, int, Any]] = []
+        self._cus: dict[int, _Unit] = {}
+        self._starts: list[int] = []
+        # .debug_aranges maps addresses to CUs without parsing any DIE; without it, every CU's
+        # top DIE is read once.
+        try:
+            self.aranges = self.info.get_aranges()
+        except Exception:
+            self.aranges = None
+        if self.aranges is not None:
+            return
         for cu in self.info.iter_CUs():
             top = cu.get_top_DIE()
             for lo, hi in _die_ranges(self.info, cu, top):
@@ -245,18 +260,25 @@ class _Dwarf:
                     self.cu_ranges.append((lo, hi, cu))
         self.cu_ranges.sort(key=lambda r: r[0])
         self._starts = [r[0] for r in self.cu_ranges]
-        self._cus: dict[int, _Unit] = {}
+
+    def _unit(self, cu: Any) -> _Unit:
+        unit = self._cus.get(cu.cu_offset)
+        if unit is None:
+            unit = self._cus[cu.cu_offset] = _Unit(self.info, cu)
+        return unit
 
     def frames(self, addr: int) -> list[tuple[str | None, int | None, str | None]] | None:
+        if self.aranges is not None:
+            off = self.aranges.cu_offset_at_addr(addr)
+            if off is None:
+                return None
+            return self._unit(self.info.get_CU_at(off)).frames(addr)
         i = bisect.bisect_right(self._starts, addr) - 1
         # ranges may nest or overlap a little: look back a few
         for j in range(i, max(i - 8, -1), -1):
             lo, hi, cu = self.cu_ranges[j]
             if lo <= addr < hi:
-                unit = self._cus.get(cu.cu_offset)
-                if unit is None:
-                    unit = self._cus[cu.cu_offset] = _Unit(self.info, cu)
-                return unit.frames(addr)
+                return self._unit(cu).frames(addr)
         return None
 
 
@@ -337,23 +359,28 @@ class _Unit:
                 self.rows.append((st.address, st.file, st.line, bool(st.end_sequence)))
             self.rows.sort(key=lambda r: (r[0], not r[3]))
         self._addrs = [r[0] for r in self.rows]
-        self.version = lp.header["version"] if lp is not None else 4
-        # functions and inlined calls: (lo, hi, depth, name, call_file, call_line)
-        self.scopes: list[tuple[int, int, int, str | None, int | None, int | None]] = []
-        self._walk(info, cu, cu.get_top_DIE(), 0)
+        self.info = info
+        self.cu = cu
 
-    def _walk(self, info: Any, cu: Any, die: Any, depth: int) -> None:
+    def _scopes(self, die: Any, addr: int, depth: int, out: list[Any]) -> None:
+        """Functions and inlined calls containing addr: (depth, name, call_file, call_line).
+        Only subtrees that contain addr are entered (DW_AT_sibling lets pyelftools skip the
+        rest), so a large unit is not decoded as a whole."""
+        info, cu = self.info, self.cu
         for child in die.iter_children():
             tag = child.tag
             if tag in ("DW_TAG_subprogram", "DW_TAG_inlined_subroutine"):
-                name = _die_name(child)
-                for lo, hi in _die_ranges(info, cu, child):
-                    self.scopes.append((lo, hi, depth, name, _attr_int(child, "DW_AT_call_file"),
-                                        _attr_int(child, "DW_AT_call_line")))
-                self._walk(info, cu, child, depth + 1)
-            elif tag in ("DW_TAG_lexical_block", "DW_TAG_namespace", "DW_TAG_module",
-                         "DW_TAG_structure_type", "DW_TAG_class_type", "DW_TAG_union_type"):
-                self._walk(info, cu, child, depth + (1 if tag == "DW_TAG_lexical_block" else 0))
+                if any(lo <= addr < hi for lo, hi in _die_ranges(info, cu, child)):
+                    out.append((depth, _die_name(child), _attr_int(child, "DW_AT_call_file"),
+                                _attr_int(child, "DW_AT_call_line")))
+                    self._scopes(child, addr, depth + 1, out)
+            elif tag == "DW_TAG_lexical_block":
+                ranges = _die_ranges(info, cu, child)
+                if not ranges or any(lo <= addr < hi for lo, hi in ranges):
+                    self._scopes(child, addr, depth + 1, out)
+            elif tag in ("DW_TAG_namespace", "DW_TAG_module", "DW_TAG_structure_type",
+                         "DW_TAG_class_type", "DW_TAG_union_type"):
+                self._scopes(child, addr, depth, out)
 
     def _file(self, index: int | None) -> str | None:
         if index is None:
@@ -372,11 +399,13 @@ class _Unit:
 
     def frames(self, addr: int) -> list[tuple[str | None, int | None, str | None]]:
         file, line = self.line_at(addr)
-        scopes = sorted((s for s in self.scopes if s[0] <= addr < s[1]), key=lambda s: -s[2])
+        found: list[Any] = []
+        self._scopes(self.cu.get_top_DIE(), addr, 0, found)
+        scopes = sorted(found, key=lambda s: -s[0])
         if not scopes:
             return [(file, line, None)]
         out = []
-        for lo, hi, depth, name, call_file, call_line in scopes:
+        for depth, name, call_file, call_line in scopes:
             out.append((file, line, name))
             if call_line is None:
                 break  # a real (not inlined) function: the outermost of this address
@@ -384,8 +413,19 @@ class _Unit:
         return out
 
 
+_V0_CRATE = re.compile(r"C(?:s[0-9A-Za-z]*_)?(\d+)")
+
+
 def _demangle(name: str) -> str:
-    """Rust legacy/v0 and C++ names shortened where it is cheap; full demangling is out of scope."""
+    """Rust legacy/v0 and C++ names shortened where it is cheap; full demangling is out of scope.
+    A v0 name (``_R…``, the precompiled std's) becomes ``crate::…``: enough to tell the standard
+    library from the program."""
+    if name.startswith("_R"):
+        m = _V0_CRATE.search(name)
+        if m:
+            n = int(m.group(1))
+            return name[m.end() : m.end() + n] + "::…"
+        return name
     if name.startswith("_ZN") and name.endswith("E"):
         parts, i, s = [], 3, name
         while i < len(s) and s[i].isdigit():
@@ -398,8 +438,15 @@ def _demangle(name: str) -> str:
         if parts and re.fullmatch(r"h[0-9a-f]{16}", parts[-1]):
             parts.pop()
         if parts:
-            return "::".join(parts)
+            text = "::".join(parts)
+            for code, ch in _ESCAPES:
+                text = text.replace(code, ch)
+            return text[1:] if text.startswith("_$") else text
     return name
+
+
+_ESCAPES = (("$LT$", "<"), ("$GT$", ">"), ("$RF$", "&"), ("$BP$", "*"), ("$u20$", " "),
+            ("$C$", ","), ("$u7b$", "{"), ("$u7d$", "}"), ("$u27$", "'"), ("$SP$", "@"), ("..", "::"))
 
 
 # --- choosing the frame -------------------------------------------------------------------------
@@ -491,6 +538,19 @@ class Symbolizer:
         self._addr_cache[key] = out
         return out
 
+    def _skip_object(self, path: str) -> bool:
+        u = self._skip_user
+        return bool(self._skip_obj.search(os.path.basename(path)) or (u is not None and u.search(path)))
+
+    def _skip_by_symbol(self, m: Mapping, pc: int, is_return: bool) -> bool:
+        """A frame whose enclosing (not inlined) function is library code by its symbol name. A
+        user function inlined into it is missed, and the walk goes on to its caller."""
+        binary, _ = self._resolve(m.path)
+        if binary is None:
+            return False
+        name = binary.symbol(pc - self._bias(m, binary) - (1 if is_return else 0))
+        return bool(name and self._skip_func.search(name))
+
     def skipped(self, f: Frame) -> bool:
         if self._skip_obj.search(os.path.basename(f.obj)) or (f.func and self._skip_func.search(f.func)):
             return True
@@ -510,8 +570,10 @@ class Symbolizer:
         result = None
         for k, pc in enumerate(chain):
             m = self.images.find(pid, seq, pc)
-            if m is None or m.path == "[vdso]":
-                continue
+            if m is None or m.path == "[vdso]" or self._skip_object(m.path):
+                continue  # libc, the loader, …: not even their symbols are needed
+            if self._skip_by_symbol(m, pc, k > 0):
+                continue  # std::…/core::… code linked into the program: no DWARF needed
             for f in self.frames_at(m, pc, k > 0):
                 if not self.skipped(f):
                     result = f
