@@ -100,10 +100,13 @@ def _canned(name: str, traces: list[str], fmt: Format, params: dict[str, Any] | 
 def summary(
     traces: List[str] = TracesArg,
     name: Optional[str] = typer.Option(None, "--name", help="Only this syscall."),
+    by: str = typer.Option("syscall", "--by", help="syscall, or source: per source location (traces recorded with --source)."),
     fmt: Format = FormatOpt,
 ) -> None:
     """Per syscall: calls, errors, total, avg, p50, p90, p99, max."""
-    _canned("summary", traces, fmt, {"name": name})
+    if by not in ("syscall", "source"):
+        raise eng.InputError(f"unknown --by {by!r}; choose syscall or source")
+    _canned("summary" if by == "syscall" else "summary_by_source", traces, fmt, {"name": name})
 
 
 @app.command()
@@ -282,6 +285,7 @@ def replay(
     xflag: int = typer.Option(0, "-x", count=True, help="Non-ASCII bytes in hex (-xx: every byte)."),
     fmt: str = typer.Option("text", "--format", help="text, json, jsonl or csv."),
     out: Optional[str] = typer.Option(None, "-o", "--output", help="Write here instead of stderr (text) / stdout."),
+    debug_dirs: List[str] = typer.Option([], "--debug-dir", help="With a --source trace: symbolize again, finding binaries and debug files here (by build-id, .build-id/xx/rest.debug, or by name); repeatable."),
 ) -> None:
     """Print a recorded trace exactly as the live run printed it."""
     try:
@@ -315,12 +319,46 @@ def replay(
     # Live text goes to stderr (strace's habit), documents to stdout; -o writes a file instead.
     target = _open_output(out) if out else (sys.stderr if fmt == "text" else sys.stdout)
     try:
-        render_trace_file(paths, target, options, syscalls)
+        render_trace_file(paths, target, options, syscalls, debug_dirs=debug_dirs or None)
     except TraceFormatError as e:
         raise eng.InputError(str(e)) from None
     finally:
         if out:
             target.close()
+
+
+# --- symbolize (issue 13) ---------------------------------------------------------------------------
+
+
+@app.command()
+@_fails_cleanly
+def symbolize(
+    trace: str = typer.Argument(..., metavar="TRACE", help="A trace recorded with --source."),
+    debug_dirs: List[str] = typer.Option([], "--debug-dir", help="Where the binaries or their debug files are (by build-id, .build-id/xx/rest.debug, or by name); repeatable. /usr/lib/debug is always searched."),
+    out: str = typer.Option(..., "-o", "--output", help="The new trace to write (every analyzer command then shows its locations)."),
+    skip: Optional[str] = typer.Option(None, "--source-skip", help="Also skip frames whose object, function or file matches this regex."),
+) -> None:
+    """Fill the source locations of a --source trace again, from binaries on this machine."""
+    import re
+
+    from renacer.analyze.symbolize import symbolize_file
+    from renacer.files import UnsafeOutput
+    from renacer.schema.trace import TraceFormatError
+
+    if skip is not None:
+        try:
+            re.compile(skip)
+        except re.error as e:
+            raise eng.InputError(f"--source-skip {skip!r} is not a regular expression: {e}") from None
+    paths = eng.expand_inputs([trace])
+    eng.inspect_inputs(eng.duckdb.connect(), paths)
+    if len(paths) != 1:
+        raise eng.InputError("symbolize takes one trace file")
+    try:
+        rows, located = symbolize_file(paths[0], out, debug_dirs, skip)
+    except (TraceFormatError, UnsafeOutput) as e:
+        raise eng.InputError(str(e)) from None
+    sys.stdout.write(f"{located} of {rows} calls located; wrote {out}\n")
 
 
 def main() -> None:

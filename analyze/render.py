@@ -863,8 +863,8 @@ def _row_group_floors(pf: pq.ParquetFile) -> list[int]:
     return floors
 
 
-def _row_groups(pf: pq.ParquetFile, path: str) -> Iterator[tuple[pa.Table, int]]:
-    columns = [c for c in _NEEDED if c in pf.schema_arrow.names]
+def _row_groups(pf: pq.ParquetFile, path: str, debug_dirs: list[str] | None = None) -> Iterator[tuple[pa.Table, int]]:
+    columns = [c for c in _NEEDED if c in pf.schema_arrow.names] + (["callchain"] if debug_dirs else [])
     for i, floor in enumerate(_row_group_floors(pf)):
         try:
             table = pf.read_row_group(i, columns=columns)
@@ -904,7 +904,7 @@ def _only_syscalls(table: pa.Table, numbers: frozenset[int]) -> pa.Table:
 
 
 def render_trace_file(paths: list[str], out: TextIO, options: RenderOptions,
-                      syscalls: frozenset[int] | None = None) -> None:
+                      syscalls: frozenset[int] | None = None, debug_dirs: list[str] | None = None) -> None:
     """Replay trace files through the renderer, one row group at a time.
 
     ``syscalls`` (numbers, from a -e expression) keeps only those calls; the filtered trace is
@@ -913,6 +913,13 @@ def render_trace_file(paths: list[str], out: TextIO, options: RenderOptions,
     document for all).
     """
     opened = [_open_trace(p) for p in paths]  # check every file before printing anything
+    from renacer.analyze.symbolize import resymbolizer
+
+    def _resymbolized(table: pa.Table, meta: dict[str, Any]) -> pa.Table:
+        # replay --debug-dir: a --source trace's locations found again from binaries here
+        sym = resymbolizer(meta, debug_dirs) if debug_dirs else None
+        return sym.annotate_table(table) if sym is not None else table
+
     renderer: _Renderer | None = None
     for (pf, meta), path in zip(opened, paths):
         if renderer is None:
@@ -920,10 +927,10 @@ def render_trace_file(paths: list[str], out: TextIO, options: RenderOptions,
         else:
             renderer.begin(meta)
         if syscalls is None:
-            for table, floor in _row_groups(pf, path):
-                renderer.feed(table, None, floor)
+            for table, floor in _row_groups(pf, path, debug_dirs):
+                renderer.feed(_resymbolized(table, meta), None, floor)
         else:
-            groups = [table for table, _ in _row_groups(pf, path)]
+            groups = [_resymbolized(table, meta) for table, _ in _row_groups(pf, path, debug_dirs)]
             whole = _only_syscalls(pa.concat_tables(groups), syscalls) if groups else None
             if whole is not None and whole.num_rows:
                 renderer.feed(whole, None, int(pc.max(whole["seq"]).as_py()) + 2 ** 32)

@@ -624,3 +624,65 @@ def source_text(file: str | None, line: int | None, func: str | None) -> str:
 
 def unpack_u64(data: bytes, off: int) -> int:
     return struct.unpack_from("<Q", data, off)[0]
+
+
+# --- offline: replay --debug-dir, renacer-analyze symbolize ---------------------------------------
+
+_RESYMBOLIZERS: dict[tuple[int, tuple[str, ...]], Symbolizer | None] = {}
+
+
+def resymbolizer(meta: dict[str, Any], debug_dirs: Iterable[str]) -> Symbolizer | None:
+    """One symbolizer per trace metadata and set of debug dirs (its caches serve every row group)."""
+    key = (id(meta), tuple(debug_dirs))
+    if key not in _RESYMBOLIZERS:
+        _RESYMBOLIZERS[key] = Symbolizer.from_metadata(meta, key[1])
+    return _RESYMBOLIZERS[key]
+
+
+def _annotate_table(self: Symbolizer, table: Any) -> Any:
+    import pyarrow as pa
+
+    if "callchain" not in table.schema.names or table.num_rows == 0:
+        return table
+    batches = [self.annotate(b) for b in table.combine_chunks().to_batches()]
+    return pa.Table.from_batches(batches, schema=table.schema)
+
+
+Symbolizer.annotate_table = _annotate_table  # type: ignore[attr-defined]
+
+
+def symbolize_file(path: str, out: str, debug_dirs: list[str], skip: str | None = None) -> tuple[int, int]:
+    """Write OUT: the trace at PATH with src_file/src_line/src_func found again from binaries and
+    debug files on this machine. Returns (calls with a callchain, calls located)."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from renacer import files
+    from renacer.capture.sinks import ROW_GROUP_ROWS, parquet_writer
+    from renacer.schema.trace import METADATA_KEY, TRACE_SCHEMA, TraceFormatError, VERSION_KEY, read_metadata
+
+    pf = pq.ParquetFile(path)
+    meta = read_metadata(pf.metadata.metadata, path)
+    sym = Symbolizer.from_metadata(meta, debug_dirs, skip)
+    if sym is None:
+        raise TraceFormatError(f"{path} was recorded without --source: it holds no callchains")
+    files.check_new_file(out, "symbolized trace")
+    table = _annotate_table(sym, pf.read().cast(TRACE_SCHEMA))
+    chains = table.column("callchain")
+    rows = len(chains) - chains.null_count
+    located = rows - (table.column("src_file").null_count - chains.null_count)
+    meta["symbolized"] = {"debug_dirs": list(debug_dirs), "skip": skip}
+    fd, tmp = files.temp_beside(out, ".symbolizing", "symbolized trace")
+    try:
+        with os.fdopen(fd, "wb") as sink:
+            writer = parquet_writer(sink)
+            writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+            writer.add_key_value_metadata({METADATA_KEY.decode(): json.dumps(meta, sort_keys=True),
+                                           VERSION_KEY.decode(): str(meta["schema_version"])})
+            writer.close()
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    files.replace_with(tmp, out, "symbolized trace")
+    return rows, located
