@@ -283,3 +283,48 @@ def test_rust_program_reports_main_rs_lines_as_in_the_guide(profile: str, tmp_pa
         (row,) = calls(rows, name)
         assert (row["src_file"], row["src_line"], row["src_func"]) == ("src/main.rs", line, "connect_to_server")
     assert f"ECONNREFUSED (Connection refused)   [src/main.rs:{line} in connect_to_server]" in res.stderr
+
+
+class _Collect:
+    """A sink that keeps the raw batches the recorder flushes."""
+
+    wants_pending = False
+
+    def __init__(self) -> None:
+        self.batches: list[tuple[bytes, ...]] = []
+
+    def write(self, batch, pending, next_seq) -> None:  # noqa: ANN001
+        if batch is not None:
+            self.batches.append(batch)
+
+
+def test_journal_keeps_callchains_not_stack_bytes_and_reads_old_frames(tmp_path: Path) -> None:
+    from renacer.capture._recorder import Recorder, rec_size
+    from renacer.capture.journal import JournalWriter, read_journal
+    from renacer.capture.session import base_metadata, capture_table, RecordRequest
+    from renacer.capture.unwind import STACK_WINDOW, SourceState, Unwinder
+    from renacer.schema.syscalls_x86_64 import SYSCALLS
+
+    exe = build(tmp_path, "client.c", "-fomit-frame-pointer")
+    sink = _Collect()
+    state = SourceState()
+    connect_nr = next(nr for nr, name in SYSCALLS.items() if name == "connect")
+    rec = Recorder([connect_nr], False, capture_table(), 64, sink)
+    rec.enable_source(STACK_WINDOW, state.on_image)
+    rec.launch(exe.encode(), [exe.encode(), str(refused_port()).encode()], [], True)
+    rec.run()
+    (raw,) = sink.batches
+    assert len(raw) == 6 and len(raw[5]) > 2048  # the stack window (up to the stack top), before unwinding
+    converted = Unwinder(state).convert(raw)
+    assert len(converted[5]) < 1024  # a callchain: a few addresses
+    journal = tmp_path / "t.parquet.journal"
+    writer = JournalWriter(str(journal), rec_size())
+    writer.begin(base_metadata(RecordRequest(command=[exe])))
+    writer.append(raw[:5])  # a frame as renacer wrote them before --source
+    writer.append(converted)
+    writer.close(remove=False)
+    meta, batches, truncated = read_journal(str(journal))
+    assert not truncated and [b.num_rows for b in batches] == [1, 1]
+    assert batches[0].column("callchain").to_pylist() == [None]
+    (chain,) = batches[1].column("callchain").to_pylist()
+    assert len(chain) >= 3 and state.images.find(next(iter(state.images.versions)), 0, chain[1]).path == exe
