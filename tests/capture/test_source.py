@@ -324,7 +324,8 @@ def test_journal_keeps_callchains_not_stack_bytes_and_reads_old_frames(tmp_path:
     writer.append(converted)
     writer.close(remove=False)
     meta, batches, truncated = read_journal(str(journal))
-    assert not truncated and [b.num_rows for b in batches] == [1, 1]
-    assert batches[0].column("callchain").to_pylist() == [None]
-    (chain,) = batches[1].column("callchain").to_pylist()
+    assert not truncated and [b.num_rows for b in batches] == [2, 2]  # connect, then the exit
+    assert batches[0].column("callchain").to_pylist() == [None, None]
+    chain, none = batches[1].column("callchain").to_pylist()
+    assert none is None
     assert len(chain) >= 3 and state.images.find(next(iter(state.images.versions)), 0, chain[1]).path == exe
