@@ -526,7 +526,8 @@ class TextRenderer(_Renderer):
         line = _pad(head) + "= " + self._ret_text(row, result)
         if self._durations:
             line += _duration(row["dur_ns"])
-        out.append(line + "\n")
+        where = source_text(row["src_file"], row["src_line"], row["src_func"])
+        out.append(line + ("   " + where if where else "") + "\n")
         call.open = False
         if self._open.get(row["tid"]) is call:
             del self._open[row["tid"]]
@@ -766,7 +767,7 @@ class CsvRenderer(_RecordRenderer):
             record["seq"], "%.6f" % record["timestamp"], record["pid"], record["tid"], record["name"],
             ", ".join(record["args"]), "" if value is None else value, record["return"]["error"] or "",
             "" if record["duration_ns"] is None else record["duration_ns"],
-            f"{src['file']}:{src['line']}" if src else "",
+            source_text(src["file"], src["line"], src["function"])[1:-1] if src else "",
         ])
 
     def _close(self) -> None:

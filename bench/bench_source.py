@@ -49,6 +49,8 @@ def network(args: argparse.Namespace) -> None:
         "renacer net": [*RENACER, "-q", "-e", "trace=network", "-w", trace, "--", *work],
         "renacer net --source": [*RENACER, "-q", "--source", "-e", "trace=network", "-w", trace, "--", *work],
         "strace net": ["strace", "-f", "-qq", "-e", "trace=%network", "-o", "/dev/null", *work],
+        "renacer all": [*RENACER, "-q", "-w", trace, "--", *work],
+        "renacer all --source": [*RENACER, "-q", "--source", "-w", trace, "--", *work],
     }
     if strace_has_k():
         configs["strace net -k"] = ["strace", "-f", "-qq", "-k", "-e", "trace=%network", "-o", "/dev/null", *work]
@@ -59,20 +61,25 @@ def network(args: argparse.Namespace) -> None:
         for name, cmd in configs.items():
             samples[name].append(timed(cmd))
     med = {c: statistics.median(v) for c, v in samples.items()}
-    subprocess.run(configs["renacer net --source"], check=True, stdout=subprocess.DEVNULL)
-    table = pq.read_table(trace, columns=["kind", "src_line", "callchain"])
-    calls = sum(1 for k in table.column("kind").to_pylist() if k == "syscall")
-    located = table.column("src_line").to_pylist().count(None)
-    frames = [len(c) for c in table.column("callchain").to_pylist() if c]
-    print(f"network workload: {args.round_trips} round trips, {calls} traced calls, "
-          f"{calls - located} located by --source, {statistics.mean(frames):.1f} frames/call; "
-          f"median of {args.runs} runs\n")
+    counts = {}
+    for kind in ("net", "all"):
+        subprocess.run(configs[f"renacer {kind} --source"], check=True, stdout=subprocess.DEVNULL)
+        rows = pq.read_table(trace, columns=["kind", "src_line", "callchain"]).to_pylist()
+        calls = [r for r in rows if r["kind"] == "syscall"]
+        counts[kind] = len(calls)
+        frames = [len(r["callchain"]) for r in calls if r["callchain"]]
+        print(f"{kind}: {args.round_trips} round trips, {len(calls)} traced calls, "
+              f"{sum(1 for r in calls if r['src_line'] is not None)} located by --source, "
+              f"{statistics.mean(frames):.1f} frames/call")
+    print(f"median of {args.runs} runs\n")
     print(f"{'config':<22} {'median s':>9} {'µs/traced call':>15}")
     per_call = {}
     for name in configs:
+        calls = counts["all" if "all" in name else "net"]
         per_call[name] = (med[name] - med["untraced"]) / calls * 1e6
         print(f"{name:<22} {med[name]:>9.3f} {per_call[name]:>15.1f}")
-    print(f"\n--source / plain renacer, per traced call: {per_call['renacer net --source'] / per_call['renacer net']:.2f}x")
+    print(f"\n--source / plain renacer, per traced call: {per_call['renacer net --source'] / per_call['renacer net']:.2f}x (-e trace=network), "
+          f"{per_call['renacer all --source'] / per_call['renacer all']:.2f}x (every call)")
     if "strace net -k" in per_call:
         print(f"strace -k / plain strace, per traced call:  {per_call['strace net -k'] / per_call['strace net']:.2f}x")
         print(f"renacer --source / strace -k, per traced call: "

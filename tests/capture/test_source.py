@@ -329,3 +329,10 @@ def test_journal_keeps_callchains_not_stack_bytes_and_reads_old_frames(tmp_path:
     chain, none = batches[1].column("callchain").to_pylist()
     assert none is None
     assert len(chain) >= 3 and state.images.find(next(iter(state.images.versions)), 0, chain[1]).path == exe
+
+
+def test_unwinder_reads_the_record_fields_where_the_struct_has_them() -> None:
+    from renacer.capture.batches import REC_DTYPE
+    from renacer.capture.unwind import REC_PID_OFF, REC_SEQ_OFF
+
+    assert (REC_DTYPE.fields["seq"][1], REC_DTYPE.fields["pid"][1]) == (REC_SEQ_OFF, REC_PID_OFF)
