@@ -683,7 +683,10 @@ class Symbolizer:
         lines: list[int | None] = []
         funcs: list[str | None] = []
         for pid, seq, chain in zip(pids, seqs, chains.to_pylist()):
-            f = self.locate(pid, seq, chain) if chain else None
+            try:
+                f = self.locate(pid, seq, chain) if chain else None
+            except Exception:  # an ELF or DWARF we cannot read: no location, never a crash
+                f = None
             files.append(f.file if f else None)
             lines.append(f.line if f else None)
             funcs.append(f.func if f else None)

@@ -262,7 +262,10 @@ class Unwinder:
                 rip, rsp, rbp = _U64x3.unpack_from(arena, pos)
                 (seq,) = _U64.unpack_from(recs, row * rec_size + REC_SEQ_OFF)
                 (pid,) = struct.unpack_from("<i", recs, row * rec_size + REC_PID_OFF)
-                chain = self.walk(pid, seq, rip, rsp, rbp, bytes(view[pos + 24 : pos + size]), refreshed)
+                try:
+                    chain = self.walk(pid, seq, rip, rsp, rbp, bytes(view[pos + 24 : pos + size]), refreshed)
+                except Exception:  # an object we cannot parse: the row keeps its pc, never a crash
+                    chain = [rip]
                 out.append(_U32x2.pack(row, len(chain)) + struct.pack(f"<{len(chain)}Q", *chain))
             pos += size
         return (*raw[:5], b"".join(out))

@@ -336,3 +336,11 @@ def test_unwinder_reads_the_record_fields_where_the_struct_has_them() -> None:
     from renacer.capture.unwind import REC_PID_OFF, REC_SEQ_OFF
 
     assert (REC_DTYPE.fields["seq"][1], REC_DTYPE.fields["pid"][1]) == (REC_SEQ_OFF, REC_PID_OFF)
+
+
+def test_inlined_function_is_reported_as_itself(tmp_path: Path) -> None:
+    exe = build(tmp_path, "inlined.c", "-fomit-frame-pointer")
+    trace = tmp_path / "t.parquet"
+    assert run_renacer(["-q", "--source", "-w", str(trace), "-e", "trace=openat", "--", exe]).returncode == 0
+    (row,) = [r for r in calls(read_trace(trace), "openat") if r["path"] == "/dev/null"]
+    assert (row["src_func"], row["src_line"]) == ("open_quiet", marker("inlined.c", "inlined-open"))
