@@ -220,7 +220,7 @@ def test_exit_text_reads_the_recorders_exit_status() -> None:
 
 def test_every_canned_query_is_listed_with_what_it_answers() -> None:
     names = [q.name for q in eng.list_queries()]
-    assert names == ["connections", "dns", "errors", "files", "processes", "refused", "slow", "summary"]
+    assert names == ["connections", "dns", "errors", "files", "processes", "refused", "slow", "summary", "summary_by_source"]
     assert all(q.summary for q in eng.list_queries())
 
 
