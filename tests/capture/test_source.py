@@ -344,3 +344,13 @@ def test_inlined_function_is_reported_as_itself(tmp_path: Path) -> None:
     assert run_renacer(["-q", "--source", "-w", str(trace), "-e", "trace=openat", "--", exe]).returncode == 0
     (row,) = [r for r in calls(read_trace(trace), "openat") if r["path"] == "/dev/null"]
     assert (row["src_func"], row["src_line"]) == ("open_quiet", marker("inlined.c", "inlined-open"))
+
+
+@pytest.mark.skipif(shutil.which("g++") is None, reason="g++ is not installed")
+def test_cpp_call_through_libstdcxx_reports_the_users_line(tmp_path: Path) -> None:
+    exe = tmp_path / "report"
+    subprocess.run(["g++", "-g", "-O2", "-o", str(exe), str(SOURCES / "report.cpp")], check=True)
+    trace = tmp_path / "t.parquet"
+    assert run_renacer(["-q", "--source", "-w", str(trace), "-e", "trace=openat", "--", str(exe)]).returncode == 0
+    (row,) = [r for r in calls(read_trace(trace), "openat") if r["path"] == "/dev/null"]
+    assert (row["src_func"], row["src_line"]) == ("write_report", marker("report.cpp", "ofstream"))
