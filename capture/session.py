@@ -263,6 +263,9 @@ class LazySink:
         while (item := self._queue.get()) is not None:
             if self._unwinder is not None:  # stack windows -> callchains, before anything keeps them
                 item = (self._unwinder.convert(item[0]), self._unwinder.convert(item[1]), item[2])
+                if self.journal is not None:
+                    for pid, from_seq, maps in self.source.new_images():
+                        self.journal.append_image(pid, from_seq, maps)
             if self.journal is not None and item[0] is not None:
                 self.journal.append(item[0])
             backlog.append(item)

@@ -48,6 +48,7 @@ class SourceState:
         self.images = ImageTable()
         self.skip = skip
         self.lock = threading.Lock()
+        self._journaled: dict[int, int] = {}
 
     def on_image(self, pid: int, seq: int) -> None:
         maps = read_proc_maps(pid)
@@ -62,6 +63,17 @@ class SourceState:
             return False
         with self.lock:
             return self.images.add(pid, seq, maps)
+
+    def new_images(self) -> list[tuple[int, int, list[list[Any]]]]:
+        """Image versions learnt since the last call (for the journal): (pid, from_seq, maps)."""
+        out = []
+        with self.lock:
+            for pid, versions in self.images.versions.items():
+                done = self._journaled.get(pid, 0)
+                for from_seq, maps in versions[done:]:
+                    out.append((pid, from_seq, [[m.start, m.end, m.offset, m.path] for m in maps]))
+                self._journaled[pid] = len(versions)
+        return out
 
     def metadata(self) -> dict[str, Any]:
         with self.lock:

@@ -354,3 +354,34 @@ def test_cpp_call_through_libstdcxx_reports_the_users_line(tmp_path: Path) -> No
     assert run_renacer(["-q", "--source", "-w", str(trace), "-e", "trace=openat", "--", str(exe)]).returncode == 0
     (row,) = [r for r in calls(read_trace(trace), "openat") if r["path"] == "/dev/null"]
     assert (row["src_func"], row["src_line"]) == ("write_report", marker("report.cpp", "ofstream"))
+
+
+def test_killed_recorder_recovers_with_locations(tmp_path: Path) -> None:
+    import signal
+
+    from renacer.capture.journal import FRAME_BATCH6, MAGIC, _frames
+
+    exe = build(tmp_path, "ticker.c", "-fomit-frame-pointer")
+    trace = tmp_path / "t.parquet"
+    journal = Path(str(trace) + ".journal")
+    rec = subprocess.Popen([sys.executable, "-m", "renacer.capture.cli", "-q", "--source", "-w", str(trace),
+                            "-e", "trace=getppid", "--", exe], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # until a batch frame with callchains is on disk
+            data = journal.read_bytes() if journal.exists() else b""
+            if data.startswith(MAGIC):
+                try:
+                    if any(kind == FRAME_BATCH6 for kind, _ in _frames(data, "j")[1]):
+                        break
+                except Exception:
+                    pass
+            time.sleep(0.1)
+    finally:
+        os.killpg(rec.pid, signal.SIGKILL)
+        rec.wait()
+    res = subprocess.run(ANALYZE + ["recover", str(trace)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    rows = calls(read_trace(trace), "getppid")
+    assert rows and {(r["src_func"], r["src_line"]) for r in rows} == {("tick", marker("ticker.c", "tick"))}
+    assert trace_metadata(trace)["source"]["objects"][exe]
