@@ -81,9 +81,39 @@ def _open_output(path: str) -> Any:
         raise output.OutputError(str(e)) from None
 
 
+DebugDirOpt = typer.Option([], "--debug-dir", help="With --source traces: find the source locations again from binaries and debug files here (by build-id or name); repeatable.")
+
+
+def _symbolized_copies(traces: list[str], debug_dirs: list[str], tmp: str) -> list[str]:
+    """--debug-dir: each trace symbolized again into tmp, at the same relative path (the labels
+    and hive partitions stay); a trace recorded without --source is linked as it is."""
+    from renacer.analyze.symbolize import symbolize_file
+    from renacer.schema.trace import TraceFormatError
+
+    paths = eng.expand_inputs(traces)
+    eng.inspect_inputs(eng.duckdb.connect(), paths)
+    common = os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in paths])
+    out = []
+    for p in paths:
+        dst = os.path.join(tmp, os.path.relpath(os.path.abspath(p), common))
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        try:
+            symbolize_file(p, dst, debug_dirs)
+        except TraceFormatError:
+            os.symlink(os.path.abspath(p), dst)
+        out.append(dst)
+    return out
+
+
 def _canned(name: str, traces: list[str], fmt: Format, params: dict[str, Any] | None = None,
-            title: str | None = None) -> None:
+            title: str | None = None, debug_dirs: list[str] | None = None) -> None:
     """Load, run queries/NAME.sql, print: what every question command does."""
+    if debug_dirs:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="renacer-symbolized-") as tmp:
+            _canned(name, _symbolized_copies(traces, debug_dirs, tmp), fmt, params, title)
+        return
     engine = eng.load(traces)
     try:
         show = sys.stderr.isatty() and engine.total_bytes >= eng.PROGRESS_MIN_BYTES
@@ -102,18 +132,19 @@ def summary(
     name: Optional[str] = typer.Option(None, "--name", help="Only this syscall."),
     by: str = typer.Option("syscall", "--by", help="syscall, or source: per source location (traces recorded with --source)."),
     fmt: Format = FormatOpt,
+    debug_dirs: List[str] = DebugDirOpt,
 ) -> None:
     """Per syscall: calls, errors, total, avg, p50, p90, p99, max."""
     if by not in ("syscall", "source"):
         raise eng.InputError(f"unknown --by {by!r}; choose syscall or source")
-    _canned("summary" if by == "syscall" else "summary_by_source", traces, fmt, {"name": name})
+    _canned("summary" if by == "syscall" else "summary_by_source", traces, fmt, {"name": name}, debug_dirs=debug_dirs)
 
 
 @app.command()
 @_fails_cleanly
-def refused(traces: List[str] = TracesArg, fmt: Format = FormatOpt) -> None:
+def refused(traces: List[str] = TracesArg, fmt: Format = FormatOpt, debug_dirs: List[str] = DebugDirOpt) -> None:
     """Refused connections, non-blocking ones too: target, count, first/last, process."""
-    _canned("refused", traces, fmt)
+    _canned("refused", traces, fmt, debug_dirs=debug_dirs)
 
 
 @app.command()
@@ -134,9 +165,10 @@ def errors(
     tiny_calls: Optional[int] = typer.Option(None, "--tiny-calls", help="Receives on one socket that make 'tiny receives' [default: 100]."),
     tiny_bytes: Optional[int] = typer.Option(None, "--tiny-bytes", help="Average receive size under which they are tiny [default: 64]."),
     fmt: Format = FormatOpt,
+    debug_dirs: List[str] = DebugDirOpt,
 ) -> None:
     """Failed calls by syscall/errno/target, with the likely cause and fix."""
-    _canned("errors", traces, fmt, {"tiny_calls": tiny_calls, "tiny_bytes": tiny_bytes})
+    _canned("errors", traces, fmt, {"tiny_calls": tiny_calls, "tiny_bytes": tiny_bytes}, debug_dirs=debug_dirs)
 
 
 @app.command()
@@ -153,9 +185,10 @@ def slow(
     top: int = typer.Option(20, "--top", min=1, help="How many calls."),
     name: Optional[str] = typer.Option(None, "--name", help="Only this syscall."),
     fmt: Format = FormatOpt,
+    debug_dirs: List[str] = DebugDirOpt,
 ) -> None:
     """The slowest calls, with their target and source location."""
-    _canned("slow", traces, fmt, {"top": top, "name": name})
+    _canned("slow", traces, fmt, {"top": top, "name": name}, debug_dirs=debug_dirs)
 
 
 @app.command()

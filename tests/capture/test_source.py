@@ -190,13 +190,21 @@ def test_separate_debug_file_found_by_build_id(tmp_path: Path) -> None:
     subprocess.run(["objcopy", "--only-keep-debug", exe, str(target)], check=True)
     subprocess.run(["strip", "--strip-debug", exe], check=True)
     trace = tmp_path / "t.parquet"
-    run_renacer(["-q", "--source", "-w", str(trace), "-e", "trace=connect", "--", exe, str(refused_port())])
+    run_renacer(["-q", "--source", "-w", str(trace), "-e", "trace=network", "--", exe, str(refused_port())])
     (row,) = calls(read_trace(trace), "connect")
     assert row["src_line"] is None  # recorded without the debug file: symbols only
     res = subprocess.run(ANALYZE + ["replay", "--debug-dir", str(debug_dir), str(trace)],
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert f"client.c:{marker('client.c', 'connect')} in connect_to_server]" in res.stderr
+    where = f"client.c:{marker('client.c', 'connect')} in connect_to_server"
+    for command in ("errors", "refused", "slow"):
+        res = subprocess.run(ANALYZE + [command, "--format", "json", str(trace)], capture_output=True, text=True)
+        assert not any(where in (r["source"] or "") for r in json.loads(res.stdout))
+        res = subprocess.run(ANALYZE + [command, "--format", "json", "--debug-dir", str(debug_dir), str(trace)],
+                             capture_output=True, text=True)
+        assert res.returncode == 0, res.stderr
+        assert any(where in (r["source"] or "") for r in json.loads(res.stdout)), (command, res.stdout)
 
 
 def test_trace_symbolizes_offline_from_a_copy_of_the_binary(tmp_path: Path) -> None:
@@ -216,6 +224,12 @@ def test_trace_symbolizes_offline_from_a_copy_of_the_binary(tmp_path: Path) -> N
     assert res.returncode == 0, res.stderr
     (row,) = calls(read_trace(out), "connect")
     assert (row["src_line"], row["src_func"]) == (marker("client.c", "connect"), "connect_to_server")
+    # the canned questions take --debug-dir too
+    res = subprocess.run(ANALYZE + ["errors", "--format", "json", "--debug-dir", str(other), str(trace)],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert any(f"client.c:{marker('client.c', 'connect')} in connect_to_server" in (r["source"] or "")
+               for r in json.loads(res.stdout))
     # without the binary anywhere, the addresses stay (object+offset), never a crash
     shutil.rmtree(other)
     out2 = tmp_path / "resym2.parquet"
