@@ -84,6 +84,12 @@ def _open_output(path: str) -> Any:
 DebugDirOpt = typer.Option([], "--debug-dir", help="With --source traces: find the source locations again from binaries and debug files here (by build-id or name); repeatable.")
 
 
+def _check_debug_dirs(debug_dirs: list[str]) -> None:
+    for d in debug_dirs:
+        if not os.path.isdir(d):
+            raise eng.InputError(f"--debug-dir {d!r} is not a directory")
+
+
 def _symbolized_copies(traces: list[str], debug_dirs: list[str], tmp: str) -> list[str]:
     """--debug-dir: each trace symbolized again into tmp, at the same relative path (the labels
     and hive partitions stay); a trace recorded without --source is linked as it is."""
@@ -111,6 +117,7 @@ def _canned(name: str, traces: list[str], fmt: Format, params: dict[str, Any] | 
     if debug_dirs:
         import tempfile
 
+        _check_debug_dirs(debug_dirs)
         with tempfile.TemporaryDirectory(prefix="renacer-symbolized-") as tmp:
             _canned(name, _symbolized_copies(traces, debug_dirs, tmp), fmt, params, title)
         return
@@ -341,6 +348,7 @@ def replay(
         raise eng.InputError(f"unknown --format {fmt!r} for replay; choose text, json, jsonl or csv")
     if string_size is not None and string_size < 0:
         raise eng.InputError(f"-s must be a non-negative number of bytes, not {string_size}")
+    _check_debug_dirs(debug_dirs)
     paths = eng.expand_inputs(traces)
     eng.inspect_inputs(eng.duckdb.connect(), paths)  # bad files get the analyzer's messages
     from renacer.analyze.render import recorded_string_size
@@ -383,6 +391,7 @@ def symbolize(
             re.compile(skip)
         except re.error as e:
             raise eng.InputError(f"--source-skip {skip!r} is not a regular expression: {e}") from None
+    _check_debug_dirs(debug_dirs)
     paths = eng.expand_inputs([trace])
     eng.inspect_inputs(eng.duckdb.connect(), paths)
     if len(paths) != 1:

@@ -399,3 +399,15 @@ def test_killed_recorder_recovers_with_locations(tmp_path: Path) -> None:
     rows = calls(read_trace(trace), "getppid")
     assert rows and {(r["src_func"], r["src_line"]) for r in rows} == {("tick", marker("ticker.c", "tick"))}
     assert trace_metadata(trace)["source"]["objects"][exe]
+
+
+def test_missing_debug_dir_is_bad_input(tmp_path: Path) -> None:
+    exe = build(tmp_path, "client.c")
+    trace = tmp_path / "t.parquet"
+    run_renacer(["-q", "--source", "-w", str(trace), "-e", "trace=connect", "--", exe, str(refused_port())])
+    for command in (["replay"], ["errors"], ["symbolize", "-o", str(tmp_path / "o.parquet")]):
+        res = subprocess.run(ANALYZE + command + ["--debug-dir", str(tmp_path / "nope"), str(trace)],
+                             capture_output=True, text=True)
+        assert res.returncode == 2 and res.stderr.startswith("Error: --debug-dir"), (command, res.stderr)
+    res = subprocess.run(ANALYZE + ["summary", "--by", "file", str(trace)], capture_output=True, text=True)
+    assert res.returncode == 2 and res.stderr.startswith("Error: unknown --by")
