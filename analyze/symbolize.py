@@ -567,6 +567,9 @@ class Symbolizer:
         if hit is not None:
             return hit
         want = self.objects.get(path)
+        if want is None:  # live: the build-id of the file at its path, for /usr/lib/debug
+            here = open_object(path)
+            want = here.build_id if here is not None else None
         candidates: list[str] = []
         debug_candidates: list[str] = []
         roots = self.debug_dirs + ["/usr/lib/debug"]
