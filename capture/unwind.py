@@ -242,6 +242,11 @@ class Unwinder:
                     b = cfa + bp_off
                     if lo <= b and b + 8 <= hi:
                         bp = unpack(stack, b - lo)[0]
+            elif first and sp + 8 <= hi and images.find(pid, seq, unpack(stack, sp - lo)[0]) is not None:
+                # no CFI at the syscall itself (glibc's clone3 ends its FDE before the syscall
+                # instruction): a stub that pushed nothing, its return address at rsp
+                cfa = sp + 8
+                ra = unpack(stack, sp - lo)[0]
             else:
                 # no CFI here: the frame-pointer chain, while it stays in the window
                 if not (lo <= bp and bp + 16 <= hi and bp >= sp):

@@ -17,7 +17,7 @@ int main(void) {
     pthread_t t[4];
     devnull = open("/dev/null", O_WRONLY);
     for (int i = 0; i < 4; i++)
-        pthread_create(&t[i], NULL, worker, NULL);
+        pthread_create(&t[i], NULL, worker, NULL); /* SRC: create */
     for (int i = 0; i < 4; i++)
         pthread_join(t[i], NULL);
     if (write(devnull, "m", 1) == 1) /* SRC: main-write */
