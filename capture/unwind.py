@@ -190,6 +190,7 @@ class Unwinder:
         self.state = state
         self._cfi: dict[str, _CFI | None] = {}
         self._bias: dict[tuple[str, int, int], int | None] = {}
+        self._memo: dict[tuple[int, int, int, int], tuple[list[int], list[tuple[int, int]], int | None]] = {}
         self.rows = 0
         self.frames = 0
 
@@ -214,11 +215,48 @@ class Unwinder:
 
     def walk(self, pid: int, seq: int, rip: int, rsp: int, rbp: int, stack: bytes,
              refreshed: set[int]) -> list[int]:
+        """The callchain of one row. A call site seen before at the same stack depth usually
+        has the same frames: the walk's reads (stack words, and rbp if it mattered) are kept,
+        and a row whose words match reuses the chain for a few compares instead of a walk."""
+        version = self.state.images.version(pid, seq)
+        key = (pid, version[0] if version else -1, rip, rsp)
+        hit = self._memo.get(key)
+        if hit is not None:
+            chain, reads, rbp_used = hit
+            n = len(stack)
+            unpack = _U64.unpack_from
+            for off, value in reads:
+                if off + 8 > n or unpack(stack, off)[0] != value:
+                    break
+            else:
+                if rbp_used is None or rbp_used == rbp:
+                    self.rows += 1
+                    self.frames += len(chain)
+                    return chain
+        chain, reads, rbp_used = self._walk(pid, seq, rip, rsp, rbp, stack, refreshed)
+        if len(self._memo) > 100_000:
+            self._memo.clear()
+        self._memo[key] = (chain, reads, rbp_used)
+        self.rows += 1
+        self.frames += len(chain)
+        return chain
+
+    def _walk(self, pid: int, seq: int, rip: int, rsp: int, rbp: int, stack: bytes,
+              refreshed: set[int]) -> tuple[list[int], list[tuple[int, int]], int | None]:
         images = self.state.images
         chain = [rip]
         pc, sp, bp = rip, rsp, rbp
         lo, hi = rsp, rsp + len(stack)
         unpack = _U64.unpack_from
+        reads: list[tuple[int, int]] = []
+        bp_is_reg = True  # bp still holds the register's value (not one reloaded from the stack)
+        rbp_used = False
+
+        def word(addr: int) -> int:
+            value = unpack(stack, addr - lo)[0]
+            reads.append((addr - lo, value))
+            return value
+
         first = True
         for _ in range(MAX_FRAMES):
             m = images.find(pid, seq, pc)
@@ -233,34 +271,37 @@ class Unwinder:
                     rule = cfi.rule(pc - bias - (0 if first else 1))
             if rule is not None:
                 reg, off, ra_off, bp_off = rule
+                if reg != _RSP:
+                    rbp_used = rbp_used or bp_is_reg
                 cfa = (sp if reg == _RSP else bp) + off
                 at = cfa + (ra_off if ra_off is not None else -8)
                 if not (lo <= at and at + 8 <= hi):
                     break
-                ra = unpack(stack, at - lo)[0]
+                ra = word(at)
                 if bp_off is not None:
                     b = cfa + bp_off
                     if lo <= b and b + 8 <= hi:
-                        bp = unpack(stack, b - lo)[0]
-            elif first and sp + 8 <= hi and images.find(pid, seq, unpack(stack, sp - lo)[0]) is not None:
+                        bp = word(b)
+                        bp_is_reg = False
+            elif first and sp + 8 <= hi and images.find(pid, seq, word(sp)) is not None:
                 # no CFI at the syscall itself (glibc's clone3 ends its FDE before the syscall
                 # instruction): a stub that pushed nothing, its return address at rsp
                 cfa = sp + 8
-                ra = unpack(stack, sp - lo)[0]
+                ra = word(sp)
             else:
                 # no CFI here: the frame-pointer chain, while it stays in the window
+                rbp_used = rbp_used or bp_is_reg
                 if not (lo <= bp and bp + 16 <= hi and bp >= sp):
                     break
                 cfa = bp + 16
-                ra = unpack(stack, bp + 8 - lo)[0]
-                bp = unpack(stack, bp - lo)[0]
+                ra = word(bp + 8)
+                bp = word(bp)
+                bp_is_reg = False
             if ra == 0 or cfa <= sp:
                 break
             chain.append(ra)
             pc, sp, first = ra, cfa, False
-        self.rows += 1
-        self.frames += len(chain)
-        return chain
+        return chain, reads, (rbp if rbp_used else None)
 
     def convert(self, raw: tuple[bytes, ...] | None) -> tuple[bytes, ...] | None:
         """A raw batch whose sixth part is the stack arena -> the same with a callchain arena."""
@@ -280,7 +321,7 @@ class Unwinder:
                 (seq,) = _U64.unpack_from(recs, row * rec_size + REC_SEQ_OFF)
                 (pid,) = struct.unpack_from("<i", recs, row * rec_size + REC_PID_OFF)
                 try:
-                    chain = self.walk(pid, seq, rip, rsp, rbp, bytes(view[pos + 24 : pos + size]), refreshed)
+                    chain = self.walk(pid, seq, rip, rsp, rbp, view[pos + 24 : pos + size], refreshed)
                 except Exception:  # an object we cannot parse: the row keeps its pc, never a crash
                     chain = [rip]
                 out.append(_U32x2.pack(row, len(chain)) + struct.pack(f"<{len(chain)}Q", *chain))
