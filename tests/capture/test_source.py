@@ -414,3 +414,14 @@ def test_missing_debug_dir_is_bad_input(tmp_path: Path) -> None:
         assert res.returncode == 2 and res.stderr.startswith("Error: --debug-dir"), (command, res.stderr)
     res = subprocess.run(ANALYZE + ["summary", "--by", "file", str(trace)], capture_output=True, text=True)
     assert res.returncode == 2 and res.stderr.startswith("Error: unknown --by")
+
+
+def test_same_call_site_from_two_callers_at_the_same_depth(tmp_path: Path) -> None:
+    exe = build(tmp_path, "twocallers.c", "-fomit-frame-pointer")
+    trace = tmp_path / "t.parquet"
+    assert run_renacer(["-q", "--source", "--source-skip", "^emit$", "-w", str(trace), "-e", "trace=write",
+                        "--", exe]).returncode == 0
+    rows = calls(read_trace(trace), "write")
+    a, b = marker("twocallers.c", "from-a"), marker("twocallers.c", "from-b")
+    assert [(r["data"], r["src_line"]) for r in rows] == [(b"a", a), (b"b", b)] * 3
+    assert len({tuple(r["callchain"][:2]) for r in rows}) == 1  # same pc, same return into emit
