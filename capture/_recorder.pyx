@@ -1095,6 +1095,8 @@ cdef class Recorder:
         local.iov_base = s.stk.p + s.stk.n
         local.iov_len = <size_t>(addr - regs.rsp)
         got = process_vm_readv(s.tid, &local, 1, remote, k, 0)
+        # -1 (the thread died while stopped, or rsp points nowhere: ESRCH, EFAULT) is not a
+        # failure of the recording: the row keeps rip alone as its callchain.
         if got > 0:
             s.stk.n += <size_t>got
         return 0
