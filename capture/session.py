@@ -44,6 +44,9 @@ class RecordRequest:
     # do not make the recorder flush more often.
     quiet_consumers: list[Callable[[], Any]] = field(default_factory=list)
     run: str | None = None  # --run: the run's label, kept in the metadata
+    # --source: walk the user stack at each recorded call (capture/unwind.py)
+    source: bool = False
+    source_skip: str | None = None
 
 
 @dataclass
@@ -128,12 +131,19 @@ def record(request: RecordRequest) -> RecordResult:
 
     try:
         sink = LazySink(request.write_path, meta, request.live_consumers + request.quiet_consumers)
+        if request.source:
+            sink.enable_source(request.source_skip)
+            meta["source"] = {"skip": request.source_skip}
     except (OSError, UnsafeOutput) as exc:
         raise UsageError(str(exc)) from None
     try:
         recorder = Recorder(numbers, trace_all, capture_table(), request.string_size, sink,
                             live=bool(request.live_consumers))
         sink.recorder = recorder
+        if sink.source is not None:
+            from renacer.capture.unwind import STACK_WINDOW
+
+            recorder.enable_source(STACK_WINDOW, sink.source.on_image)
         recorder.start_clock()
         meta["start_wall_ns"] = recorder.start_wall_ns
         meta["start_mono_ns"] = recorder.start_mono_ns
@@ -160,7 +170,7 @@ def record(request: RecordRequest) -> RecordResult:
         status = recorder.run()
     finally:
         meta.update(recorder_meta(recorder, status if request.command else None))
-        sink.close(meta)
+        sink.close(meta)  # with --source, adds meta["source"] once the worker is done
     return RecordResult(status if request.command else None, meta, sink.live_stopped)
 
 
@@ -203,6 +213,8 @@ class LazySink:
         self._build_error: BaseException | None = None
         self.trace_fd = -1
         self.journal: Any = None
+        self.source: Any = None  # --source: SourceState (mappings), set by enable_source
+        self._unwinder: Any = None
         if write_path:
             self.trace_fd = files.create_private(write_path, "trace")
             st = os.fstat(self.trace_fd)
@@ -213,6 +225,12 @@ class LazySink:
                 files.remove_created(write_path, self.trace_fd)
                 os.close(self.trace_fd)
                 raise
+
+    def enable_source(self, skip: str | None) -> None:
+        from renacer.capture.unwind import SourceState, Unwinder
+
+        self.source = SourceState(skip)
+        self._unwinder = Unwinder(self.source)
 
     def warm_up(self) -> None:
         # The loop needs the GIL for a moment at every flush; by default a busy worker would keep
@@ -240,6 +258,10 @@ class LazySink:
                 trace = ParquetSink(self.trace_fd, self.write_path)
                 self.trace_fd = -1  # the ParquetSink owns it now
             self._arrow = ArrowSink(trace, consumers)
+            if self.source is not None:
+                from renacer.analyze.symbolize import Symbolizer
+
+                self._arrow.symbolizer = Symbolizer(self.source.images, skip=self.source.skip)
         except BaseException as exc:  # reported by close(); the journal keeps the events
             self._build_error = exc
         finally:
@@ -248,6 +270,11 @@ class LazySink:
     def _work(self) -> None:
         backlog: list[tuple[Any, Any, int]] = []
         while (item := self._queue.get()) is not None:
+            if self._unwinder is not None:  # stack windows -> callchains, before anything keeps them
+                item = (self._unwinder.convert(item[0]), self._unwinder.convert(item[1]), item[2])
+                if self.journal is not None:
+                    for pid, from_seq, maps in self.source.new_images():
+                        self.journal.append_image(pid, from_seq, maps)
             if self.journal is not None and item[0] is not None:
                 self.journal.append(item[0])
             backlog.append(item)
@@ -283,6 +310,8 @@ class LazySink:
         self._queue.put(None)
         assert self._worker is not None
         self._worker.join()
+        if self.source is not None:
+            metadata["source"] = self.source.metadata()
         arrow = self._arrow
         if arrow is not None:
             arrow.close_live(metadata)
