@@ -120,10 +120,46 @@ def _long(engine: eng.Engine) -> bool:
     return engine.total_bytes >= eng.PROGRESS_MIN_BYTES or len(engine.traces) >= PROGRESS_MIN_TRACES
 
 
+DebugDirOpt = typer.Option([], "--debug-dir", help="With --source traces: find the source locations again from binaries and debug files here (by build-id or name); repeatable.")
+
+
+def _check_debug_dirs(debug_dirs: list[str]) -> None:
+    for d in debug_dirs:
+        if not os.path.isdir(d):
+            raise eng.InputError(f"--debug-dir {d!r} is not a directory")
+
+
+def _symbolized_copies(traces: list[str], debug_dirs: list[str], tmp: str) -> list[str]:
+    """--debug-dir: each trace symbolized again into tmp, at the same relative path (the labels
+    and hive partitions stay); a trace recorded without --source is linked as it is."""
+    from renacer.analyze.symbolize import symbolize_file
+    from renacer.schema.trace import TraceFormatError
+
+    paths = eng.expand_inputs(traces)
+    eng.inspect_inputs(eng.duckdb.connect(), paths)
+    common = os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in paths])
+    out = []
+    for p in paths:
+        dst = os.path.join(tmp, os.path.relpath(os.path.abspath(p), common))
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        try:
+            symbolize_file(p, dst, debug_dirs)
+        except TraceFormatError:
+            os.symlink(os.path.abspath(p), dst)
+        out.append(dst)
+    return out
+
+
 def _canned(name: str, traces: list[str], fmt: Format, params: dict[str, Any] | None = None,
             title: str | None = None, engine_name: EngineName = EngineName.duckdb,
-            master: Optional[str] = None) -> list[tuple[Any, ...]]:
+            master: Optional[str] = None, debug_dirs: list[str] | None = None) -> list[tuple[Any, ...]]:
     """Load, run queries/NAME.sql, print: what every question command does."""
+    if debug_dirs:
+        import tempfile
+
+        _check_debug_dirs(debug_dirs)
+        with tempfile.TemporaryDirectory(prefix="renacer-symbolized-") as tmp:
+            return _canned(name, _symbolized_copies(traces, debug_dirs, tmp), fmt, params, title, engine_name, master)
     engine = _load(traces, engine_name, master)
     try:
         show = output.interactive(fmt.value) and _long(engine)
@@ -141,20 +177,25 @@ def _canned(name: str, traces: list[str], fmt: Format, params: dict[str, Any] | 
 def summary(
     traces: List[str] = TracesArg,
     name: Optional[str] = typer.Option(None, "--name", help="Only this syscall."),
+    by: str = typer.Option("syscall", "--by", help="syscall, or source: per source location (traces recorded with --source)."),
     fmt: Format = FormatOpt,
     engine: EngineName = EngineOpt,
     spark_master: Optional[str] = SparkMasterOpt,
+    debug_dirs: List[str] = DebugDirOpt,
 ) -> None:
     """Per syscall: calls, errors, total, avg, p50, p90, p99, max."""
-    _canned("summary", traces, fmt, {"name": name}, engine_name=engine, master=spark_master)
+    if by not in ("syscall", "source"):
+        raise eng.InputError(f"unknown --by {by!r}; choose syscall or source")
+    _canned("summary" if by == "syscall" else "summary_by_source", traces, fmt, {"name": name},
+            engine_name=engine, master=spark_master, debug_dirs=debug_dirs)
 
 
 @app.command()
 @_fails_cleanly
 def refused(traces: List[str] = TracesArg, fmt: Format = FormatOpt, engine: EngineName = EngineOpt,
-            spark_master: Optional[str] = SparkMasterOpt) -> None:
+            spark_master: Optional[str] = SparkMasterOpt, debug_dirs: List[str] = DebugDirOpt) -> None:
     """Refused connections, non-blocking ones too: target, count, first/last, process."""
-    _canned("refused", traces, fmt, engine_name=engine, master=spark_master)
+    _canned("refused", traces, fmt, engine_name=engine, master=spark_master, debug_dirs=debug_dirs)
 
 
 @app.command()
@@ -190,9 +231,11 @@ def errors(
     fmt: Format = FormatOpt,
     engine: EngineName = EngineOpt,
     spark_master: Optional[str] = SparkMasterOpt,
+    debug_dirs: List[str] = DebugDirOpt,
 ) -> None:
     """Failed calls by syscall/errno/target, with the likely cause and fix."""
-    _canned("errors", traces, fmt, {"tiny_calls": tiny_calls, "tiny_bytes": tiny_bytes}, engine_name=engine, master=spark_master)
+    _canned("errors", traces, fmt, {"tiny_calls": tiny_calls, "tiny_bytes": tiny_bytes}, engine_name=engine,
+            master=spark_master, debug_dirs=debug_dirs)
 
 
 @app.command()
@@ -212,9 +255,11 @@ def slow(
     fmt: Format = FormatOpt,
     engine: EngineName = EngineOpt,
     spark_master: Optional[str] = SparkMasterOpt,
+    debug_dirs: List[str] = DebugDirOpt,
 ) -> None:
     """The slowest calls, with their target and source location."""
-    _canned("slow", traces, fmt, {"top": top, "name": name}, engine_name=engine, master=spark_master)
+    _canned("slow", traces, fmt, {"top": top, "name": name}, engine_name=engine, master=spark_master,
+            debug_dirs=debug_dirs)
 
 
 @app.command()
@@ -363,6 +408,7 @@ def replay(
     out: Optional[str] = typer.Option(None, "-o", "--output", help="Write here instead of stderr (text) / stdout."),
     style: str = typer.Option("guide", "--style", help="guide (default): 'close(3) = 0', errors as '= -ENAME', "
                               "a non-blocking connect's outcome; strace: exactly strace's text."),
+    debug_dirs: List[str] = typer.Option([], "--debug-dir", help="With a --source trace: symbolize again, finding binaries and debug files here (by build-id, .build-id/xx/rest.debug, or by name); repeatable."),
 ) -> None:
     """Print a recorded trace exactly as the live run printed it."""
     try:
@@ -387,6 +433,7 @@ def replay(
         raise eng.InputError(f"unknown --format {fmt!r} for replay; choose text, json, jsonl or csv")
     if string_size is not None and string_size < 0:
         raise eng.InputError(f"-s must be a non-negative number of bytes, not {string_size}")
+    _check_debug_dirs(debug_dirs)
     paths = eng.expand_inputs(traces)
     eng.inspect_inputs(eng.duckdb.connect(), paths)  # bad files get the analyzer's messages
     from renacer.analyze.render import recorded_string_size
@@ -398,7 +445,7 @@ def replay(
     # Live text goes to stderr (strace's habit), documents to stdout; -o writes a file instead.
     target = _open_output(out) if out else (sys.stderr if fmt == "text" else sys.stdout)
     try:
-        render_trace_file(paths, target, options, syscalls)
+        render_trace_file(paths, target, options, syscalls, debug_dirs=debug_dirs or None)
     except TraceFormatError as e:
         raise eng.InputError(str(e)) from None
     finally:
@@ -432,6 +479,9 @@ class HistUnit(str, Enum):
     us = "us"
     ms = "ms"
     s = "s"
+
+
+# --- symbolize (issue 13) ---------------------------------------------------------------------------
 
 
 @app.command()
@@ -472,6 +522,8 @@ def diff(
         raise typer.Exit(EXIT_GATE_FAILED)
 
 
+@app.command()
+@_fails_cleanly
 def timeline(traces: List[str] = TracesArg, fmt: Format = FormatOpt) -> None:
     """Per socket: opened, connect, connected or failed, first byte, closed (ns since start)."""
     _canned("timeline", traces, fmt)
@@ -544,6 +596,38 @@ def report(
                              "pip install 'renacer[report]'") from None
     rep.write_report(sides, out, progress=output.interactive())
     sys.stdout.write(f"Wrote {out}\n")
+
+
+@app.command()
+@_fails_cleanly
+def symbolize(
+    trace: str = typer.Argument(..., metavar="TRACE", help="A trace recorded with --source."),
+    debug_dirs: List[str] = typer.Option([], "--debug-dir", help="Where the binaries or their debug files are (by build-id, .build-id/xx/rest.debug, or by name); repeatable. /usr/lib/debug is always searched."),
+    out: str = typer.Option(..., "-o", "--output", help="The new trace to write (every analyzer command then shows its locations)."),
+    skip: Optional[str] = typer.Option(None, "--source-skip", help="Also skip frames whose object, function or file matches this regex."),
+) -> None:
+    """Fill the source locations of a --source trace again, from binaries on this machine."""
+    import re
+
+    from renacer.analyze.symbolize import symbolize_file
+    from renacer.files import UnsafeOutput
+    from renacer.schema.trace import TraceFormatError
+
+    if skip is not None:
+        try:
+            re.compile(skip)
+        except re.error as e:
+            raise eng.InputError(f"--source-skip {skip!r} is not a regular expression: {e}") from None
+    _check_debug_dirs(debug_dirs)
+    paths = eng.expand_inputs([trace])
+    eng.inspect_inputs(eng.duckdb.connect(), paths)
+    if len(paths) != 1:
+        raise eng.InputError("symbolize takes one trace file")
+    try:
+        rows, located = symbolize_file(paths[0], out, debug_dirs, skip)
+    except (TraceFormatError, UnsafeOutput) as e:
+        raise eng.InputError(str(e)) from None
+    sys.stdout.write(f"{located} of {rows} calls located; wrote {out}\n")
 
 
 def main() -> None:

@@ -48,6 +48,7 @@ from renacer.analyze.decode.generic import decode as generic_decode
 from renacer.analyze.decode.signals import signal_line
 from renacer.schema import constants as C
 from renacer.analyze.summary import Summary
+from renacer.analyze.symbolize import source_text
 from renacer.schema.trace import TraceFormatError, read_metadata, split_mem
 
 if TYPE_CHECKING:
@@ -596,6 +597,7 @@ class TextRenderer(_Renderer):
         dopts = self.dopts
         decoders_get = DECODERS.get
         memo = self._memo
+        has_source = bool(self.metadata.get("source")) if getattr(self, "metadata", None) else False
         current = None
         tids = pids = names = rets = a0s = a1s = a2s = a3s = a4s = a5s = datas = sas = paths = mems = ()
         i = 0
@@ -645,6 +647,9 @@ class TextRenderer(_Renderer):
                     text += note
                 if durations:
                     text += _duration(cols["dur_ns"][obj])
+                src = cols["src_file"][obj] if has_source else None
+                if src is not None or (has_source and cols["src_func"][obj] is not None):
+                    text += "   " + source_text(src, cols["src_line"][obj], cols["src_func"][obj])
                 append(f"{line}= {text}\n")
                 if name in _CLONES:
                     self._clone_child(row)
@@ -749,7 +754,8 @@ class TextRenderer(_Renderer):
         line = self._pad(head) + "= " + self._ret_text(row, result) + note
         if self._durations:
             line += _duration(row["dur_ns"])
-        out.append(line + "\n")
+        where = source_text(row["src_file"], row["src_line"], row["src_func"])
+        out.append(line + ("   " + where if where else "") + "\n")
         call.open = False
         if self._open.get(row["tid"]) is call:
             del self._open[row["tid"]]
@@ -1003,7 +1009,7 @@ class CsvRenderer(_RecordRenderer):
             record["seq"], "%.6f" % record["timestamp"], record["pid"], record["tid"], record["name"],
             ", ".join(record["args"]), "" if value is None else value, record["return"]["error"] or "",
             "" if record["duration_ns"] is None else record["duration_ns"],
-            f"{src['file']}:{src['line']}" if src else "",
+            source_text(src["file"], src["line"], src["function"])[1:-1] if src else "",
         ])
 
     def _close(self) -> None:
@@ -1113,7 +1119,8 @@ def _as_entries(table: pa.Table) -> pa.Table:
     return table
 
 
-def _row_groups(pf: pq.ParquetFile, path: str) -> Iterator[tuple[pa.Table, pa.Table | None]]:
+def _row_groups(pf: pq.ParquetFile, path: str, debug_dirs: list[str] | None = None
+                ) -> Iterator[tuple[pa.Table, pa.Table | None]]:
     """Each row group with the calls in progress at its end that are stored later.
 
     Rows are stored in exit order, so a call entered early and returned late (a thread blocked in
@@ -1126,6 +1133,7 @@ def _row_groups(pf: pq.ParquetFile, path: str) -> Iterator[tuple[pa.Table, pa.Ta
     from renacer.schema.trace import trace_schema
 
     columns = [f.name for f in trace_schema() if f.name != "callchain" and f.name in pf.schema_arrow.names]
+    columns += ["callchain"] if debug_dirs else []
 
     def read(i: int) -> pa.Table:
         try:
@@ -1166,7 +1174,7 @@ def recorded_string_size(paths: list[str]) -> int | None:
 
 
 def render_trace_file(paths: list[str], out: TextIO, options: RenderOptions,
-                      syscalls: frozenset[int] | None = None) -> None:
+                      syscalls: frozenset[int] | None = None, debug_dirs: list[str] | None = None) -> None:
     """Replay trace files through the renderer, one row group at a time.
 
     ``syscalls`` (numbers, from a -e expression) shows only those calls; the trace is then
@@ -1180,6 +1188,13 @@ def render_trace_file(paths: list[str], out: TextIO, options: RenderOptions,
     if syscalls is not None:
         options = replace(options, syscalls=frozenset(syscalls))
     opened = [_open_trace(p) for p in paths]  # check every file before printing anything
+    from renacer.analyze.symbolize import resymbolizer
+
+    def _resymbolized(table: pa.Table, meta: dict[str, Any]) -> pa.Table:
+        # replay --debug-dir: a --source trace's locations found again from binaries here
+        sym = resymbolizer(meta, debug_dirs) if debug_dirs else None
+        return sym.annotate_table(table) if sym is not None else table
+
     renderer: _Renderer | None = None
     for (pf, meta), path in zip(opened, paths):
         if renderer is None:
@@ -1187,10 +1202,10 @@ def render_trace_file(paths: list[str], out: TextIO, options: RenderOptions,
         else:
             renderer.begin(meta)
         if syscalls is None:
-            for table, in_progress in _row_groups(pf, path):
-                renderer.feed(table, in_progress, 0)
+            for table, in_progress in _row_groups(pf, path, debug_dirs):
+                renderer.feed(_resymbolized(table, meta), in_progress, 0)
         else:
-            groups = [table for table, _ in _row_groups(pf, path)]
+            groups = [_resymbolized(table, meta) for table, _ in _row_groups(pf, path, debug_dirs)]
             whole = pa.concat_tables(groups) if groups else None
             if whole is not None and whole.num_rows:
                 renderer.feed(whole, None, int(pc.max(whole["seq"]).as_py()) + 2 ** 32)

@@ -73,6 +73,7 @@ DEF MEM_UNREADABLE = 0xFFFFFFFFU
 DEF MEM_EXTRAS = 0xFFFFFFFEU    # first word of a mem cell with extra parts: then the base-part count
 DEF FDSET_MAX = 128             # bytes of an fd_set captured (1024 descriptors)
 DEF FLOCK_SIZE = 32
+DEF STACK_ARENA_MAX = 8 << 20   # --source: flush once the stack windows held reach this
 
 # Row kinds, in the order of schema.trace.KINDS.
 DEF K_SYSCALL = 0
@@ -147,6 +148,9 @@ cdef struct Slot:
     uint32_t nbase      # base parts written to mem
     int64_t len_in      # the socklen_t/optlen the caller passed (LEN_IN)
     int len_ok          # len_in could be read
+    Buf stk             # --source: rip, rsp, rbp and the stack window captured at entry
+    int has_stk
+    int maps_ok         # --source: this thread's process image has had its mappings read
 
 # Set by the recorder's own signal handler; read by the loop after waitpid returns EINTR.
 cdef volatile int g_sig = 0
@@ -307,6 +311,11 @@ cdef class Recorder:
     cdef int64_t last_sig_ts
     cdef object sink
     cdef public object processes
+    # --source: a stack window per recorded call (an extra arena, see capture_stack)
+    cdef size_t stack_window
+    cdef Buf stk_arena
+    cdef Buf snap_stk
+    cdef object on_image
     cdef public object start_wall_ns
     cdef public object start_mono_ns
 
@@ -331,6 +340,7 @@ cdef class Recorder:
         free(self.batch.path.p); free(self.batch.mem.p)
         free(self.snap.recs); free(self.snap.data.p); free(self.snap.sa.p)
         free(self.snap.path.p); free(self.snap.mem.p)
+        free(self.stk_arena.p); free(self.snap_stk.p)
 
     def __init__(self, traced_numbers, bint trace_all, captures, int strsize, sink,
                  bint live=False, double flush_seconds=1.0):
@@ -357,6 +367,8 @@ cdef class Recorder:
         self.flush_interval = min(<int64_t>(flush_seconds * 1e9), LIVE_INTERVAL_NS) if live else <int64_t>(flush_seconds * 1e9)
         self.processes = {}
         self.spin_ns = SPIN_NS
+        self.stack_window = 0
+        self.on_image = None
         self.main_pid = 0
         self.main_status = 0
         self.main_done = 0
@@ -419,7 +431,7 @@ cdef class Recorder:
             i = (i + 1) & mask
 
     cdef void free_slot(self, Slot* s) noexcept nogil:
-        free(s.data.p); free(s.sa.p); free(s.path.p); free(s.mem.p); free(s.xmem.p)
+        free(s.data.p); free(s.sa.p); free(s.path.p); free(s.mem.p); free(s.xmem.p); free(s.stk.p)
         free(s)
 
     cdef Slot* add_tracee(self, int32_t tid, int must_exist=0) except? NULL nogil:
@@ -556,7 +568,7 @@ cdef class Recorder:
         cdef int nr, k = 0, ntraced = 0
         for nr in range(NR_MAX):
             ntraced += self.traced[nr]
-        cdef int total = 4 + 2 * ntraced + 1
+        cdef int total = 4 + 2 * ntraced + 1 + 6
         cdef sock_filter* f = <sock_filter*>calloc(total, sizeof(sock_filter))
         if f == NULL:
             raise MemoryError()
@@ -564,6 +576,14 @@ cdef class Recorder:
         f[k] = bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0); k += 1
         f[k] = bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW); k += 1
         f[k] = bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 0); k += 1           # seccomp_data.nr
+        if self.stack_window:
+            # --source: mmap/mprotect of code stop us too (watch_maps), whatever the filter
+            f[k] = bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, 9, 1, 0); k += 1
+            f[k] = bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, 10, 0, 3); k += 1
+            f[k] = bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 32); k += 1      # args[2], low half
+            f[k] = bpf_jump(BPF_JMP | BPF_JSET | BPF_K, 4, 0, 1); k += 1  # PROT_EXEC
+            f[k] = bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_TRACE); k += 1
+            f[k] = bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 0); k += 1       # nr again
         # One short jump per traced number keeps every offset at 0 or 1 however many there are.
         for nr in range(NR_MAX):
             if self.traced[nr]:
@@ -794,6 +814,7 @@ cdef class Recorder:
                 self.insert(old)
                 s = old
         s.hide = 0
+        s.maps_ok = 0   # a new image: --source reads its mappings again
         with gil:
             self.read_exe(s.tgid)
         self.resume(s, self.restart_op(s), 0)
@@ -874,10 +895,14 @@ cdef class Recorder:
         s.in_syscall = 1
         s.recorded = 0
         if nr >= NR_MAX or not (self.traced[nr] or self.trace_all):
+            if self.stack_window:
+                watch_maps(s, nr, args)
             return 0
         if s.hide and nr != 59 and nr != 322:   # before the command's exec, only execve/execveat
             return 0
         s.recorded = 1
+        if self.stack_window and not s.maps_ok:
+            self.note_image(s)
         self.events_seen += 1
         s.rec.seq = self.counter
         self.counter += 1
@@ -893,11 +918,15 @@ cdef class Recorder:
         s.nbase = 0
         s.len_in = -1
         s.len_ok = 0
+        if self.stack_window:
+            self.capture_stack(s)
         for i in range(MAX_OPS):
             if self.ops[nr][i].op == 0:
                 break
             if op_phase(self.ops[nr][i].op) & 1:
                 self.capture(s, &self.ops[nr][i], 0, 0)
+        if self.stack_window:
+            watch_maps(s, nr, args)
         return 0
 
     cdef int on_exit(self, Slot* s, int64_t rval, int64_t ts) except -1 nogil:
@@ -1244,10 +1273,67 @@ cdef class Recorder:
         self.part_end(s, at, 0)
         return 0
 
+    # --- --source: what a stack walk needs, read while the thread is stopped ---------------------
+
+    def enable_source(self, int window, on_image):
+        """Capture, at each recorded entry, rip/rsp/rbp and ``window`` bytes of the stack from rsp
+        (the sink unwinds them into a callchain and drops them). ``on_image(pid, seq)`` is called
+        once per process image, while it is stopped, to read its mappings."""
+        self.stack_window = window
+        self.on_image = on_image
+
+    cdef int note_image(self, Slot* s) except -1 nogil:
+        s.maps_ok = 1
+        with gil:
+            self.on_image(s.tgid, self.counter)
+        return 0
+
+    cdef int capture_stack(self, Slot* s) except -1 nogil:
+        """rip, rsp, rbp, then the stack from rsp, page by page so that the window stops short at
+        the end of the stack mapping instead of failing as a whole."""
+        cdef user_regs_struct regs
+        cdef iovec local
+        cdef iovec remote[8]
+        cdef uint64_t head[3]
+        cdef uint64_t addr, end
+        cdef size_t k = 0, chunk
+        cdef ssize_t got
+        s.stk.n = 0
+        s.has_stk = 0
+        if ptrace(PTRACE_GETREGS, s.tid, NULL, &regs) < 0:
+            if errno == ESRCH:
+                return 0   # killed while stopped: the row is kept without a callchain
+            fail(b"ptrace(PTRACE_GETREGS)", errno)
+        head[0] = regs.rip
+        head[1] = regs.rsp
+        head[2] = regs.rbp
+        buf_put(&s.stk, head, sizeof(head))
+        s.has_stk = 1
+        addr = regs.rsp
+        end = addr + self.stack_window
+        while addr < end and k < 8:
+            chunk = 4096 - (addr & 4095)
+            if chunk > end - addr:
+                chunk = <size_t>(end - addr)
+            remote[k].iov_base = <void*>addr
+            remote[k].iov_len = chunk
+            addr += chunk
+            k += 1
+        buf_reserve(&s.stk, self.stack_window)
+        local.iov_base = s.stk.p + s.stk.n
+        local.iov_len = <size_t>(addr - regs.rsp)
+        got = process_vm_readv(s.tid, &local, 1, remote, k, 0)
+        # -1 (the thread died while stopped, or rsp points nowhere: ESRCH, EFAULT) is not a
+        # failure of the recording: the row keeps rip alone as its callchain.
+        if got > 0:
+            s.stk.n += <size_t>got
+        return 0
+
     # --- rows -----------------------------------------------------------------------------------
 
     cdef Rec* new_rec(self) except NULL nogil:
-        if self.batch.n == self.batch.cap or self.batch.data.n + self.batch.mem.n > (16 << 20):
+        if (self.batch.n == self.batch.cap or self.batch.data.n + self.batch.mem.n > (16 << 20)
+                or self.stk_arena.n > STACK_ARENA_MAX):
             self.flush_gil()
         self.rows_written += 1
         self.batch.n += 1
@@ -1264,6 +1350,8 @@ cdef class Recorder:
         put_bytes(&self.batch.sa, &r.sa_len, s.has_sa, &s.sa)
         put_bytes(&self.batch.path, &r.path_len, s.has_path, &s.path)
         put_mem(&self.batch.mem, &r.mem_len, s)
+        if s.has_stk:
+            put_stack(&self.stk_arena, <uint32_t>(self.batch.n - 1), &s.stk)
         return 0
 
     cdef int spawn_row(self, Slot* s, int event, Slot* child, int64_t ts) except -1 nogil:
@@ -1326,6 +1414,9 @@ cdef class Recorder:
             self.batch.sa.n = 0
             self.batch.path.n = 0
             self.batch.mem.n = 0
+            if self.stack_window:
+                batch = batch + (buf_bytes(&self.stk_arena),)
+                self.stk_arena.n = 0
         else:
             batch = None
         pending = None
@@ -1341,6 +1432,7 @@ cdef class Recorder:
         cdef Rec* r
         self.snap.n = 0
         self.snap.data.n = 0; self.snap.sa.n = 0; self.snap.path.n = 0; self.snap.mem.n = 0
+        self.snap_stk.n = 0
         for i in range(self.table_cap):
             s = self.table[i]
             if s == NULL or <size_t>s == 1 or not (s.in_syscall and s.recorded):
@@ -1359,8 +1451,12 @@ cdef class Recorder:
             put_bytes(&self.snap.sa, &r.sa_len, s.has_sa, &s.sa)
             put_bytes(&self.snap.path, &r.path_len, s.has_path, &s.path)
             put_mem(&self.snap.mem, &r.mem_len, s)
+            if s.has_stk:
+                put_stack(&self.snap_stk, <uint32_t>(self.snap.n - 1), &s.stk)
         if self.snap.n == 0:
             return None
+        if self.stack_window:
+            return batch_bytes(&self.snap) + (buf_bytes(&self.snap_stk),)
         return batch_bytes(&self.snap)
 
     def stats(self):
@@ -1429,6 +1525,27 @@ cdef inline int put_bytes(Buf* arena, int32_t* out_len, int present, Buf* src) e
     if src.n:
         buf_put(arena, src.p, src.n)
     return 0
+
+
+cdef inline void watch_maps(Slot* s, uint64_t nr, uint64_t* args) noexcept nogil:
+    """--source: code mapped (mmap/mprotect with PROT_EXEC, e.g. the loader mapping libc or a
+    dlopen) makes the thread read its process's mappings again at its next recorded call."""
+    if (nr == 9 or nr == 10) and (args[2] & 4):
+        s.maps_ok = 0
+
+
+cdef inline int put_stack(Buf* arena, uint32_t row, Buf* src) except -1 nogil:
+    """One stack-arena entry: row index in the batch, byte count, then rip/rsp/rbp + window."""
+    cdef uint32_t head[2]
+    head[0] = row
+    head[1] = <uint32_t>src.n
+    buf_put(arena, head, 8)
+    buf_put(arena, src.p, src.n)
+    return 0
+
+
+cdef object buf_bytes(Buf* b):
+    return (<char*>b.p)[:b.n] if b.n else b""
 
 
 def rec_size():

@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from renacer.capture.sockaddr import decode_sockaddr
+from renacer.capture.unwind import callchains
 from renacer.schema import captures
 from renacer.schema.syscalls_x86_64 import SYSCALLS
 from renacer.schema.trace import KINDS, TRACE_SCHEMA
@@ -34,7 +35,7 @@ K_SYSCALL = KINDS.index("syscall")
 K_EXIT = KINDS.index("exit")
 K_SPAWNED = KINDS.index("spawned")
 
-RawBatch = tuple[bytes, bytes, bytes, bytes, bytes]
+RawBatch = tuple[bytes, ...]  # records and four arenas; with --source a callchain arena too
 
 
 def _check_layout() -> None:
@@ -112,7 +113,7 @@ def _string_column(binary: pa.Array) -> pa.Array:
 
 
 def to_record_batch(raw: RawBatch) -> pa.RecordBatch:
-    rec_bytes, data, sa, path, mem = raw
+    rec_bytes, data, sa, path, mem = raw[:5]
     recs = np.frombuffer(rec_bytes, dtype=REC_DTYPE)
     n = len(recs)
     tables = _lookup_tables()
@@ -174,7 +175,9 @@ def to_record_batch(raw: RawBatch) -> pa.RecordBatch:
         "data": _binary_column(recs["data_len"], data),
         "sockaddr": sa_col,
         "mem": _binary_column(recs["mem_len"], mem),
-        "callchain": pa.nulls(n, pa.list_(pa.uint64())),
+        # --source: a sixth part, the callchain arena (capture/unwind.py)
+        "callchain": (pa.array(callchains(raw[5], n), type=pa.list_(pa.uint64())) if len(raw) > 5
+                      else pa.nulls(n, pa.list_(pa.uint64()))),
         "src_file": pa.nulls(n, pa.dictionary(pa.int32(), pa.string())),
         "src_line": pa.nulls(n, pa.int32()),
         "src_func": pa.nulls(n, pa.dictionary(pa.int32(), pa.string())),

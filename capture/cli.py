@@ -68,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "('= -1 ENAME (message)', column 40, -c in seconds on stderr), for diffing against strace")
     p.add_argument("--no-seccomp", dest="seccomp", action="store_false",
                    help="stop at every syscall even when tracing a subset")
+    p.add_argument("--source", dest="source", action="store_true",
+                   help="walk the user stack at each recorded call and show where the program made "
+                   "it: [file:line in function] (DWARF of the traced binaries)")
+    p.add_argument("--source-skip", dest="source_skip", metavar="REGEX",
+                   help="with --source, also skip frames whose object, function or file matches")
     p.add_argument("--version", action="version", version=f"renacer {__version__}")
     p.add_argument("command", nargs=argparse.REMAINDER, help="the command to run, after --")
     return p
@@ -90,6 +95,15 @@ def main(argv: list[str] | None = None) -> int:
         fail("give either a command or -p PID, not both")
     if not 0 <= args.strsize <= MAX_STRSIZE:
         fail(f"-s takes a number of bytes from 0 to {MAX_STRSIZE}, not {args.strsize}")
+    if args.source_skip is not None:
+        import re
+
+        try:
+            re.compile(args.source_skip)
+        except re.error as exc:
+            fail(f"--source-skip {args.source_skip!r} is not a regular expression: {exc}")
+        if not args.source:
+            fail("--source-skip needs --source")
     if args.format not in FORMATS:
         fail(f"unknown --format {args.format!r}; choose one of {', '.join(FORMATS)}")
     if args.style not in STYLES:
@@ -133,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     request = RecordRequest(
         command=command, pids=args.pids, trace_filter=trace_filter, string_size=args.strsize,
         write_path=remote.local_path if remote is not None and remote.url else args.write, use_seccomp=args.seccomp,
-        live_consumers=consumers, run=args.run,
+        live_consumers=consumers, run=args.run, source=args.source, source_skip=args.source_skip,
     )
     from renacer.capture import status  # -q -w on a terminal: a one-line status (issue 15)
 

@@ -32,13 +32,20 @@ JOURNAL_SUFFIX = ".journal"
 MAGIC = b"RNCRJNL\x01"
 _FRAME = struct.Struct("<cxxxII")  # kind, padding, payload length, crc32 of the payload
 _LENGTHS = struct.Struct("<5Q")  # byte lengths of the records and the four arenas
+# --source batches carry a sixth part, the callchain arena (never the stack bytes): their own
+# frame kind, so that journals without it read as before.
+_LENGTHS6 = struct.Struct("<6Q")
 FRAME_META = b"M"
 FRAME_BATCH = b"B"
+FRAME_BATCH6 = b"C"
+# --source: the mappings of a process image (JSON {pid, from_seq, maps}), written before the
+# batches whose callchains need them, so a recovered trace still symbolizes.
+FRAME_IMAGE = b"I"
 # zlib's fastest level: the journal must keep up with the loop; it still shrinks a dd trace's
 # records about tenfold.
 _LEVEL = 1
 
-RawBatch = tuple[bytes, bytes, bytes, bytes, bytes]
+RawBatch = tuple[bytes, ...]
 
 
 def journal_for(trace_path: str) -> str:
@@ -77,9 +84,14 @@ class JournalWriter:
             self._frame(FRAME_META, json.dumps(meta, sort_keys=True).encode(), 0, MAGIC)
 
     def append(self, raw: RawBatch) -> None:
-        lengths = _LENGTHS.pack(*(len(part) for part in raw))
-        payload = zlib.compress(lengths + b"".join(raw), _LEVEL)
-        self._frame(FRAME_BATCH, payload, len(raw[0]) // self.rec_size)
+        six = len(raw) > 5
+        lengths = (_LENGTHS6 if six else _LENGTHS).pack(*(len(part) for part in raw[:6]))
+        payload = zlib.compress(lengths + b"".join(raw[:6]), _LEVEL)
+        self._frame(FRAME_BATCH6 if six else FRAME_BATCH, payload, len(raw[0]) // self.rec_size)
+
+    def append_image(self, pid: int, from_seq: int, maps: list[list[Any]]) -> None:
+        doc = {"pid": pid, "from_seq": from_seq, "maps": maps}
+        self._frame(FRAME_IMAGE, json.dumps(doc).encode(), 0)
 
     def _frame(self, kind: bytes, payload: bytes, rows: int, prefix: bytes = b"") -> None:
         if self.error is not None:
@@ -103,11 +115,12 @@ class JournalWriter:
         self.fd = -1
 
 
-def _frames(data: bytes, source: str) -> tuple[dict[str, Any], list[bytes], bool]:
+def _frames(data: bytes, source: str) -> tuple[dict[str, Any], list[tuple[bytes, bytes]], bool]:
     """The metadata and the batch payloads of a raw journal; the bool: its end was cut off."""
     pos = len(MAGIC)
     meta: dict[str, Any] | None = None
-    payloads: list[bytes] = []
+    payloads: list[tuple[bytes, bytes]] = []
+    images: list[dict[str, Any]] = []
     truncated = False
     while pos < len(data):
         if pos + _FRAME.size > len(data):
@@ -116,30 +129,37 @@ def _frames(data: bytes, source: str) -> tuple[dict[str, Any], list[bytes], bool
         kind, length, crc = _FRAME.unpack_from(data, pos)
         start = pos + _FRAME.size
         payload = data[start : start + length]
-        if len(payload) < length or zlib.crc32(payload) != crc or kind not in (FRAME_META, FRAME_BATCH):
+        if len(payload) < length or zlib.crc32(payload) != crc or kind not in (FRAME_META, FRAME_BATCH, FRAME_BATCH6, FRAME_IMAGE):
             truncated = True  # the recorder died while appending this frame
             break
         pos = start + length
-        if kind == FRAME_META:
+        if kind == FRAME_IMAGE:
+            images.append(json.loads(payload))
+        elif kind == FRAME_META:
             if meta is not None:
                 raise TraceFormatError(f"{source} is not a renacer journal: two metadata frames")
             meta = read_metadata({b"renacer": payload}, source)
         else:
-            payloads.append(payload)
+            payloads.append((kind, payload))
     if meta is None:
         raise TraceFormatError(f"{source} is not a renacer journal: the recorder wrote no metadata into it")
+    if images:
+        table = meta.setdefault("source", {}).setdefault("images", {})
+        for doc in images:
+            table.setdefault(str(doc["pid"]), []).append([doc["from_seq"], doc["maps"]])
     return meta, payloads, truncated
 
 
-def _raw_batches(payloads: list[bytes], source: str) -> list[RawBatch]:
+def _raw_batches(payloads: list[tuple[bytes, bytes]], source: str) -> list[RawBatch]:
     out: list[RawBatch] = []
-    for payload in payloads:
+    for kind, payload in payloads:
         try:
             body = zlib.decompress(payload)
         except zlib.error:
             raise TraceFormatError(f"{source} has a damaged batch (its checksum matched, its data did not)") from None
-        lengths = _LENGTHS.unpack_from(body, 0)
-        parts, pos = [], _LENGTHS.size
+        layout = _LENGTHS6 if kind == FRAME_BATCH6 else _LENGTHS
+        lengths = layout.unpack_from(body, 0)
+        parts, pos = [], layout.size
         for n in lengths:
             parts.append(body[pos : pos + n])
             pos += n
@@ -227,6 +247,16 @@ def recover(trace_path: str, out_path: str | None = None) -> dict[str, Any]:
     target = out_path or trace_for(journal_path)
     files.check_new_file(target, "recovered trace")
     meta, batches, truncated = read_journal(journal_path)
+    source = meta.get("source")
+    if isinstance(source, dict) and source.get("images"):
+        # --source: the objects' build-ids and the locations, from the binaries on this machine
+        from renacer.analyze.symbolize import Symbolizer, build_id_of
+
+        paths = {m[3] for versions in source["images"].values() for _, maps in versions for m in maps}
+        source["objects"] = {p: build_id_of(p) for p in sorted(paths) if p.startswith("/")}
+        sym = Symbolizer.from_metadata(meta)
+        if sym is not None:
+            batches = [sym.annotate(b) for b in batches]
     rows = sum(b.num_rows for b in batches)
     meta.update(recovered=True, recovered_partial_batch=truncated, events_written=rows, exit_status=None)
     fd, tmp = files.temp_beside(target, ".recovering", "recovered trace")

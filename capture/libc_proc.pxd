@@ -60,5 +60,6 @@ cdef extern from "<linux/filter.h>" nogil:
         BPF_ABS
         BPF_JMP
         BPF_JEQ
+        BPF_JSET
         BPF_K
         BPF_RET

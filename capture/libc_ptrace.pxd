@@ -50,3 +50,14 @@ cdef extern from "rn_ptrace.h" nogil:
         uint32_t arch
         _rn_u u
     int rn_event(int status)
+
+# <sys/user.h>: the register file PTRACE_GETREGS fills (x86_64), for --source stack walks.
+cdef extern from "<sys/user.h>" nogil:
+    struct user_regs_struct:
+        unsigned long long rbp
+        unsigned long long rip
+        unsigned long long rsp
+
+cdef extern from "<sys/ptrace.h>" nogil:
+    enum:
+        PTRACE_GETREGS

@@ -32,7 +32,7 @@ F_FINISHED = 2
 NR_MAX = 1024
 _SYSCALL, _EXIT, _SPAWNED = KINDS.index("syscall"), KINDS.index("exit"), KINDS.index("spawned")
 
-RawBatch = tuple[bytes, bytes, bytes, bytes, bytes]
+RawBatch = tuple[bytes, ...]  # records and four arenas; with --source a callchain arena too
 
 
 def check_layout(rec_size: int) -> None:
@@ -109,7 +109,8 @@ class RowBatch(dict):
 
     def __init__(self, raw: RawBatch) -> None:
         super().__init__()
-        self._recs, self._data, self._sa, self._path, self._mem = raw
+        self._recs, self._data, self._sa, self._path, self._mem = raw[:5]
+        self._callchains = raw[5] if len(raw) > 5 else None  # --source: the callchain arena
         self.num_rows = len(self._recs) // REC_SIZE
 
     @property
@@ -183,6 +184,13 @@ class RowBatch(dict):
                 out.append(None)
         return out
 
+    def _callchain(self) -> list[Any]:
+        if self._callchains is None:
+            return [None] * self.num_rows
+        from renacer.capture.unwind import callchains
+
+        return callchains(self._callchains, self.num_rows)
+
     def _peers(self) -> None:
         from renacer.capture.sockaddr import decode_sockaddr
 
@@ -230,6 +238,7 @@ _BUILDERS: dict[str, Callable[[RowBatch], list[Any]]] = {
     "data": lambda b: _slices(b._base["data_len"], b._data),
     "sockaddr": lambda b: _slices(b._base["sa_len"], b._sa),
     "mem": lambda b: _slices(b._base["mem_len"], b._mem),
+    "callchain": RowBatch._callchain,
 }
 
 

@@ -43,6 +43,9 @@ class RecordRequest:
     # do not make the recorder flush more often.
     quiet_consumers: list[Callable[[], Any]] = field(default_factory=list)
     run: str | None = None  # --run: the run's label, kept in the metadata
+    # --source: walk the user stack at each recorded call (capture/unwind.py)
+    source: bool = False
+    source_skip: str | None = None
 
 
 @dataclass
@@ -130,12 +133,20 @@ def record(request: RecordRequest) -> RecordResult:
 
     try:
         sink = LazySink(request.write_path, meta, request.live_consumers + request.quiet_consumers)
+        if request.source:
+            sink.enable_source(request.source_skip)
+            meta["source"] = {"skip": request.source_skip}
+        sink.prepare()
     except (OSError, UnsafeOutput) as exc:
         raise UsageError(str(exc)) from None
     try:
         recorder = Recorder(numbers, trace_all, capture_table(), request.string_size, sink,
                             live=bool(request.live_consumers))
         sink.recorder = recorder
+        if sink.source is not None:
+            from renacer.capture.unwind import STACK_WINDOW
+
+            recorder.enable_source(STACK_WINDOW, sink.source.on_image)
         recorder.start_clock()
         meta["start_wall_ns"] = recorder.start_wall_ns
         meta["start_mono_ns"] = recorder.start_mono_ns
@@ -162,7 +173,7 @@ def record(request: RecordRequest) -> RecordResult:
         status = recorder.run()
     finally:
         meta.update(recorder_meta(recorder, status if request.command else None))
-        sink.close(meta)
+        sink.close(meta)  # with --source, adds meta["source"] once the worker is done
     return RecordResult(status if request.command else None, meta, sink.live_stopped)
 
 
@@ -198,7 +209,7 @@ class LazySink:
         self.meta = meta
         self.consumers = [make() for make in live]
         self.wants_pending = any(getattr(c, "wants_pending", False) for c in self.consumers)
-        self.live_stopped: str | None = None
+        self._live_stopped: str | None = None
         self._queue: queue.Queue[tuple[Any, Any, int] | None] = queue.Queue(self.QUEUE_BATCHES)
         self._worker: threading.Thread | None = None
         self._built = threading.Event()
@@ -207,6 +218,8 @@ class LazySink:
         self._build_error: BaseException | None = None
         self.trace_fd = -1
         self.journal: Any = None
+        self.source: Any = None  # --source: SourceState (mappings), set by enable_source
+        self._unwinder: Any = None
         if write_path:
             from renacer.capture.journal import JOURNAL_SUFFIX, JournalWriter
 
@@ -219,17 +232,33 @@ class LazySink:
                 files.remove_created(write_path, self.trace_fd)
                 os.close(self.trace_fd)
                 raise
-            # numpy and pyarrow (~0.25 s), before the command starts rather than beside it: on a
-            # thread of their own they held the GIL and a CPU while the command ran, and the
-            # loop's wake-ups waited for them (a 50 ms recvfrom recorded as 67 ms, a 7 µs getppid
-            # as 4 ms). Nothing competes with the loop now.
-            try:
-                self._build()
-            except BaseException:  # Ctrl-C during the imports: nothing was traced, leave no file
-                self.abandon()
-                raise
-        else:
+
+    def prepare(self) -> None:
+        """Before the command starts: with a trace file (or --source, whose symbolizer annotates
+        Arrow batches for the live output too), import numpy and pyarrow and build the Arrow side
+        (~0.25 s). Before rather than beside the command: on a thread of their own they held the
+        GIL and a CPU while the command ran, and the loop's wake-ups waited for them (a 50 ms
+        recvfrom recorded as 67 ms, a 7 µs getppid as 4 ms). Nothing competes with the loop now."""
+        if not (self.write_path or self.source is not None):
             self._built.set()
+            return
+        try:
+            self._build()
+        except BaseException:  # Ctrl-C during the imports: nothing was traced, leave no file
+            self.abandon()
+            raise
+
+    @property
+    def _arrow_live(self) -> bool:
+        """The live consumers read Arrow batches (--source: annotated by the symbolizer), not the
+        light column lists."""
+        return self.source is not None
+
+    def enable_source(self, skip: str | None) -> None:
+        from renacer.capture.unwind import SourceState, Unwinder
+
+        self.source = SourceState(skip)
+        self._unwinder = Unwinder(self.source)
 
     def warm_up(self) -> None:
         # The loop needs the GIL for a moment at every flush; by default a busy worker would keep
@@ -249,9 +278,16 @@ class LazySink:
         try:
             from renacer.capture.sinks import ArrowSink, ParquetSink
 
-            trace = ParquetSink(self.trace_fd, self.write_path)
-            self.trace_fd = -1  # the ParquetSink owns it now
-            self._arrow = ArrowSink(trace, [])  # the live consumers are fed by _work
+            trace = None
+            if self.write_path:
+                trace = ParquetSink(self.trace_fd, self.write_path)
+                self.trace_fd = -1  # the ParquetSink owns it now
+            # the live consumers are fed by _work from the light column lists, except with --source
+            self._arrow = ArrowSink(trace, self.consumers if self._arrow_live else [])
+            if self.source is not None:
+                from renacer.analyze.symbolize import Symbolizer
+
+                self._arrow.symbolizer = Symbolizer(self.source.images, skip=self.source.skip)
         except Exception as exc:  # reported by close(); the journal keeps the events
             self._build_error = exc
         finally:
@@ -260,11 +296,16 @@ class LazySink:
     def _work(self) -> None:
         backlog: list[tuple[Any, Any, int]] = []
         while (item := self._queue.get()) is not None:
+            if self._unwinder is not None:  # stack windows -> callchains, before anything keeps them
+                item = (self._unwinder.convert(item[0]), self._unwinder.convert(item[1]), item[2])
+                if self.journal is not None:
+                    for pid, from_seq, maps in self.source.new_images():
+                        self.journal.append_image(pid, from_seq, maps)
             if self.journal is not None and item[0] is not None:
                 self.journal.append(item[0])
-            if self.consumers:
+            if self.consumers and not self._arrow_live:
                 self._feed(*item)
-            if self.write_path and item[0] is not None:
+            if self._arrow_live or (self.write_path and item[0] is not None):
                 backlog.append(item)
                 if self._built.is_set():
                     self._drain(backlog)
@@ -290,8 +331,12 @@ class LazySink:
     def _drop(self, consumer: Any, exc: OSError) -> None:
         self.consumers.remove(consumer)
         self.wants_pending = any(getattr(c, "wants_pending", False) for c in self.consumers)
-        if self.live_stopped is None:
-            self.live_stopped = exc.strerror or str(exc)
+        if self._live_stopped is None:
+            self._live_stopped = exc.strerror or str(exc)
+
+    @property
+    def live_stopped(self) -> str | None:
+        return self._live_stopped or getattr(self._arrow, "live_stopped", None)
 
     def _drain(self, backlog: list[tuple[Any, Any, int]]) -> None:
         if self._arrow is not None:
@@ -313,11 +358,17 @@ class LazySink:
         self._queue.put(None)
         assert self._worker is not None
         self._worker.join()
-        for consumer in list(self.consumers):
-            try:
-                consumer.close(metadata)
-            except OSError as exc:
-                self._drop(consumer, exc)
+        if self.source is not None:
+            metadata["source"] = self.source.metadata()
+        if self._arrow_live:
+            if self._arrow is not None:
+                self._arrow.close_live(metadata)
+        else:
+            for consumer in list(self.consumers):
+                try:
+                    consumer.close(metadata)
+                except OSError as exc:
+                    self._drop(consumer, exc)
         arrow = self._arrow
         failure = getattr(arrow, "trace_error", None) or (self._build_error if self.write_path else None)
         if self.write_path and failure is None and arrow is not None and arrow.trace is not None:

@@ -101,10 +101,14 @@ class ArrowSink:
         self.wants_pending = any(getattr(c, "wants_pending", False) for c in live)
         self.live_stopped: str | None = None
         self.trace_error: BaseException | None = None
+        self.symbolizer: Any = None  # --source: fills src_file/src_line/src_func at record time
 
     def write(self, raw: RawBatch | None, raw_pending: RawBatch | None, next_seq: int) -> None:
         batch = to_record_batch(raw) if raw is not None else None
         pending = to_record_batch(raw_pending) if raw_pending is not None and self.wants_pending else None
+        if self.symbolizer is not None:
+            batch = self.symbolizer.annotate(batch) if batch is not None else None
+            pending = self.symbolizer.annotate(pending) if pending is not None else None
         if self.trace is not None:
             try:
                 self.trace.write(batch, None, next_seq)

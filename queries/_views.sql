@@ -34,6 +34,14 @@ CREATE OR REPLACE MACRO rn_endpoint(family, addr, port) AS
     END;
 
 -- 'out' for calls that send or write a buffer, 'in' for calls that receive or read one.
+-- Where the program made a call (--source): ``file:line in function`` as the text output shows
+-- it, ``object in function`` without a line table, ``object+0xOFFSET`` without symbols; NULL
+-- when the trace was recorded without --source.
+CREATE OR REPLACE MACRO rn_source(file, line, func) AS
+    CASE WHEN file IS NOT NULL OR func IS NOT NULL
+         THEN ltrim(coalesce(file, '') || coalesce(':' || line::VARCHAR, '') || coalesce(' in ' || func, ''))
+    END;
+
 CREATE OR REPLACE MACRO rn_direction(name) AS
     CASE
         WHEN name IN ('write', 'writev', 'pwrite64', 'pwritev', 'pwritev2', 'send', 'sendto',

@@ -25,6 +25,8 @@
 --   pids         processes concerned
 --   cause        the likely cause
 --   fix          what to do about it (NULL when there is no general advice)
+--   source       where the program made the calls (file:line in function), with --source;
+--                each location is a row of its own
 WITH hints(error, rank, cause, fix) AS (
     VALUES
     ('ECONNREFUSED', 1,
@@ -73,7 +75,8 @@ WITH hints(error, rank, cause, fix) AS (
     ('ECHILD', 30, 'no child left to wait for', NULL)
 ),
 failed AS (
-    SELECT trace, seq, pid, fd, name, errno, path, family, addr, port, ts_ns, dur_ns
+    SELECT trace, seq, pid, fd, name, errno, path, family, addr, port, ts_ns, dur_ns,
+           rn_source(src_file, src_line, src_func) AS source
     FROM syscalls
     WHERE errno IS NOT NULL AND NOT (name = 'connect' AND errno IN ('EINPROGRESS', 'EALREADY'))
 ),
@@ -97,23 +100,25 @@ findings AS (
                  x.open_path, CASE WHEN f.fd IS NOT NULL THEN 'fd ' || f.fd END) AS target,
         coalesce(f.port, k.peer_port) AS port,
         f.pid, f.ts_ns AS first_ns, f.ts_ns AS last_ns, 1 AS calls, k.rcvtimeo_ns, NULL::DOUBLE AS avg_bytes,
-        f.dur_ns AS waited_ns
+        f.dur_ns AS waited_ns, f.source
     FROM failed f
     LEFT JOIN failed_fds x ON x.trace = f.trace AND x.seq = f.seq
     LEFT JOIN sockets k ON k.trace = f.trace AND k.pid = f.pid AND k.open_seq = x.open_seq
     UNION ALL
     SELECT trace, 'connect', outcome, target, port, pid, coalesce(outcome_ns, ts_ns), coalesce(outcome_ns, ts_ns),
-           1, NULL, NULL, NULL
+           1, NULL, NULL, NULL, NULL
     FROM connects
     -- outcomes learned from a failing call are already counted as that call's failure
     WHERE errno = 'EINPROGRESS' AND (learned_by = 'getsockopt SO_ERROR' AND outcome <> 'connected'
                                      OR outcome = 'no answer')
     UNION ALL
-    SELECT trace, name, 'EOF (= 0)', peer, peer_port, pid, ts_ns, ts_ns, 1, NULL, NULL, NULL
+    SELECT trace, name, 'EOF (= 0)', peer, peer_port, pid, ts_ns, ts_ns, 1, NULL, NULL, NULL,
+           rn_source(src_file, src_line, src_func)
     FROM socket_calls
     WHERE dir = 'in' AND ret = 0 AND sock_type = 'stream'
     UNION ALL
-    SELECT trace, name, 'tiny receives', peer, peer_port, pid, min(ts_ns), max(ts_ns), count(*), NULL, avg(size), NULL
+    SELECT trace, name, 'tiny receives', peer, peer_port, pid, min(ts_ns), max(ts_ns), count(*), NULL, avg(size),
+           NULL, NULL
     FROM socket_calls
     WHERE dir = 'in' AND ret > 0
     GROUP BY trace, pid, open_seq, name, peer, peer_port
@@ -121,7 +126,7 @@ findings AS (
 ),
 grouped AS (
     SELECT
-        trace, syscall, error, target,
+        trace, syscall, error, target, source,
         sum(calls) AS calls,
         min(first_ns) AS first_ns,
         max(last_ns) AS last_ns,
@@ -131,7 +136,7 @@ grouped AS (
         avg(avg_bytes) AS avg_bytes,
         max(waited_ns) AS waited_ns
     FROM findings
-    GROUP BY trace, syscall, error, target
+    GROUP BY trace, syscall, error, target, source
 )
 SELECT
     g.trace,
@@ -152,7 +157,8 @@ SELECT
             '{calls}', g.calls::VARCHAR),
             '{avg}', coalesce(printf('%.1f', g.avg_bytes), '?')),
         rn_strerror(g.error)) AS cause,
-    replace(replace(h.fix, '{target}', coalesce(g.target, '?')), '{port}', coalesce(g.port::VARCHAR, '?')) AS fix
+    replace(replace(h.fix, '{target}', coalesce(g.target, '?')), '{port}', coalesce(g.port::VARCHAR, '?')) AS fix,
+    g.source
 FROM grouped g
 LEFT JOIN hints h ON h.error = g.error
-ORDER BY g.trace, coalesce(h.rank, 25), g.calls DESC, g.syscall, g.error, g.target
+ORDER BY g.trace, coalesce(h.rank, 25), g.calls DESC, g.syscall, g.error, g.target, g.source

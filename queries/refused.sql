@@ -18,12 +18,14 @@
 --   learned_by  how the program found out: connect, getsockopt SO_ERROR, sendto, recvfrom, …
 --   pids        the processes that tried
 --   process     command line of the first process that was refused
+--   source      where the program made the refused calls (file:line in function; several
+--               joined by "; "), with --source
 WITH refusals AS (
-    SELECT trace, pid, target, proto, outcome_ns AS at_ns, learned_by
+    SELECT trace, pid, target, proto, outcome_ns AS at_ns, learned_by, seq
     FROM connects
     WHERE outcome = 'ECONNREFUSED'
     UNION ALL
-    SELECT trace, pid, peer, proto, ts_ns + coalesce(dur_ns, 0), name
+    SELECT trace, pid, peer, proto, ts_ns + coalesce(dur_ns, 0), name, seq
     FROM socket_calls
     WHERE errno = 'ECONNREFUSED' AND name <> 'connect' AND sock_type = 'dgram'
 )
@@ -36,8 +38,10 @@ SELECT
     max(r.at_ns) AS last_ns,
     string_agg(DISTINCT r.learned_by, ', ' ORDER BY r.learned_by) AS learned_by,
     list_sort(list(DISTINCT r.pid)) AS pids,
-    arg_min(p.command, r.at_ns) AS process
+    arg_min(p.command, r.at_ns) AS process,
+    string_agg(DISTINCT rn_source(s.src_file, s.src_line, s.src_func), '; ') AS source
 FROM refusals r
 LEFT JOIN procs p ON p.trace = r.trace AND p.pid = r.pid
+LEFT JOIN syscalls s ON s.trace = r.trace AND s.seq = r.seq
 GROUP BY r.trace, r.target, r.proto
 ORDER BY r.trace, first_ns, r.target

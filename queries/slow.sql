@@ -43,9 +43,7 @@ SELECT
     CASE WHEN t.errno IS NOT NULL THEN '-' || t.errno ELSE t.ret::VARCHAR END AS result,
     coalesce(rn_endpoint(t.family, t.addr, t.port), t.path, k.peer, d.open_path,
              CASE WHEN t.fd IS NOT NULL THEN 'fd ' || t.fd END) AS target,
-    CASE WHEN t.src_file IS NOT NULL
-         THEN t.src_file || ':' || coalesce(t.src_line::VARCHAR, '?') || coalesce(' in ' || t.src_func, '')
-    END AS source
+    rn_source(t.src_file, t.src_line, t.src_func) AS source
 FROM top t
 LEFT JOIN descriptors d ON d.trace = t.trace AND d.seq = t.seq
 LEFT JOIN sockets k ON k.trace = t.trace AND k.pid = t.pid AND k.open_seq = d.open_seq

@@ -34,3 +34,14 @@ def test_dns_on_the_wrong_port_says_where_the_queries_went() -> None:
     assert "Note: no DNS queries to port 9999" in res.stderr and "--port 53" in res.stderr
     res = analyze("dns", SAMPLES / "dns_fallback.parquet")
     assert res.returncode == 0 and "Note:" not in res.stderr
+
+
+def test_every_command_of_the_guide_answers() -> None:
+    """Each question command is registered (a merge once dropped one's decorators)."""
+    sample = SAMPLES / "http_curl.parquet"
+    for command in ("summary", "refused", "dns", "errors", "connections", "slow", "files", "processes",
+                    "info", "timeline", "hist"):
+        res = analyze(command, sample)
+        assert res.returncode == 0, (command, res.stderr)
+    res = analyze("timeline", sample, "--format", "csv")
+    assert res.stdout.splitlines()[0].startswith("pid,fd,proto,role,peer,opened_ns,connect_ns")

@@ -221,7 +221,8 @@ def test_exit_text_reads_the_recorders_exit_status() -> None:
 def test_every_canned_query_is_listed_with_what_it_answers() -> None:
     names = [q.name for q in eng.list_queries()]
     assert names == ["connections", "diff_runs", "diff_syscalls", "diff_targets", "dns", "dns_ports", "errors",
-                     "files", "hist", "hist_target", "processes", "refused", "slow", "summary", "timeline"]
+                     "files", "hist", "hist_target", "processes", "refused", "slow", "summary",
+                     "summary_by_source", "timeline"]
     assert all(q.summary for q in eng.list_queries())
 
 

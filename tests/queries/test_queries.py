@@ -12,15 +12,15 @@ def _end(row: dict[str, Any]) -> int:
 
 def test_refused_catches_blocking_non_blocking_and_udp_refusals(run_scenario) -> None:
     result, r = run_scenario("refusals", "refused")
-    assert result.columns == ["target", "proto", "refused", "first_ns", "last_ns", "learned_by", "pids", "process"]
+    assert result.columns == ["target", "proto", "refused", "first_ns", "last_ns", "learned_by", "pids", "process", "source"]
     curl = "curl http://127.0.0.1:9/"
     assert result.rows == [
         # getsockopt(SO_ERROR) = [ECONNREFUSED] after EINPROGRESS, then a blocking connect
-        ("127.0.0.1:9", "tcp", 2, _end(r["so_error"]), _end(r["blocking"]), "connect, getsockopt SO_ERROR", [200], curl),
+        ("127.0.0.1:9", "tcp", 2, _end(r["so_error"]), _end(r["blocking"]), "connect, getsockopt SO_ERROR", [200], curl, None),
         # EINPROGRESS, EALREADY, then the checking connect says ECONNREFUSED: one refusal
-        ("127.0.0.1:7070", "tcp", 1, _end(r["loop_check"]), _end(r["loop_check"]), "connect", [200], curl),
+        ("127.0.0.1:7070", "tcp", 1, _end(r["loop_check"]), _end(r["loop_check"]), "connect", [200], curl, None),
         # connected UDP socket: the read after an ICMP port unreachable
-        ("127.0.0.1:5005", "udp", 1, _end(r["udp_refused"]), _end(r["udp_refused"]), "read", [200], curl),
+        ("127.0.0.1:5005", "udp", 1, _end(r["udp_refused"]), _end(r["udp_refused"]), "read", [200], curl, None),
     ]
 
 
@@ -60,7 +60,7 @@ def test_dns_port_parameter_selects_another_server_port(run_scenario) -> None:
 
 def test_errors_give_the_guides_causes_and_fixes(run_scenario) -> None:
     result, r = run_scenario("failures", "errors")
-    assert result.columns == ["syscall", "error", "target", "calls", "first_ns", "last_ns", "pids", "cause", "fix"]
+    assert result.columns == ["syscall", "error", "target", "calls", "first_ns", "last_ns", "pids", "cause", "fix", "source"]
     got = [(row[0], row[1], row[2], row[3]) for row in result.rows]
     assert got == [
         ("recvfrom", "ECONNRESET", "127.0.0.1:8001", 1),
