@@ -745,13 +745,11 @@ Symbolizer.annotate_table = _annotate_table  # type: ignore[attr-defined]
 def symbolize_file(path: str, out: str, debug_dirs: list[str], skip: str | None = None) -> tuple[int, int]:
     """Write OUT: the trace at PATH with src_file/src_line/src_func found again from binaries and
     debug files on this machine. Returns (calls with a callchain, calls located)."""
-    import json
-
     import pyarrow.parquet as pq
 
     from renacer import files
-    from renacer.capture.sinks import ROW_GROUP_ROWS, parquet_writer
-    from renacer.schema.trace import METADATA_KEY, TRACE_SCHEMA, TraceFormatError, VERSION_KEY, read_metadata
+    from renacer.capture.sinks import write_whole_trace
+    from renacer.schema.trace import TRACE_SCHEMA, TraceFormatError, read_metadata
 
     pf = pq.ParquetFile(path)
     meta = read_metadata(pf.metadata.metadata, path)
@@ -764,16 +762,5 @@ def symbolize_file(path: str, out: str, debug_dirs: list[str], skip: str | None 
     rows = len(chains) - chains.null_count
     located = rows - (table.column("src_file").null_count - chains.null_count)
     meta["symbolized"] = {"debug_dirs": list(debug_dirs), "skip": skip}
-    fd, tmp = files.temp_beside(out, ".symbolizing", "symbolized trace")
-    try:
-        with os.fdopen(fd, "wb") as sink:
-            writer = parquet_writer(sink)
-            writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
-            writer.add_key_value_metadata({METADATA_KEY.decode(): json.dumps(meta, sort_keys=True),
-                                           VERSION_KEY.decode(): str(meta["schema_version"])})
-            writer.close()
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    files.replace_with(tmp, out, "symbolized trace")
+    write_whole_trace(table, meta, out, "symbolized trace")
     return rows, located

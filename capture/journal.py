@@ -238,8 +238,8 @@ def recover(trace_path: str, out_path: str | None = None) -> dict[str, Any]:
     """
     import pyarrow as pa
 
-    from renacer.capture.sinks import ROW_GROUP_ROWS, parquet_writer
-    from renacer.schema.trace import METADATA_KEY, TRACE_SCHEMA, VERSION_KEY
+    from renacer.capture.sinks import write_whole_trace
+    from renacer.schema.trace import TRACE_SCHEMA
 
     journal_path = journal_for(trace_path)
     if not os.path.lexists(journal_path):
@@ -259,18 +259,7 @@ def recover(trace_path: str, out_path: str | None = None) -> dict[str, Any]:
             batches = [sym.annotate(b) for b in batches]
     rows = sum(b.num_rows for b in batches)
     meta.update(recovered=True, recovered_partial_batch=truncated, events_written=rows, exit_status=None)
-    fd, tmp = files.temp_beside(target, ".recovering", "recovered trace")
-    try:
-        with os.fdopen(fd, "wb") as sink:
-            writer = parquet_writer(sink)
-            if rows:
-                writer.write_table(pa.Table.from_batches(batches, schema=TRACE_SCHEMA), row_group_size=ROW_GROUP_ROWS)
-            writer.add_key_value_metadata({METADATA_KEY.decode(): json.dumps(meta, sort_keys=True),
-                                           VERSION_KEY.decode(): str(meta["schema_version"])})
-            writer.close()
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    files.replace_with(tmp, target, "recovered trace")
+    write_whole_trace(pa.Table.from_batches(batches, schema=TRACE_SCHEMA) if rows else None, meta, target,
+                      "recovered trace")
     os.unlink(journal_path)
     return meta

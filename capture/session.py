@@ -405,8 +405,6 @@ class LazySink:
 
     def abandon(self) -> None:
         """Nothing was traced (launch or attach failed): leave no file behind."""
-        from renacer import files
-
         if self._worker is not None:
             self._queue.put(None)
             self._worker.join()

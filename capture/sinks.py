@@ -36,6 +36,30 @@ def parquet_writer(where: str | BinaryIO) -> pq.ParquetWriter:
     )
 
 
+def footer_metadata(meta: dict[str, Any]) -> dict[str, str]:
+    """The Parquet key-value metadata of a trace: the JSON document and its schema version."""
+    return {METADATA_KEY.decode(): json.dumps(meta, sort_keys=True), VERSION_KEY.decode(): str(meta["schema_version"])}
+
+
+def write_whole_trace(table: pa.Table | None, meta: dict[str, Any], target: str, what: str) -> None:
+    """A complete trace file at once (recover, symbolize): written beside ``target`` and renamed
+    over it when complete, so a failure leaves what was there (renacer/files.py's rules)."""
+    from renacer import files
+
+    fd, tmp = files.temp_beside(target, ".part", what)
+    try:
+        with os.fdopen(fd, "wb") as sink:
+            writer = parquet_writer(sink)
+            if table is not None and table.num_rows:
+                writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+            writer.add_key_value_metadata(footer_metadata(meta))
+            writer.close()
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    files.replace_with(tmp, target, what)
+
+
 class ParquetSink:
     """Streams batches into row groups of ~128K rows (or ~64 MB), into a file the session
     created; memory holds at most one row group."""
@@ -80,9 +104,7 @@ class ParquetSink:
         try:
             if self._held_rows:
                 self._write_row_groups(final=True)
-            self._writer.add_key_value_metadata(
-                {METADATA_KEY.decode(): json.dumps(metadata, sort_keys=True), VERSION_KEY.decode(): str(metadata["schema_version"])}
-            )
+            self._writer.add_key_value_metadata(footer_metadata(metadata))
             self._writer.close()
         finally:
             self._file.close()
