@@ -1,0 +1,96 @@
+"""--source on Python programs: the recorded line is the user's Python line, read from the
+interpreter's frames while the thread is stopped (capture/pyframes.py).
+
+The programs under tests/programs/python/ mark the expected call with an ``# EXPECT tag`` comment.
+"""
+from __future__ import annotations
+
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+from renacer.capture.pyframes import line_at
+from tests.conftest import read_trace, run_renacer, trace_metadata
+
+PROGRAMS = Path(__file__).parent.parent / "programs" / "python"
+REPO = Path(__file__).parent.parent.parent
+
+
+def marker(name: str, tag: str = "") -> int:
+    for no, line in enumerate((PROGRAMS / name).read_text().splitlines(), 1):
+        if line.rstrip().endswith(f"# EXPECT {tag}".rstrip()):
+            return no
+    raise AssertionError(f"no marker {tag!r} in {name}")
+
+
+def refused_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def record(tmp_path: Path, name: str) -> list[dict]:
+    trace = tmp_path / "t.parquet"
+    res = run_renacer(["-q", "--source", "-f", "-w", str(trace), "-e", "trace=connect", "--",
+                       sys.executable, str(PROGRAMS / name), str(refused_port())])
+    assert res.returncode == 0, res.stderr
+    return [r for r in read_trace(trace) if r["kind"] == "syscall" and r["name"] == "connect"]
+
+
+def where(row: dict) -> tuple[str, int, str]:
+    return (Path(row["src_file"]).name, row["src_line"], row["src_func"])
+
+
+def test_blocking_client_reports_the_users_line_not_socket_py(tmp_path: Path) -> None:
+    rows = [r for r in record(tmp_path, "blocking_client.py") if r["errno"] == "ECONNREFUSED"]
+    assert [where(r) for r in rows] == [("blocking_client.py", marker("blocking_client.py"),
+                                         "connect_to_server")]
+
+
+def test_each_thread_reports_its_own_line(tmp_path: Path) -> None:
+    rows = record(tmp_path, "threaded_client.py")
+    assert len({r["tid"] for r in rows}) == 2
+    assert [where(r) for r in rows] == [
+        ("threaded_client.py", marker("threaded_client.py", "first"), "first"),
+        ("threaded_client.py", marker("threaded_client.py", "second"), "second")]
+
+
+def test_forked_python_child_reports_its_own_line(tmp_path: Path) -> None:
+    rows = record(tmp_path, "forking_client.py")
+    assert len({r["pid"] for r in rows}) == 2
+    assert sorted(where(r) for r in rows) == sorted([
+        ("forking_client.py", marker("forking_client.py", "attempt"), "attempt"),
+        ("forking_client.py", marker("forking_client.py", "child"), "child_work")])
+
+
+def _sample() -> int:
+    total = 0
+    for i in range(3):
+        total += (i *
+                  2)
+    try:
+        raise ValueError("x")
+    except ValueError:
+        total -= 1
+    return total
+
+
+@pytest.mark.parametrize("code", [_sample.__code__, line_at.__code__, marker.__code__])
+def test_location_table_decoder_matches_co_positions(code) -> None:
+    for index, (line, *_rest) in enumerate(code.co_positions()):
+        assert line_at(code.co_linetable, code.co_firstlineno, index) == line, index
+
+
+def test_generated_offsets_table_matches_the_headers() -> None:
+    import sysconfig
+
+    from renacer.schema import gen_pyoffsets, pyoffsets_311
+
+    include = sysconfig.get_paths()["include"]
+    if sys.version_info[:2] != (3, 11) or not Path(include, "internal", "pycore_frame.h").exists():
+        pytest.skip("needs CPython 3.11 internal headers")
+    assert gen_pyoffsets.offsets(include) == pyoffsets_311.OFFSETS
