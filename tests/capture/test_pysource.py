@@ -94,3 +94,17 @@ def test_generated_offsets_table_matches_the_headers() -> None:
     if sys.version_info[:2] != (3, 11) or not Path(include, "internal", "pycore_frame.h").exists():
         pytest.skip("needs CPython 3.11 internal headers")
     assert gen_pyoffsets.offsets(include) == pyoffsets_311.OFFSETS
+
+
+@pytest.mark.parametrize("name,func", [("asyncio_client.py", "fetch"), ("urllib_client.py", "get")])
+def test_library_clients_report_the_users_line(name: str, func: str, tmp_path: Path) -> None:
+    # asyncio: the coroutine awaiting the connection; urllib: the user's urlopen, not http/client.py
+    rows = record(tmp_path, name)
+    assert rows and {where(r) for r in rows} == {(name, marker(name), func)}
+
+
+def test_metadata_has_a_python_section(tmp_path: Path) -> None:
+    trace = tmp_path / "t.parquet"
+    run_renacer(["-q", "--source", "-w", str(trace), "-e", "trace=connect", "--",
+                 sys.executable, str(PROGRAMS / "blocking_client.py"), str(refused_port())])
+    assert trace_metadata(trace)["source"]["python"] == {}  # a known interpreter: nothing to say
