@@ -17,8 +17,9 @@ import struct
 from typing import Any
 
 MAX_FRAMES = 64
-# The user's code: not the standard library, site-packages or frozen modules (--source-skip adds).
-DEFAULT_SKIP = r"^<frozen |/lib/python3\.\d+/|/site-packages/|/dist-packages/"
+# The user's code: not the standard library, site-packages, frozen modules or 3.12's C-stack
+# shim frames (--source-skip adds).
+DEFAULT_SKIP = r"^<shim>$|^<frozen |/lib/python3\.\d+/|/site-packages/|/dist-packages/"
 _LIB = re.compile(r"/(lib)?python(3\.\d+)(\.so[.\d]*)?$|/libpython(3\.\d+)\.so")
 _Q = struct.Struct("<Q")
 _I = struct.Struct("<i")

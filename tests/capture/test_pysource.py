@@ -33,10 +33,23 @@ def refused_port() -> int:
     return port
 
 
-def record(tmp_path: Path, name: str) -> list[dict]:
+# Interpreters with a schema/pyoffsets table: the one running the tests (pyenv 3.11, libpython),
+# Debian's (3.11, a static PIE binary) and pyenv 3.12 where installed.
+INTERPRETERS = [sys.executable] + [p for p in ("/usr/bin/python3.11",
+                                               "/root/.pyenv/versions/3.12.1/bin/python3.12")
+                                   if Path(p).exists()]
+UNKNOWN = "/root/.pyenv/versions/3.10.13/bin/python3.10"
+
+
+@pytest.fixture(params=INTERPRETERS)
+def python(request) -> str:
+    return request.param
+
+
+def record(tmp_path: Path, name: str, python: str = sys.executable) -> list[dict]:
     trace = tmp_path / "t.parquet"
     res = run_renacer(["-q", "--source", "-f", "-w", str(trace), "-e", "trace=connect", "--",
-                       sys.executable, str(PROGRAMS / name), str(refused_port())])
+                       python, str(PROGRAMS / name), str(refused_port())])
     assert res.returncode == 0, res.stderr
     return [r for r in read_trace(trace) if r["kind"] == "syscall" and r["name"] == "connect"]
 
@@ -45,22 +58,22 @@ def where(row: dict) -> tuple[str, int, str]:
     return (Path(row["src_file"]).name, row["src_line"], row["src_func"])
 
 
-def test_blocking_client_reports_the_users_line_not_socket_py(tmp_path: Path) -> None:
-    rows = [r for r in record(tmp_path, "blocking_client.py") if r["errno"] == "ECONNREFUSED"]
+def test_blocking_client_reports_the_users_line_not_socket_py(tmp_path: Path, python: str) -> None:
+    rows = [r for r in record(tmp_path, "blocking_client.py", python) if r["errno"] == "ECONNREFUSED"]
     assert [where(r) for r in rows] == [("blocking_client.py", marker("blocking_client.py"),
                                          "connect_to_server")]
 
 
-def test_each_thread_reports_its_own_line(tmp_path: Path) -> None:
-    rows = record(tmp_path, "threaded_client.py")
+def test_each_thread_reports_its_own_line(tmp_path: Path, python: str) -> None:
+    rows = record(tmp_path, "threaded_client.py", python)
     assert len({r["tid"] for r in rows}) == 2
     assert [where(r) for r in rows] == [
         ("threaded_client.py", marker("threaded_client.py", "first"), "first"),
         ("threaded_client.py", marker("threaded_client.py", "second"), "second")]
 
 
-def test_forked_python_child_reports_its_own_line(tmp_path: Path) -> None:
-    rows = record(tmp_path, "forking_client.py")
+def test_forked_python_child_reports_its_own_line(tmp_path: Path, python: str) -> None:
+    rows = record(tmp_path, "forking_client.py", python)
     assert len({r["pid"] for r in rows}) == 2
     assert sorted(where(r) for r in rows) == sorted([
         ("forking_client.py", marker("forking_client.py", "attempt"), "attempt"),
@@ -97,9 +110,9 @@ def test_generated_offsets_table_matches_the_headers() -> None:
 
 
 @pytest.mark.parametrize("name,func", [("asyncio_client.py", "fetch"), ("urllib_client.py", "get")])
-def test_library_clients_report_the_users_line(name: str, func: str, tmp_path: Path) -> None:
+def test_library_clients_report_the_users_line(name: str, func: str, tmp_path: Path, python: str) -> None:
     # asyncio: the coroutine awaiting the connection; urllib: the user's urlopen, not http/client.py
-    rows = record(tmp_path, name)
+    rows = record(tmp_path, name, python)
     assert rows and {where(r) for r in rows} == {(name, marker(name), func)}
 
 
@@ -108,3 +121,23 @@ def test_metadata_has_a_python_section(tmp_path: Path) -> None:
     run_renacer(["-q", "--source", "-w", str(trace), "-e", "trace=connect", "--",
                  sys.executable, str(PROGRAMS / "blocking_client.py"), str(refused_port())])
     assert trace_metadata(trace)["source"]["python"] == {}  # a known interpreter: nothing to say
+
+
+@pytest.mark.skipif(not Path(UNKNOWN).exists(), reason="needs a CPython without an offsets table")
+def test_unknown_interpreter_version_gives_native_frames_and_says_why(tmp_path: Path) -> None:
+    trace = tmp_path / "t.parquet"
+    run_renacer(["-q", "--source", "-w", str(trace), "-e", "trace=connect", "--",
+                 UNKNOWN, str(PROGRAMS / "blocking_client.py"), str(refused_port())])
+    (row,) = [r for r in read_trace(trace) if r["name"] == "connect"]
+    assert not (row["src_file"] or "").endswith(".py")  # a native frame, never a guessed Python line
+    (note,) = trace_metadata(trace)["source"]["python"].values()
+    assert "CPython 3.10 is not known" in note
+
+
+def test_generated_312_table_matches_its_headers() -> None:
+    include = "/root/.pyenv/versions/3.12.1/include/python3.12"
+    if not Path(include, "internal", "pycore_frame.h").exists():
+        pytest.skip("needs CPython 3.12 internal headers")
+    from renacer.schema import gen_pyoffsets, pyoffsets_312
+
+    assert gen_pyoffsets.offsets(include) == pyoffsets_312.OFFSETS
