@@ -10,10 +10,12 @@ read is consistent; anything unknown or unreadable gives no Python stack and a n
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import os
 import re
 import struct
+from functools import lru_cache
 from typing import Any
 
 MAX_FRAMES = 64
@@ -21,6 +23,11 @@ MAX_FRAMES = 64
 # shim frames (--source-skip adds).
 DEFAULT_SKIP = r"^<shim>$|^<frozen |/lib/python3\.\d+/|/site-packages/|/dist-packages/"
 _LIB = re.compile(r"/(lib)?python(3\.\d+)(\.so[.\d]*)?$|/libpython(3\.\d+)\.so")
+# libc's pread through PyDLL: the GIL is kept across the read. os.pread releases it, and each
+# re-acquisition waits for the busy sink worker (switch interval), ~10x the read itself.
+_LIBC = ctypes.PyDLL(None, use_errno=True)
+_LIBC.pread.restype = ctypes.c_ssize_t
+_LIBC.pread.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_long]
 _Q = struct.Struct("<Q")
 _I = struct.Struct("<i")
 
@@ -75,6 +82,29 @@ def line_at(linetable: bytes, firstlineno: int, index: int) -> int | None:
     return None
 
 
+@lru_cache(maxsize=16)
+def _runtime_symbol(path: str, ino: int, mtime_ns: int) -> tuple[int, int | None, bool]:
+    """(lowest PT_LOAD vaddr, _PyRuntime's address or None, position independent) of one object;
+    the GNU hash table first: building the whole symbol index of libpython takes ~0.5 s."""
+    from elftools.elf.elffile import ELFFile
+
+    with open(path, "rb") as fh:
+        elf = ELFFile(fh)
+        low = min((s["p_vaddr"] for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"), default=0)
+        dyn = elf.header["e_type"] == "ET_DYN"
+        hashed = elf.get_section_by_name(".gnu.hash")
+        if hashed is not None and hasattr(hashed, "get_symbol"):
+            sym = hashed.get_symbol("_PyRuntime")
+            if sym is not None:
+                return low, sym["st_value"], dyn
+        for name in (".symtab", ".dynsym"):
+            sec = elf.get_section_by_name(name)
+            syms = sec.get_symbol_by_name("_PyRuntime") if sec is not None else None
+            if syms:
+                return low, syms[0]["st_value"], dyn
+    return low, None, dyn
+
+
 class PyFrames:
     """Per process: where _PyRuntime is and which offset table applies; per row: the Python stack."""
 
@@ -84,6 +114,7 @@ class PyFrames:
         self._procs: dict[int, tuple[int, dict[str, int]] | None] = {}
         self._fds: dict[int, int] = {}
         self._codes: dict[tuple[int, int, int], tuple[str, str, bytes]] = {}
+        self._lines: dict[tuple[int, int, int, int], int | None] = {}
         self.notes: dict[str, str] = {}
 
     # --- process discovery ---------------------------------------------------------------------
@@ -106,8 +137,6 @@ class PyFrames:
         return found
 
     def _find_runtime(self, pid: int) -> tuple[int, dict[str, int]] | None:
-        from elftools.elf.elffile import ELFFile
-
         maps: dict[str, int] = {}
         with open(f"/proc/{pid}/maps") as f:
             for line in f:
@@ -118,17 +147,8 @@ class PyFrames:
             m = _LIB.search(path)
             assert m is not None
             version = m.group(2) or m.group(4)
-            with open(path, "rb") as fh:
-                elf = ELFFile(fh)
-                low = min((s["p_vaddr"] for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"),
-                          default=0)
-                addr = None
-                for name in (".symtab", ".dynsym"):
-                    sec = elf.get_section_by_name(name)
-                    syms = sec.get_symbol_by_name("_PyRuntime") if sec is not None else None
-                    if syms:
-                        addr = syms[0]["st_value"]
-                        break
+            st = os.stat(path)
+            low, addr, dyn = _runtime_symbol(path, st.st_ino, st.st_mtime_ns)
             if addr is None:
                 continue
             try:
@@ -137,7 +157,7 @@ class PyFrames:
             except ImportError:
                 self.notes[str(pid)] = f"CPython {version} is not known (no schema/pyoffsets table): native frames only"
                 return None
-            bias = start - (low & ~0xFFF) if elf.header["e_type"] == "ET_DYN" else 0
+            bias = start - (low & ~0xFFF) if dyn else 0
             return addr + bias, table
         return None
 
@@ -146,10 +166,12 @@ class PyFrames:
         fd = self._fds.get(pid)
         if fd is None:
             fd = self._fds[pid] = os.open(f"/proc/{pid}/mem", os.O_RDONLY | os.O_CLOEXEC)
-        data = os.pread(fd, size, addr)
-        if len(data) != size:
-            raise OSError("short read")
-        return data
+        if addr >= 1 << 63:
+            raise OSError("bad address")
+        buf = ctypes.create_string_buffer(size)
+        if _LIBC.pread(fd, buf, size, addr) != size:
+            raise OSError(ctypes.get_errno(), "short read of the tracee's memory")
+        return buf.raw
 
     def _ptr(self, pid: int, addr: int) -> int:
         return _Q.unpack(self._read(pid, addr, 8))[0]
@@ -196,13 +218,20 @@ class PyFrames:
         cframe = self._ptr(pid, ts + o["tstate_cframe"])
         frame = self._ptr(pid, cframe + o["cframe_current_frame"]) if cframe else 0
         out: list[tuple[str, int | None, str]] = []
+        lo = min(o["frame_f_code"], o["frame_previous"], o["frame_prev_instr"])
+        span = max(o["frame_f_code"], o["frame_previous"], o["frame_prev_instr"]) + 8 - lo
         while frame and len(out) < MAX_FRAMES:
-            code = self._ptr(pid, frame + o["frame_f_code"])
-            prev_instr = self._ptr(pid, frame + o["frame_prev_instr"])
+            raw = self._read(pid, frame + lo, span)  # the three fields in one read
+            code = _Q.unpack_from(raw, o["frame_f_code"] - lo)[0]
+            prev_instr = _Q.unpack_from(raw, o["frame_prev_instr"] - lo)[0]
             fname, func, table, first = self._code(pid, code, o)
             index = (prev_instr - (code + o["code_adaptive"])) // 2
-            out.append((fname, line_at(table, first, index) if index >= 0 else None, func))
-            frame = self._ptr(pid, frame + o["frame_previous"])
+            key = (pid, code, first, index)
+            line = self._lines.get(key, -1)
+            if line == -1:
+                line = self._lines[key] = line_at(table, first, index) if index >= 0 else None
+            out.append((fname, line, func))
+            frame = _Q.unpack_from(raw, o["frame_previous"] - lo)[0]
         return out
 
     def on_entry(self, pid: int, tid: int, seq: int) -> None:
