@@ -141,3 +141,22 @@ def test_generated_312_table_matches_its_headers() -> None:
     from renacer.schema import gen_pyoffsets, pyoffsets_312
 
     assert gen_pyoffsets.offsets(include) == pyoffsets_312.OFFSETS
+
+
+def test_replay_and_analyzer_use_the_python_line_offline(tmp_path: Path) -> None:
+    import json
+    import subprocess
+
+    trace = tmp_path / "t.parquet"
+    live = run_renacer(["--source", "-f", "-w", str(trace), "-e", "trace=connect", "--",
+                        sys.executable, str(PROGRAMS / "threaded_client.py"), str(refused_port())])
+    analyze = [sys.executable, "-m", "renacer.analyze.cli"]
+    replay = subprocess.run(analyze + ["replay", str(trace)], capture_output=True, text=True)
+    assert replay.stderr == live.stderr  # no interpreter needed: the recorded lines replay
+    for command in ("errors",):
+        res = subprocess.run(analyze + [command, "--format", "json", str(trace)], capture_output=True, text=True)
+        assert res.returncode == 0, res.stderr
+        sources = {r["source"] for r in json.loads(res.stdout)}
+        for tag in ("first", "second"):
+            assert any(f"threaded_client.py:{marker('threaded_client.py', tag)} in {tag}" in (s or "")
+                       for s in sources), (command, sources)
