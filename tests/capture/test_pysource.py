@@ -160,3 +160,13 @@ def test_replay_and_analyzer_use_the_python_line_offline(tmp_path: Path) -> None
         for tag in ("first", "second"):
             assert any(f"threaded_client.py:{marker('threaded_client.py', tag)} in {tag}" in (s or "")
                        for s in sources), (command, sources)
+
+
+def test_recording_every_call_still_finds_the_interpreter_mapped_after_the_first_calls(tmp_path: Path) -> None:
+    # the loader's first calls come before libpython is mapped: the look-up is redone on new code
+    trace = tmp_path / "t.parquet"
+    res = run_renacer(["-q", "--source", "-w", str(trace), "--", sys.executable,
+                       str(PROGRAMS / "blocking_client.py"), str(refused_port())])
+    assert res.returncode == 0, res.stderr
+    (row,) = [r for r in read_trace(trace) if r["name"] == "connect"]
+    assert where(row) == ("blocking_client.py", marker("blocking_client.py"), "connect_to_server")
