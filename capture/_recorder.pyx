@@ -316,6 +316,7 @@ cdef class Recorder:
     cdef Buf stk_arena
     cdef Buf snap_stk
     cdef object on_image
+    cdef object on_pyentry   # --source on Python programs: (pid, tid, seq) while stopped
     cdef public object start_wall_ns
     cdef public object start_mono_ns
 
@@ -369,6 +370,7 @@ cdef class Recorder:
         self.spin_ns = SPIN_NS
         self.stack_window = 0
         self.on_image = None
+        self.on_pyentry = None
         self.main_pid = 0
         self.main_status = 0
         self.main_done = 0
@@ -920,6 +922,8 @@ cdef class Recorder:
         s.len_ok = 0
         if self.stack_window:
             self.capture_stack(s)
+            if self.on_pyentry is not None:
+                self.note_pyentry(s)
         for i in range(MAX_OPS):
             if self.ops[nr][i].op == 0:
                 break
@@ -1281,6 +1285,16 @@ cdef class Recorder:
         once per process image, while it is stopped, to read its mappings."""
         self.stack_window = window
         self.on_image = on_image
+
+    def enable_pysource(self, on_pyentry):
+        """--source on Python programs: ``on_pyentry(pid, tid, seq)`` at each recorded entry, while
+        the thread is stopped, to read its Python frames (capture/pyframes.py)."""
+        self.on_pyentry = on_pyentry
+
+    cdef int note_pyentry(self, Slot* s) except -1 nogil:
+        with gil:
+            self.on_pyentry(s.tgid, s.tid, s.rec.seq)
+        return 0
 
     cdef int note_image(self, Slot* s) except -1 nogil:
         s.maps_ok = 1

@@ -146,7 +146,9 @@ def record(request: RecordRequest) -> RecordResult:
         if sink.source is not None:
             from renacer.capture.unwind import STACK_WINDOW
 
-            recorder.enable_source(STACK_WINDOW, sink.source.on_image)
+            recorder.enable_source(STACK_WINDOW, sink.on_image)
+            # --source on Python programs: the Python stack, read while the thread is stopped
+            recorder.enable_pysource(sink.pyframes.on_entry)
         recorder.start_clock()
         meta["start_wall_ns"] = recorder.start_wall_ns
         meta["start_mono_ns"] = recorder.start_mono_ns
@@ -259,6 +261,14 @@ class LazySink:
 
         self.source = SourceState(skip)
         self._unwinder = Unwinder(self.source)
+        from renacer.capture.pyframes import PyFrames
+
+        self.pyframes = PyFrames(skip)
+
+    def on_image(self, pid: int, seq: int) -> None:
+        """A new process image: its mappings, and a fresh look for a Python interpreter."""
+        self.pyframes.forget(pid)
+        self.source.on_image(pid, seq)
 
     def warm_up(self) -> None:
         # The loop needs the GIL for a moment at every flush; by default a busy worker would keep
@@ -288,6 +298,7 @@ class LazySink:
                 from renacer.analyze.symbolize import Symbolizer
 
                 self._arrow.symbolizer = Symbolizer(self.source.images, skip=self.source.skip)
+                self._arrow.pyframes = self.pyframes
         except Exception as exc:  # reported by close(); the journal keeps the events
             self._build_error = exc
         finally:
@@ -360,6 +371,7 @@ class LazySink:
         self._worker.join()
         if self.source is not None:
             metadata["source"] = self.source.metadata()
+            metadata["source"]["python"] = dict(self.pyframes.notes)
         if self._arrow_live:
             if self._arrow is not None:
                 self._arrow.close_live(metadata)

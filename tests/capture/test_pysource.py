@@ -1,0 +1,172 @@
+"""--source on Python programs: the recorded line is the user's Python line, read from the
+interpreter's frames while the thread is stopped (capture/pyframes.py).
+
+The programs under tests/programs/python/ mark the expected call with an ``# EXPECT tag`` comment.
+"""
+from __future__ import annotations
+
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+from renacer.capture.pyframes import line_at
+from tests.conftest import read_trace, run_renacer, trace_metadata
+
+PROGRAMS = Path(__file__).parent.parent / "programs" / "python"
+REPO = Path(__file__).parent.parent.parent
+
+
+def marker(name: str, tag: str = "") -> int:
+    for no, line in enumerate((PROGRAMS / name).read_text().splitlines(), 1):
+        if line.rstrip().endswith(f"# EXPECT {tag}".rstrip()):
+            return no
+    raise AssertionError(f"no marker {tag!r} in {name}")
+
+
+def refused_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+# Interpreters with a schema/pyoffsets table: the one running the tests (pyenv 3.11, libpython),
+# Debian's (3.11, a static PIE binary) and pyenv 3.12 where installed.
+INTERPRETERS = [sys.executable] + [p for p in ("/usr/bin/python3.11",
+                                               "/root/.pyenv/versions/3.12.1/bin/python3.12")
+                                   if Path(p).exists()]
+UNKNOWN = "/root/.pyenv/versions/3.10.13/bin/python3.10"
+
+
+@pytest.fixture(params=INTERPRETERS)
+def python(request) -> str:
+    return request.param
+
+
+def record(tmp_path: Path, name: str, python: str = sys.executable) -> list[dict]:
+    trace = tmp_path / "t.parquet"
+    res = run_renacer(["-q", "--source", "-f", "-w", str(trace), "-e", "trace=connect", "--",
+                       python, str(PROGRAMS / name), str(refused_port())])
+    assert res.returncode == 0, res.stderr
+    return [r for r in read_trace(trace) if r["kind"] == "syscall" and r["name"] == "connect"]
+
+
+def where(row: dict) -> tuple[str, int, str]:
+    return (Path(row["src_file"]).name, row["src_line"], row["src_func"])
+
+
+def test_blocking_client_reports_the_users_line_not_socket_py(tmp_path: Path, python: str) -> None:
+    rows = [r for r in record(tmp_path, "blocking_client.py", python) if r["errno"] == "ECONNREFUSED"]
+    assert [where(r) for r in rows] == [("blocking_client.py", marker("blocking_client.py"),
+                                         "connect_to_server")]
+
+
+def test_each_thread_reports_its_own_line(tmp_path: Path, python: str) -> None:
+    rows = record(tmp_path, "threaded_client.py", python)
+    assert len({r["tid"] for r in rows}) == 2
+    assert [where(r) for r in rows] == [
+        ("threaded_client.py", marker("threaded_client.py", "first"), "first"),
+        ("threaded_client.py", marker("threaded_client.py", "second"), "second")]
+
+
+def test_forked_python_child_reports_its_own_line(tmp_path: Path, python: str) -> None:
+    rows = record(tmp_path, "forking_client.py", python)
+    assert len({r["pid"] for r in rows}) == 2
+    assert sorted(where(r) for r in rows) == sorted([
+        ("forking_client.py", marker("forking_client.py", "attempt"), "attempt"),
+        ("forking_client.py", marker("forking_client.py", "child"), "child_work")])
+
+
+def _sample() -> int:
+    total = 0
+    for i in range(3):
+        total += (i *
+                  2)
+    try:
+        raise ValueError("x")
+    except ValueError:
+        total -= 1
+    return total
+
+
+@pytest.mark.parametrize("code", [_sample.__code__, line_at.__code__, marker.__code__])
+def test_location_table_decoder_matches_co_positions(code) -> None:
+    for index, (line, *_rest) in enumerate(code.co_positions()):
+        assert line_at(code.co_linetable, code.co_firstlineno, index) == line, index
+
+
+def test_generated_offsets_table_matches_the_headers() -> None:
+    import sysconfig
+
+    from renacer.schema import gen_pyoffsets, pyoffsets_311
+
+    include = sysconfig.get_paths()["include"]
+    if sys.version_info[:2] != (3, 11) or not Path(include, "internal", "pycore_frame.h").exists():
+        pytest.skip("needs CPython 3.11 internal headers")
+    assert gen_pyoffsets.offsets(include) == pyoffsets_311.OFFSETS
+
+
+@pytest.mark.parametrize("name,func", [("asyncio_client.py", "fetch"), ("urllib_client.py", "get")])
+def test_library_clients_report_the_users_line(name: str, func: str, tmp_path: Path, python: str) -> None:
+    # asyncio: the coroutine awaiting the connection; urllib: the user's urlopen, not http/client.py
+    rows = record(tmp_path, name, python)
+    assert rows and {where(r) for r in rows} == {(name, marker(name), func)}
+
+
+def test_metadata_has_a_python_section(tmp_path: Path) -> None:
+    trace = tmp_path / "t.parquet"
+    run_renacer(["-q", "--source", "-w", str(trace), "-e", "trace=connect", "--",
+                 sys.executable, str(PROGRAMS / "blocking_client.py"), str(refused_port())])
+    assert trace_metadata(trace)["source"]["python"] == {}  # a known interpreter: nothing to say
+
+
+@pytest.mark.skipif(not Path(UNKNOWN).exists(), reason="needs a CPython without an offsets table")
+def test_unknown_interpreter_version_gives_native_frames_and_says_why(tmp_path: Path) -> None:
+    trace = tmp_path / "t.parquet"
+    run_renacer(["-q", "--source", "-w", str(trace), "-e", "trace=connect", "--",
+                 UNKNOWN, str(PROGRAMS / "blocking_client.py"), str(refused_port())])
+    (row,) = [r for r in read_trace(trace) if r["name"] == "connect"]
+    assert not (row["src_file"] or "").endswith(".py")  # a native frame, never a guessed Python line
+    (note,) = trace_metadata(trace)["source"]["python"].values()
+    assert "CPython 3.10 is not known" in note
+
+
+def test_generated_312_table_matches_its_headers() -> None:
+    include = "/root/.pyenv/versions/3.12.1/include/python3.12"
+    if not Path(include, "internal", "pycore_frame.h").exists():
+        pytest.skip("needs CPython 3.12 internal headers")
+    from renacer.schema import gen_pyoffsets, pyoffsets_312
+
+    assert gen_pyoffsets.offsets(include) == pyoffsets_312.OFFSETS
+
+
+def test_replay_and_analyzer_use_the_python_line_offline(tmp_path: Path) -> None:
+    import json
+    import subprocess
+
+    trace = tmp_path / "t.parquet"
+    live = run_renacer(["--source", "-f", "-w", str(trace), "-e", "trace=connect", "--",
+                        sys.executable, str(PROGRAMS / "threaded_client.py"), str(refused_port())])
+    analyze = [sys.executable, "-m", "renacer.analyze.cli"]
+    replay = subprocess.run(analyze + ["replay", str(trace)], capture_output=True, text=True)
+    assert replay.stderr == live.stderr  # no interpreter needed: the recorded lines replay
+    for command in ("errors",):
+        res = subprocess.run(analyze + [command, "--format", "json", str(trace)], capture_output=True, text=True)
+        assert res.returncode == 0, res.stderr
+        sources = {r["source"] for r in json.loads(res.stdout)}
+        for tag in ("first", "second"):
+            assert any(f"threaded_client.py:{marker('threaded_client.py', tag)} in {tag}" in (s or "")
+                       for s in sources), (command, sources)
+
+
+def test_recording_every_call_still_finds_the_interpreter_mapped_after_the_first_calls(tmp_path: Path) -> None:
+    # the loader's first calls come before libpython is mapped: the look-up is redone on new code
+    trace = tmp_path / "t.parquet"
+    res = run_renacer(["-q", "--source", "-w", str(trace), "--", sys.executable,
+                       str(PROGRAMS / "blocking_client.py"), str(refused_port())])
+    assert res.returncode == 0, res.stderr
+    (row,) = [r for r in read_trace(trace) if r["name"] == "connect"]
+    assert where(row) == ("blocking_client.py", marker("blocking_client.py"), "connect_to_server")
