@@ -72,8 +72,10 @@ ALIASES: dict[str, frozenset[str]] = {
 # and nginx learn it), a call most programs make rarely. Not close (it would end the wait of a
 # socket closed while connecting, but stopping at every close made a close-heavy program 4x
 # slower under -e trace=connect), nor poll/epoll (frequent, and their results cannot say which
-# error; epoll's do not even name the descriptor).
-COMPANIONS: dict[str, tuple[str, ...]] = {"connect": ("getsockopt",)}
+# error; epoll's do not even name the descriptor). socket, because the analyzer knows a
+# descriptor is a socket (and of which kind) from the call that made it: without it `refused` and
+# `connections` find nothing in a `-e trace=connect` recording; programs make few sockets.
+COMPANIONS: dict[str, tuple[str, ...]] = {"connect": ("getsockopt", "socket")}
 
 
 def companion_numbers(numbers: frozenset[int]) -> frozenset[int]:

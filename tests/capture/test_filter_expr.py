@@ -146,7 +146,7 @@ def test_a_subset_with_connect_brings_the_calls_that_tell_its_outcome() -> None:
     def companions(expr: str) -> set[str]:
         return {SYSCALLS[n] for n in parse_trace_expr(expr).companions}
 
-    assert companions("trace=connect") == {"getsockopt"}
-    assert companions("trace=connect,getsockopt") == set()  # a traced call is shown, not hidden
+    assert companions("trace=connect") == {"getsockopt", "socket"}
+    assert companions("trace=connect,getsockopt,socket") == set()  # a traced call is shown, not hidden
     assert companions("trace=%file") == set()
     assert companions("trace=network") == set()

@@ -67,3 +67,17 @@ def test_replay_equals_live_when_a_call_spans_row_groups(program, tmp_path: Path
     live_lines, replay_lines = live.read_text().splitlines(), replayed.read_text().splitlines()
     assert any(ln.endswith("<unfinished ...>") and "read(" in ln for ln in live_lines[:200])
     assert replay_lines == live_lines
+
+
+def test_refused_finds_the_refusal_in_a_connect_only_recording(tmp_path: Path) -> None:
+    """-e trace=connect also records socket() (hidden): the analyzer needs it to know the
+    descriptor is a TCP socket."""
+    trace = tmp_path / "t.parquet"
+    script = "import socket\ntry:\n    socket.create_connection(('127.0.0.1', 9))\nexcept OSError:\n    pass\n"
+    res = run_renacer(["-w", str(trace), "-e", "trace=connect", "--", sys.executable, "-c", script])
+    assert res.returncode == 0, res.stderr
+    assert "socket(" not in res.stderr and "= -ECONNREFUSED" in res.stderr
+    out = subprocess.run([*ANALYZE, "refused", str(trace), "--format", "csv"], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "127.0.0.1:9,tcp,1," in out.stdout
