@@ -13,8 +13,6 @@ import pyarrow as pa
 
 from renacer.capture.sockaddr import decode_sockaddr
 from renacer.capture.unwind import callchains
-from renacer.schema import captures
-from renacer.schema.syscalls_x86_64 import SYSCALLS
 from renacer.schema.trace import KINDS, TRACE_SCHEMA
 
 # Mirrors ``struct Rec`` in _recorder.pyx (checked against the compiled struct's size below).
@@ -53,28 +51,20 @@ _check_layout()
 
 @lru_cache(maxsize=1)
 def _lookup_tables() -> dict[str, np.ndarray]:
-    """Per-number arrays that let every derived column be a numpy gather."""
-    names = np.array([SYSCALLS.get(nr, f"syscall_{nr}") for nr in range(NR_MAX)], dtype=object)
-    fd_mode = np.zeros(NR_MAX, dtype=np.int8)  # 0 none, 1 first argument, 2 return value
-    size_arg = np.full(NR_MAX, -1, dtype=np.int8)  # -1 no size; 6 size only from ret
-    by_name = {name: nr for nr, name in SYSCALLS.items()}
-    for name in captures.FD_FROM_A0:
-        if name in by_name:
-            fd_mode[by_name[name]] = 1
-    for name in captures.FD_FROM_RET:
-        if name in by_name:
-            fd_mode[by_name[name]] = 2
-    for name, arg in captures.SIZE_ARG.items():
-        if name in by_name:
-            size_arg[by_name[name]] = 6 if arg is None else arg
-    return {"names": names, "fd_mode": fd_mode, "size_arg": size_arg}
+    """Per-number arrays that let every derived column be a numpy gather: the same lookups the
+    light live path uses (capture/rows.py builds them once, from the schema tables)."""
+    from renacer.capture.rows import lookup_tables
+
+    names, _signals, fd_mode, size_arg = lookup_tables()
+    return {"names": np.array(names, dtype=object), "fd_mode": np.array(fd_mode, dtype=np.int8),
+            "size_arg": np.array(size_arg, dtype=np.int8)}
 
 
 @lru_cache(maxsize=1)
 def _signal_names() -> np.ndarray:
-    from renacer.schema import constants
+    from renacer.capture.rows import lookup_tables
 
-    return np.array([constants.signal_name(n) for n in range(NR_MAX)], dtype=object)
+    return np.array(lookup_tables()[1], dtype=object)
 
 
 def _dict_column(codes: np.ndarray, valid: np.ndarray, words: np.ndarray) -> pa.DictionaryArray:

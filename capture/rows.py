@@ -42,8 +42,8 @@ def check_layout(rec_size: int) -> None:
 
 
 @lru_cache(maxsize=1)
-def _tables() -> tuple[list[str], list[str], list[int], list[int]]:
-    """Per-number lookups, as batches.py builds them: syscall names, signal names, where a call's
+def lookup_tables() -> tuple[list[str], list[str], list[int], list[int]]:
+    """Per-number lookups, for this module and batches.py alike: syscall names, signal names, where a call's
     descriptor is (0 none, 1 first argument, 2 return value) and which argument is its size
     (-1 none, 6 only the return value)."""
     from renacer.schema import constants
@@ -141,7 +141,7 @@ class RowBatch(dict):
         return [KINDS[k] for k in self._base["kind"]]
 
     def _name(self) -> list[str | None]:
-        names, signals, _, _ = _tables()
+        names, signals, _, _ = lookup_tables()
         # a spawned row is named after its creating call (clone, fork, vfork), others after a signal
         return [None if k == _EXIT else names[_clip(nr)] if k == _SYSCALL or k == _SPAWNED else signals[_clip(nr)]
                 for k, nr in zip(self._base["kind"], self._base["nr"])]
@@ -154,7 +154,7 @@ class RowBatch(dict):
                 for k, f, r in zip(self._base["kind"], self._base["flags"], self._base["ret"])]
 
     def _fd(self) -> list[int | None]:
-        fd_mode = _tables()[2]
+        fd_mode = lookup_tables()[2]
         out: list[int | None] = []
         for k, nr, f, r, a0 in zip(self._base["kind"], self._base["nr"], self._base["flags"],
                                    self._base["ret"], self._base["a0"]):
@@ -168,7 +168,7 @@ class RowBatch(dict):
         return out
 
     def _size(self) -> list[int | None]:
-        size_arg = _tables()[3]
+        size_arg = lookup_tables()[3]
         b = self._base
         args = (b["a0"], b["a1"], b["a2"], b["a3"], b["a4"], b["a5"])
         out: list[int | None] = []
