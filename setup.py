@@ -1,6 +1,15 @@
 """Build the Cython recorder; everything else is declared in pyproject.toml."""
+import os
+import sys
+
 from Cython.Build import cythonize
 from setuptools import Extension, setup
+
+# The recorder reads x86_64 registers and syscall numbers (capture/rn_ptrace.h, schema/
+# syscalls_x86_64.py): it builds and runs on x86_64 Linux only. The analyzer reads traces on any
+# machine, so elsewhere the distribution installs without the extension and says so.
+MACHINE = os.uname().machine if hasattr(os, "uname") else "unknown"
+RECORDER_BUILDS = sys.platform == "linux" and MACHINE == "x86_64"
 
 extensions = [
     Extension(
@@ -11,4 +20,14 @@ extensions = [
     )
 ]
 
-setup(ext_modules=cythonize(extensions, include_path=["capture"], compiler_directives={"language_level": "3"}))
+if RECORDER_BUILDS:
+    ext_modules = cythonize(extensions, include_path=["capture"], compiler_directives={"language_level": "3"})
+else:
+    sys.stderr.write(
+        f"renacer: the recorder (renacer.capture._recorder) builds on x86_64 Linux only; this machine "
+        f"is {sys.platform} {MACHINE}. Installing without it: renacer-analyze reads traces recorded "
+        "elsewhere; the renacer command will refuse to record here.\n"
+    )
+    ext_modules = []
+
+setup(ext_modules=ext_modules)
