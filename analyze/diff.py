@@ -221,7 +221,7 @@ class Comparison:
         return self.metric in TIME_METRICS or self.metric in RUN_TIME_METRICS
 
     def document(self) -> dict[str, Any]:
-        doc = {"base": _number(self.base), "head": _number(self.head), "change": _number(self.change),
+        doc: dict[str, Any] = {"base": _number(self.base), "head": _number(self.head), "change": _number(self.change),
                "change_pct": self.change_pct, "base_runs": self.base_runs, "head_runs": self.head_runs}
         if self.test is not None:
             doc["test"] = self.test.document()
@@ -646,18 +646,18 @@ def readable(report: Report) -> tuple[list[str], list[output.Section], list[str]
     rows = []
     for s in report.syscalls:
         mt = s.metrics
-        change = [] if s.status == "both" else [s.status]
+        changes = [] if s.status == "both" else [s.status]
         for k in ("calls", "errors"):
             if s.status == "both" and mt[k].change:
-                change.append(f"{k} {mt[k].change:+g}")
+                changes.append(f"{k} {mt[k].change:+g}")
         if s.status == "both":
-            change.append(ratio_text(mt["total_ns"].base, mt["total_ns"].head))
+            changes.append(ratio_text(mt["total_ns"].base, mt["total_ns"].head))
         row = [s.syscall, _pair(mt["calls"]), _pair(mt["errors"]), _pair(mt["total_ns"]), _pair(mt["avg_ns"]),
                _pair(mt["p50_ns"]), _pair(mt["p99_ns"])]
         if any_bytes:
             row.append(_pair(mt["bytes"]))
         tested = report.tested and s.status == "both"
-        row += [", ".join(c for c in change if c), _test_text([mt[k] for k in TIME_METRICS], tested)
+        row += [", ".join(c for c in changes if c), _test_text([mt[k] for k in TIME_METRICS], tested)
                 if s.status == "both" else "-"]
         rows.append(tuple(row))
     changed_targets = report.target_changes()
@@ -677,7 +677,7 @@ def readable(report: Report) -> tuple[list[str], list[output.Section], list[str]
     if report.gates:
         failed = len(report.failed_gates)
         untested = sum(1 for g in report.gates if not g.tested)
-        footer.append((f"{failed} of {len(report.gates)} gate(s) failed" if failed else f"no gate failed")
+        footer.append((f"{failed} of {len(report.gates)} gate(s) failed" if failed else "no gate failed")
                       + (f" ({untested} not tested: a timing gate needs {MIN_RUNS} runs a side)" if untested else ""))
     if not report.tested:  # the note above says timings are not tested: no column repeating it
         for section in sections[:2]:

@@ -167,12 +167,14 @@ def protocol(
     ``accepted`` says the socket came from accept(), so the peer is the client and the request
     is what was received.
     """
-    sent = [bytes(c) for c in (sent or []) if c]
-    received = [bytes(c) for c in (received or []) if c]
-    requests, responses = (received, sent) if accepted else (sent, received)
+    sent_bytes = [bytes(c) for c in (sent or []) if c]
+    received_bytes = [bytes(c) for c in (received or []) if c]
+    requests, responses = (received_bytes, sent_bytes) if accepted else (sent_bytes, received_bytes)
     first_req = requests[0] if requests else b""
     first_resp = responses[0] if responses else b""
     none: dict[str, str | None] = {"protocol": None, "detail": None}
+    version: str | None
+    detail: str | None
     if _is_tls_record(first_req) or (not first_req and _is_tls_record(first_resp)):
         version, detail = _tls(requests, responses)
         return {"protocol": version, "detail": detail}

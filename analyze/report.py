@@ -224,8 +224,8 @@ def _ratio(base: Any, head: Any) -> str:
 
 def _import_matplotlib() -> None:
     try:
-        import matplotlib.figure  # noqa: F401
         import matplotlib.backends.backend_svg  # noqa: F401
+        import matplotlib.figure  # noqa: F401
     except ImportError:  # reported where it is used
         pass
 
@@ -393,7 +393,7 @@ def narrow(engine: eng.Engine) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE rn_report_opens AS SELECT trace, pid, fd, seq, name FROM fd_opens")
     con.execute("CREATE OR REPLACE TEMP TABLE rn_report_socket_fds AS SELECT DISTINCT trace, pid, fd "
                 "FROM rn_report_opens WHERE name IN ('socket', 'accept', 'accept4')")
-    sockets = con.execute("SELECT count(*) FROM rn_report_socket_fds").fetchone()[0]
+    sockets = con.execute("SELECT count(*) FROM rn_report_socket_fds").fetchall()[0][0]
     # The last event to end matters to dns only, so to traces with sockets (it costs a scan).
     last = (" UNION SELECT trace, arg_max(seq, ts_ns + coalesce(dur_ns, 0)) FROM events GROUP BY trace"
             if sockets else "")

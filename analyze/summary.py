@@ -90,7 +90,7 @@ class Summary:
         return sum(s.errors for s in self._by_name.values())
 
     def rows(self) -> list[dict[str, Any]]:
-        out = []
+        out: list[dict[str, Any]] = []
         for name, s in self._by_name.items():
             durations = sorted(s.durations)
             n = len(durations)

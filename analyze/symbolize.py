@@ -104,7 +104,7 @@ class ImageTable:
 
     def is_latest(self, pid: int, seq: int) -> bool:
         versions = self.versions.get(pid)
-        return bool(versions) and self.version(pid, seq) is versions[-1]
+        return versions is not None and len(versions) > 0 and self.version(pid, seq) is versions[-1]
 
     def to_meta(self) -> dict[str, list[Any]]:
         return {str(pid): [[seq, [[m.start, m.end, m.offset, m.path] for m in maps]] for seq, maps in vs]
@@ -615,7 +615,7 @@ class Symbolizer:
         out: list[Frame] = []
         found = debug.frames(look) if debug is not None else None
         if found:
-            out = [Frame(f, l, fn, m.path) for f, l, fn in found]
+            out = [Frame(f, line, fn, m.path) for f, line, fn in found]
             if out[-1].func is None and binary is not None:
                 out[-1] = Frame(out[-1].file, out[-1].line, binary.symbol(look), m.path)
         else:

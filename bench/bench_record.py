@@ -106,7 +106,12 @@ def main() -> int:
                 samples[cname].append(timed(make(work)))
         med = {c: statistics.median(v) for c, v in samples.items()}
         for cname in configs:
-            peer = med["strace net"] if cname.endswith("net") else med.get(cname.replace("renacer", "strace"), med["strace"]) if cname.endswith("1cpu") else med["strace"]
+            if cname.endswith("net"):
+                peer = med["strace net"]
+            elif cname.endswith("1cpu"):
+                peer = med.get(cname.replace("renacer", "strace"), med["strace"])
+            else:
+                peer = med["strace"]
             print(f"{wname:<8} {cname:<13} {med[cname]:>9.3f} {med[cname] / med['untraced']:>11.2f} "
                   f"{med[cname] / peer:>9.2f}")
         # sizes: one more recording of each kind

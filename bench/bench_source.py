@@ -78,7 +78,8 @@ def network(args: argparse.Namespace) -> None:
         calls = counts["all" if "all" in name else "net"]
         per_call[name] = (med[name] - med["untraced"]) / calls * 1e6
         print(f"{name:<22} {med[name]:>9.3f} {per_call[name]:>15.1f}")
-    print(f"\n--source / plain renacer, per traced call: {per_call['renacer net --source'] / per_call['renacer net']:.2f}x (-e trace=network), "
+    print("\n--source / plain renacer, per traced call: "
+          f"{per_call['renacer net --source'] / per_call['renacer net']:.2f}x (-e trace=network), "
           f"{per_call['renacer all --source'] / per_call['renacer all']:.2f}x (every call)")
     if "strace net -k" in per_call:
         print(f"strace -k / plain strace, per traced call:  {per_call['strace net -k'] / per_call['strace net']:.2f}x")
@@ -88,7 +89,7 @@ def network(args: argparse.Namespace) -> None:
 
 
 def dwarf(args: argparse.Namespace) -> None:
-    from renacer.analyze.symbolize import ElfObject, Mapping, Symbolizer, ImageTable
+    from renacer.analyze.symbolize import ElfObject, ImageTable, Mapping, Symbolizer
     from renacer.capture.unwind import _CFI
 
     big = args.big or os.path.join(sysconfig.get_config_var("LIBDIR") or "", sysconfig.get_config_var("LDLIBRARY") or "")

@@ -10,7 +10,7 @@ import os
 import signal
 import stat
 import sys
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn, TextIO, cast
 
 from renacer import __version__
 
@@ -152,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             out_stream = sys.stdout if to_stdout(args) else sys.stderr
         if out_stream is sys.stdout:
-            out_stream = watched = SharedStdout(sys.stdout)
+            watched = SharedStdout(sys.stdout)
+            out_stream = cast(TextIO, watched)  # a TextIO by duck typing: write, flush, fileno
         stream = out_stream
         consumers.append(lambda: live_consumer(args, stream))
     request = RecordRequest(

@@ -163,7 +163,7 @@ def _raw_batches(payloads: list[tuple[bytes, bytes]], source: str) -> list[RawBa
         for n in lengths:
             parts.append(body[pos : pos + n])
             pos += n
-        out.append(tuple(parts))  # type: ignore[arg-type]
+        out.append(tuple(parts))
     return out
 
 

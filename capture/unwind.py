@@ -137,7 +137,7 @@ class _CFI:
 
         pairs = []
         try:
-            for e in self.cfi.get_entries():
+            for e in self.cfi.get_entries() if self.cfi is not None else ():
                 if isinstance(e, FDE):
                     pairs.append((e.header["initial_location"], e.offset))
         except Exception:
@@ -154,7 +154,7 @@ class _CFI:
         i = bisect.bisect_right(self._locs, addr) - 1
         if i >= 0 and self.cfi is not None:
             try:
-                fde = self.cfi._parse_entry_at(self._fdes[i])
+                fde: Any = self.cfi._parse_entry_at(self._fdes[i])  # an FDE: _fdes holds FDE offsets only
                 start = fde.header["initial_location"]
                 if start <= addr < start + fde.header["address_range"]:
                     found = _row_rule(fde.get_decoded().table, addr)
@@ -213,7 +213,7 @@ class Unwinder:
             cfi = self._cfi[m.path]
         return cfi, bias
 
-    def walk(self, pid: int, seq: int, rip: int, rsp: int, rbp: int, stack: bytes,
+    def walk(self, pid: int, seq: int, rip: int, rsp: int, rbp: int, stack: bytes | memoryview,
              refreshed: set[int]) -> list[int]:
         """The callchain of one row. A call site seen before at the same stack depth usually
         has the same frames: the walk's reads (stack words, and rbp if it mattered) are kept,
@@ -241,7 +241,7 @@ class Unwinder:
         self.frames += len(chain)
         return chain
 
-    def _walk(self, pid: int, seq: int, rip: int, rsp: int, rbp: int, stack: bytes,
+    def _walk(self, pid: int, seq: int, rip: int, rsp: int, rbp: int, stack: bytes | memoryview,
               refreshed: set[int]) -> tuple[list[int], list[tuple[int, int]], int | None]:
         images = self.state.images
         chain = [rip]

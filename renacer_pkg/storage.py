@@ -332,8 +332,7 @@ def fetch(specs: Sequence[str]) -> list[str]:
 
     with ThreadPoolExecutor(min(TRANSFER_THREADS, max(1, len(objects)))) as pool:
         paths = list(pool.map(one, objects))
-    seen: set[str] = set()
-    return [p for p in paths if not (p in seen or seen.add(p))]
+    return list(dict.fromkeys(paths))  # without repeats, in order
 
 
 def _download(fs: pafs.S3FileSystem, o: RemoteObject, local: str) -> None:

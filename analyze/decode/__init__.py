@@ -24,7 +24,7 @@ __all__ = [
 
 DECODERS: dict[str, Decoder] = {
     **files.DECODERS,
-    **sockets.DECODERS,
+    **sockets.DECODERS,  # type: ignore[dict-item]  # TODO: annotate sockets.DECODERS as dict[str, Decoder]
     **processes.DECODERS,
     **memory.DECODERS,
     **signals.DECODERS,
@@ -53,7 +53,7 @@ def decode_fast(row: Row, options: DecodeOptions) -> Decoded | list[str]:
 def decode(row: Row, options: DecodeOptions) -> Decoded:
     """The call's arguments as strace prints them (never raises)."""
     result = decode_fast(row, options)
-    return result if result.__class__ is Decoded else Decoded(list(result))
+    return result if isinstance(result, Decoded) else Decoded(list(result))
 
 
 def error_parts(row: Row) -> tuple[int, str] | None:

@@ -14,12 +14,15 @@ from renacer.schema import constants as C
 from .common import (
     Decoded,
     DecodeOptions,
+    Decoder,
     Row,
     buf,
     dirfd,
+    extras,
     fd,
     flags,
     int_array,
+    int_ptr,
     octal,
     part,
     path,
@@ -35,7 +38,6 @@ from .common import (
     xlat,
     xval,
 )
-from .common import extras, int_ptr
 from .sockets import iov_arg, iovecs
 
 _O_CREAT = C.OPEN_FLAGS["O_CREAT"]
@@ -561,7 +563,7 @@ def fstatfs(row: Row, opts: DecodeOptions) -> Decoded:
     return Decoded([fd(row["a0"]), ptr(row["a1"])], entry=1)
 
 
-DECODERS = {
+DECODERS: dict[str, Decoder] = {
     "open": open_,
     "openat": openat,
     "openat2": openat2,

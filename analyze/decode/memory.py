@@ -9,7 +9,7 @@ import functools
 
 from renacer.schema import constants as C
 
-from .common import Decoded, DecodeOptions, Row, flags, ptr, returning, s32, succeeded, u32, xlat, xval
+from .common import Decoded, DecodeOptions, Decoder, Row, flags, ptr, returning, s32, succeeded, u32, xlat, xval
 
 
 def _address_ret(row: Row) -> str | None:
@@ -63,7 +63,7 @@ def mlockall(row: Row, opts: DecodeOptions) -> list[str]:
     return [flags(C.MLOCKALL, u32(row["a0"]), "MCL_???")]
 
 
-DECODERS = {
+DECODERS: dict[str, Decoder] = {
     "mmap": mmap,
     "mprotect": mprotect,
     "munmap": munmap,

@@ -9,10 +9,11 @@ import struct
 from renacer.schema import constants as C
 
 from .common import (
-    buf,
     Decoded,
     DecodeOptions,
+    Decoder,
     Row,
+    buf,
     cstr,
     dirfd,
     flags,
@@ -349,7 +350,7 @@ _NO_ARGS = (
     "restart_syscall",
 )
 
-DECODERS = {
+DECODERS: dict[str, Decoder] = {
     **{name: no_args for name in _NO_ARGS},
     "execve": execve,
     "execveat": execveat,

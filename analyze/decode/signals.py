@@ -13,6 +13,7 @@ from renacer.schema.syscalls_x86_64 import SYSCALLS
 from .common import (
     Decoded,
     DecodeOptions,
+    Decoder,
     Row,
     flags,
     part,
@@ -172,7 +173,7 @@ def signal_line(name: str | None, nr: int, mem_part: bytes | None) -> str:
     return f"--- {signal(nr)} {siginfo_text(mem_part)} ---"
 
 
-DECODERS = {
+DECODERS: dict[str, Decoder] = {
     "rt_sigaction": rt_sigaction,
     "rt_sigprocmask": rt_sigprocmask,
     "kill": kill,

@@ -88,9 +88,9 @@ def test_table_output_is_readable_text(command: str, traces: dict[str, Path]) ->
 
 def test_table_shows_durations_and_dashes_for_null(trace: Path) -> None:
     result = invoke("summary", trace)
-    line = next(l for l in result.stdout.splitlines() if l.strip().startswith("getsockopt"))
+    line = next(x for x in result.stdout.splitlines() if x.strip().startswith("getsockopt"))
     assert line.split()[1:] == ["2", "0", "2.0µs", "1.0µs", "1.0µs", "1.0µs", "1.0µs", "1.0µs"]
-    line = next(l for l in result.stdout.splitlines() if l.strip().startswith("exit_group"))
+    line = next(x for x in result.stdout.splitlines() if x.strip().startswith("exit_group"))
     assert line.split()[5:] == ["-", "-", "-", "-"]
 
 

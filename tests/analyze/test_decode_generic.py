@@ -8,7 +8,7 @@ import pytest
 from renacer.analyze.decode import DECODERS, Decoded, DecodeOptions, decode, format_return
 from renacer.analyze.decode.common import make_row
 from renacer.schema import captures
-from renacer.schema.trace import join_mem, split_mem, split_mem_extras
+from renacer.schema.trace import join_mem, split_mem_extras
 
 U64 = 2**64 - 1
 

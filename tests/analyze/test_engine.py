@@ -11,9 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.analyze import scenarios
 from renacer.analyze import engine as eng
 from renacer.schema.trace import TRACE_SCHEMA, schema_with_metadata
+from tests.analyze import scenarios
 from tests.analyze.tracebuilder import TraceBuilder
 
 

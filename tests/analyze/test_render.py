@@ -371,7 +371,7 @@ def test_strace_style_summary_prints_strace_s_seconds_table_instead_of_calls() -
     assert lines[0] == "System Call Summary:"
     assert lines[1].split() == ["Syscall", "Calls", "Errors", "Total", "Time", "Avg", "Time", "p50", "p90", "p99"]
     assert "<unfinished" not in text
-    body = [l.split() for l in lines[3:-2]]
+    body = [line.split() for line in lines[3:-2]]
     totals = [float(cells[3]) for cells in body]
     assert totals == sorted(totals, reverse=True)  # largest total time first
     total = lines[-1].split()

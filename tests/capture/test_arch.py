@@ -11,7 +11,6 @@ import pytest
 from renacer.capture import cli
 from tests.analyze.tracebuilder import TraceBuilder
 
-
 _REAL = os.uname()
 
 

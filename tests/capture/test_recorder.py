@@ -81,8 +81,8 @@ def test_threads_are_all_recorded_with_their_own_ids(program, tmp_path: Path) ->
     res = run_renacer(["-q", "-w", str(trace), "--", exe])
     assert res.returncode == 0
     reported = res.stdout.split("\n")
-    pid = int(next(l for l in reported if l.startswith("pid")).split()[1])
-    tids = {int(l.split()[1]) for l in reported if l.startswith("tid")}
+    pid = int(next(x for x in reported if x.startswith("pid")).split()[1])
+    tids = {int(x.split()[1]) for x in reported if x.startswith("tid")}
     rows = read_trace(trace)
     getppids = syscalls(rows, "getppid")
     assert len(getppids) == 400
@@ -278,7 +278,8 @@ def test_network_filter_records_connects_without_stopping_for_getpid(program, tm
 
 def test_network_filter_without_seccomp_stops_for_every_call_but_records_the_same(program, tmp_path: Path, listening_port: int) -> None:
     trace = tmp_path / "t.parquet"
-    res = run_renacer(["-q", "--no-seccomp", "-e", "trace=connect", "-w", str(trace), "--", program("getpid_connect"), "2000", str(listening_port), "3"])
+    res = run_renacer(["-q", "--no-seccomp", "-e", "trace=connect", "-w", str(trace), "--",
+                       program("getpid_connect"), "2000", str(listening_port), "3"])
     assert res.returncode == 0
     rows = read_trace(trace)
     meta = trace_metadata(trace)
@@ -339,7 +340,8 @@ def test_curl_against_a_local_http_server(tmp_path: Path) -> None:
     rows = read_trace(trace)
     connects = [r for r in syscalls(rows, "connect") if r["port"] == port]
     assert connects and connects[0]["addr"] == "127.0.0.1"
-    sent = b"".join(r["data"] or b"" for r in syscalls(rows) if r["name"] in ("sendto", "write", "sendmsg") and r["fd"] == connects[0]["fd"])
+    sent = b"".join(r["data"] or b"" for r in syscalls(rows)
+                    if r["name"] in ("sendto", "write", "sendmsg") and r["fd"] == connects[0]["fd"])
     assert sent.startswith(b"GET /index.html HTTP/1.1\r\n")
     received = [r["data"] for r in syscalls(rows) if r["name"] in ("recvfrom", "read") and r["fd"] == connects[0]["fd"] and r["data"]]
     assert received[0].startswith(b"HTTP/1.0 200 OK")

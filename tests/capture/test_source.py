@@ -16,7 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import read_trace, run_renacer, trace_metadata
@@ -318,7 +317,7 @@ class _Collect:
 def test_journal_keeps_callchains_not_stack_bytes_and_reads_old_frames(tmp_path: Path) -> None:
     from renacer.capture._recorder import Recorder, rec_size
     from renacer.capture.journal import JournalWriter, read_journal
-    from renacer.capture.session import base_metadata, capture_table, RecordRequest
+    from renacer.capture.session import RecordRequest, base_metadata, capture_table
     from renacer.capture.unwind import STACK_WINDOW, SourceState, Unwinder
     from renacer.schema.syscalls_x86_64 import SYSCALLS
 
