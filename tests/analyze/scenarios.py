@@ -153,7 +153,7 @@ def protocols() -> tuple[TraceBuilder, Rows]:
     b.connect(4, "127.0.0.1", 8443)
     b.send(4, CLIENT_HELLO, name="write", ret=517)
     b.recv(4, SERVER_HELLO_HEADER, name="read")
-    b.recv(4, SERVER_HELLO_BODY, name="read", size=122)
+    b.recv(4, SERVER_HELLO_BODY, name="read", ret=122)  # 122 bytes read, the first 64 captured
     b.recv(4, CCS_HEADER, name="read")
     b.recv(4, b"\x01", name="read")
     b.recv(4, APPDATA_HEADER, name="read")

@@ -1,25 +1,33 @@
-"""Build small renacer traces by hand, the way the recorder fills each column.
+"""Build small renacer traces by hand, through the recorder's own conversion.
 
 The analyzer's tests need exact, known inputs (a refused non-blocking connect, a DNS timeout and
-fallback, an fd that is reused, …) independent of timing. The builder fills the columns the way
-``capture/`` does (``fd`` from a0 or from ret, ``size`` = ret or the count, ``data`` captured at
-entry for writes and at exit for reads, ``sockaddr`` raw and decoded, ``mem`` as length-prefixed
-parts in ``captures.CAPTURES`` order), so a query that works here works on a recording.
+fallback, an fd that is reused, …) independent of timing. The builder does not fill the trace's
+columns itself: each call becomes a raw record exactly as the C recorder writes one (a ``struct
+Rec`` element of ``capture.batches.REC_DTYPE``: raw arguments, return value, flags; its captured
+bytes in the data, sockaddr, path and mem arenas), and the recorder's own code derives every column
+from it: ``capture.batches.to_record_batch`` for the saved Parquet file, ``capture.rows.RowBatch``
+(the live path's reader) for the row dicts the builder returns. So ``fd``, ``size``, ``errno``,
+``name``, ``family``/``addr``/``port`` are whatever a recording of the same calls would hold
+(``close(-1)`` has fd -1; an unfinished ``read`` has the requested size), never a second opinion.
 """
 from __future__ import annotations
 
 import errno as errno_mod
 import socket
 import struct
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from renacer.schema import captures
-from renacer.schema.trace import SCHEMA_VERSION, TRACE_SCHEMA, join_mem, schema_with_metadata
+from renacer import __version__
+from renacer.capture.batches import F_FINISHED, F_HAS_RET, REC_DTYPE, to_record_batch
+from renacer.capture.rows import RowBatch
 from renacer.schema.syscalls_x86_64 import SYSCALLS
+from renacer.schema.trace import KINDS, SCHEMA_VERSION, TRACE_SCHEMA, join_mem, schema_with_metadata
 
 NR = {name: nr for nr, name in SYSCALLS.items()}
 SIGNALS = {"SIGCHLD": 17, "SIGKILL": 9, "SIGPIPE": 13, "SIGSEGV": 11, "SIGTERM": 15, "SIGUSR1": 10}
@@ -31,8 +39,38 @@ SOL_SOCKET, SO_ERROR, SO_RCVTIMEO = 1, 4, 20
 IPPROTO_TCP, IPPROTO_UDP = 6, 17
 AT_FDCWD = -100 & 0xFFFFFFFFFFFFFFFF
 
-_SEND = {"write", "sendto", "sendmsg", "writev", "pwrite64"}
-_RECV = {"read", "recvfrom", "recvmsg", "readv", "pread64"}
+# Columns the recorder does not derive from a record: --source fills them after the recording
+# (the symbolizer), so a test may set them on a returned row and the saved trace keeps them.
+AFTER_RECORDING = ("src_file", "src_line", "src_func")
+_U64 = 0xFFFFFFFFFFFFFFFF
+
+
+@dataclass
+class RawRecord:
+    """One ``struct Rec`` and the bytes it captured, before any column is derived."""
+
+    fields: dict[str, int]
+    data: bytes | None = None
+    sockaddr: bytes | None = None
+    path: bytes | None = None
+    mem: bytes | None = None
+
+
+def raw_batch(records: list[RawRecord]) -> tuple[bytes, bytes, bytes, bytes, bytes]:
+    """The recorder's batch: records as a numpy array of REC_DTYPE and four arenas, each part's
+    length in its record (-1 for none), as the C recorder's ``emit``/``point_row`` fill them."""
+    recs = np.zeros(len(records), dtype=REC_DTYPE)
+    arenas: dict[str, list[bytes]] = {"data": [], "sockaddr": [], "path": [], "mem": []}
+    for i, r in enumerate(records):
+        for field, value in r.fields.items():
+            recs[field][i] = value
+        for part, length in (("data", "data_len"), ("sockaddr", "sa_len"), ("path", "path_len"), ("mem", "mem_len")):
+            blob = getattr(r, part)
+            recs[length][i] = -1 if blob is None else len(blob)
+            if blob is not None:
+                arenas[part].append(blob)
+    joined = [b"".join(arenas[k]) for k in ("data", "sockaddr", "path", "mem")]
+    return (recs.tobytes(), joined[0], joined[1], joined[2], joined[3])
 
 
 def sockaddr_in(addr: str, port: int) -> bytes:
@@ -75,8 +113,16 @@ class TraceBuilder:
         self.gap = gap
         self.clock = 0
         self.counter = 0
-        self.rows: list[dict[str, Any]] = []
+        self.records: list[RawRecord] = []
+        self.rows: list[dict[str, Any]] = []  # each record as the recorder's live reader derives it
         self.processes: list[dict[str, Any]] = []
+
+    def _add(self, record: RawRecord) -> dict[str, Any]:
+        self.records.append(record)
+        live = RowBatch(raw_batch([record]))
+        row = {name: live[name][0] for name in TRACE_SCHEMA.names}
+        self.rows.append(row)
+        return row
 
     # -- the general case ------------------------------------------------------------------------
     def call(
@@ -94,76 +140,49 @@ class TraceBuilder:
         sockaddr: bytes | None = None,
         mem: list[bytes | None] | None = None,
         path: str | None = None,
-        fd: int | None = None,
-        size: int | None = None,
         unfinished: bool = False,
     ) -> dict[str, Any]:
-        """One syscall row; ``err`` (an errno name) makes ``ret`` its negative value."""
+        """One syscall row; ``err`` (an errno name) makes ``ret`` its negative value. ``data`` is
+        what the call's buffer held (cut to the string size, as the recorder captures it);
+        ``unfinished`` is a call still in progress when the recording ended (no return value)."""
         pid = self.pid if pid is None else pid
         tid = pid if tid is None else tid
         ts = self.clock + self.gap if at is None else at
-        a = [(v & 0xFFFFFFFFFFFFFFFF) for v in args] + [0] * (6 - len(args))
+        a = [(v & _U64) for v in args] + [0] * (6 - len(args))
         if err is not None:
             ret = -getattr(errno_mod, err)
-        if unfinished:
-            ret = None
-        if fd is None:
-            if name in captures.FD_FROM_RET:
-                fd = ret if ret is not None and ret >= 0 else None
-            elif name in captures.FD_FROM_A0:
-                fd = a[0] if a[0] < 2**31 else None
-        if size is None and name in captures.SIZE_ARG and ret is not None:
-            index = captures.SIZE_ARG[name]
-            size = ret if ret >= 0 else (a[index] if index is not None else None)
-        if data is not None:
-            data = data[: self.string_size]
-        family = addr = port = None
-        if sockaddr is not None:
-            family, addr, port = _decode_sockaddr(sockaddr)
+        finished = not unfinished and ret is not None
         seq = self.counter
         self.counter += 1
-        exit_seq = None
-        if not unfinished:
-            exit_seq = self.counter
+        fields = {"seq": seq, "ts": ts, "pid": pid, "tid": tid, "nr": NR[name], "kind": KINDS.index("syscall"),
+                  **{f"a{i}": a[i] for i in range(6)}}
+        if finished:
+            assert ret is not None
+            fields.update(exit_seq=self.counter, dur=dur, ret=ret, flags=F_HAS_RET | F_FINISHED)
             self.counter += 1
-        row = {
-            "seq": seq,
-            "exit_seq": exit_seq,
-            "ts_ns": ts,
-            "dur_ns": None if unfinished else dur,
-            "pid": pid,
-            "tid": tid,
-            "kind": "syscall",
-            "nr": NR[name],
-            "name": name,
-            **{f"a{i}": a[i] for i in range(6)},
-            "ret": ret,
-            "errno": errno_mod.errorcode.get(-ret) if ret is not None and -4095 <= ret <= -1 else None,
-            "fd": fd,
-            "family": family,
-            "addr": addr,
-            "port": port,
-            "path": path,
-            "size": size,
-            "data": data,
-            "sockaddr": sockaddr,
-            "mem": join_mem(mem) if mem is not None else None,
-        }
-        self.rows.append(row)
-        self.clock = ts + (0 if unfinished else dur)
-        return row
+        self.clock = ts + (dur if finished else 0)
+        return self._add(RawRecord(
+            fields,
+            data=None if data is None else data[: self.string_size],
+            sockaddr=sockaddr,
+            path=None if path is None else path.encode(),
+            mem=join_mem(mem) if mem is not None else None,
+        ))
 
-    def event(self, kind: str, name: str, nr: int, ret: int | None = None, *, pid: int | None = None,
-              tid: int | None = None, at: int | None = None) -> dict[str, Any]:
-        """A point event: ``signal``, ``exit``, ``killed`` or ``stopped``."""
+    def event(self, kind: str, nr: int, ret: int | None = None, *, pid: int | None = None,
+              tid: int | None = None, at: int | None = None, mem: bytes | None = None) -> dict[str, Any]:
+        """A point event: ``signal`` (nr the signal), ``exit`` (ret the status), ``killed`` (nr the
+        signal, ret 1 with a core dump), ``stopped``. Only exit and killed carry a return value,
+        as in the recorder's ``point_row``; the name comes from the kind and nr."""
         pid = self.pid if pid is None else pid
         ts = self.clock + self.gap if at is None else at
-        row = {"seq": self.counter, "ts_ns": ts, "pid": pid, "tid": pid if tid is None else tid,
-               "kind": kind, "nr": nr, "name": name, "ret": ret}
+        fields = {"seq": self.counter, "ts": ts, "pid": pid, "tid": pid if tid is None else tid,
+                  "kind": KINDS.index(kind), "nr": nr}
+        if kind in ("exit", "killed"):
+            fields.update(ret=0 if ret is None else ret, flags=F_HAS_RET)
         self.counter += 1
-        self.rows.append(row)
         self.clock = ts
-        return row
+        return self._add(RawRecord(fields, mem=None if mem is None else struct.pack("<I", len(mem)) + mem))
 
     # -- sockets ---------------------------------------------------------------------------------
     def socket(self, fd: int, domain: int = AF_INET, type_: int = SOCK_STREAM, proto: int = 0, **kw: Any):
@@ -209,10 +228,15 @@ class TraceBuilder:
         return self.call(name, args, ret, err=err, data=payload, sockaddr=sa, **kw)
 
     def recv(self, fd: int, payload: bytes | None, name: str = "recvfrom", bufsize: int = 16384,
-             err: str | None = None, addr: str | None = None, port: int | None = None, **kw: Any):
-        """A read-family call: ``payload`` b"" is end of file (= 0), None with ``err`` a failure."""
+             err: str | None = None, addr: str | None = None, port: int | None = None,
+             ret: int | None = None, **kw: Any):
+        """A read-family call: ``payload`` b"" is end of file (= 0), None with ``err`` a failure;
+        ``ret`` when the call returned more than the captured ``payload``."""
         sa = sockaddr_in(addr, port) if addr is not None else None
-        ret = None if err else len(payload or b"")
+        if err:
+            ret = None
+        elif ret is None:
+            ret = len(payload or b"")
         return self.call(name, (fd, 0x5000, bufsize, 0, 0x7FFC0000 if sa else 0, 0x7FFC0010 if sa else 0),
                          ret, err=err, data=payload if payload and not err else None, sockaddr=sa, **kw)
 
@@ -241,10 +265,10 @@ class TraceBuilder:
     def exit(self, code: int, pid: int | None = None, **kw: Any):
         pid = self.pid if pid is None else pid
         self.call("exit_group", (code,), None, pid=pid, unfinished=True, **kw)
-        return self.event("exit", "exit", 0, code, pid=pid)
+        return self.event("exit", 0, code, pid=pid)
 
     def killed(self, signal: str, pid: int | None = None, core: bool = False, **kw: Any):
-        return self.event("killed", signal, SIGNALS[signal], int(core), pid=pid, **kw)
+        return self.event("killed", SIGNALS[signal], int(core), pid=pid, **kw)
 
     def process(self, pid: int, ppid: int | None, exe: str, argv: list[str]) -> None:
         """An entry of the metadata's process table."""
@@ -254,7 +278,7 @@ class TraceBuilder:
     def metadata(self, **extra: Any) -> dict[str, Any]:
         meta = {
             "schema_version": SCHEMA_VERSION,
-            "renacer_version": "0.1.0",
+            "renacer_version": __version__,
             "arch": "x86_64",
             "kernel": "6.1.0-test",
             "hostname": "builder",
@@ -265,28 +289,25 @@ class TraceBuilder:
             "start_mono_ns": 5_000_000_000,
             "exit_status": {"code": 0, "signal": None},
             "processes": self.processes,
-            "events_seen": len(self.rows),
-            "events_written": len(self.rows),
+            "events_seen": len(self.records),
+            "events_written": len(self.records),
         }
         meta.update(extra)
         return meta
 
     def table(self, **meta: Any) -> pa.Table:
-        columns = {f.name: [r.get(f.name) for r in self.rows] for f in TRACE_SCHEMA}
-        return pa.table(columns, schema=schema_with_metadata(self.metadata(**meta)))
+        """The trace as the recorder writes it: its batch through ``to_record_batch``; then the
+        columns filled after the recording, from the rows (where a test set them)."""
+        table = pa.Table.from_batches([to_record_batch(raw_batch(self.records))]) if self.records else TRACE_SCHEMA.empty_table()
+        for name in AFTER_RECORDING:
+            values = [r[name] for r in self.rows]
+            if any(v is not None for v in values):
+                i = table.schema.get_field_index(name)
+                table = table.set_column(i, table.schema.field(i), pa.array(values).cast(table.schema.field(i).type))
+        return table.replace_schema_metadata(schema_with_metadata(self.metadata(**meta)).metadata)
 
     def save(self, path: str | Path, **meta: Any) -> Path:
         path = Path(path)
         pq.write_table(self.table(**meta), path, compression="zstd")
         return path
 
-
-def _decode_sockaddr(sa: bytes) -> tuple[str | None, str | None, int | None]:
-    (fam,) = struct.unpack_from("<H", sa)
-    if fam == AF_INET:
-        return "AF_INET", socket.inet_ntoa(sa[4:8]), struct.unpack_from(">H", sa, 2)[0]
-    if fam == AF_INET6:
-        return "AF_INET6", socket.inet_ntop(socket.AF_INET6, sa[8:24]), struct.unpack_from(">H", sa, 2)[0]
-    if fam == AF_UNIX:
-        return "AF_UNIX", sa[2:].split(b"\0")[0].decode(), None
-    return f"AF_{fam}", None, None
