@@ -2,7 +2,6 @@
 import os
 import sys
 
-from Cython.Build import cythonize
 from setuptools import Extension, setup
 
 # The recorder reads x86_64 registers and syscall numbers (capture/rn_ptrace.h, schema/
@@ -21,6 +20,8 @@ extensions = [
 ]
 
 if RECORDER_BUILDS:
+    from Cython.Build import cythonize
+
     ext_modules = cythonize(extensions, include_path=["capture"], compiler_directives={"language_level": "3"})
 else:
     sys.stderr.write(

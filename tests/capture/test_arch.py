@@ -59,3 +59,16 @@ def test_the_analyzer_reads_an_x86_64_trace_on_another_architecture_without_the_
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "openat" in out.stdout + out.stderr and "close" in out.stdout + out.stderr
+
+
+def test_setup_off_x86_64_builds_no_extension_and_says_why() -> None:
+    """setup.py as pip runs it on an aarch64 machine (asked for the name only: nothing builds)."""
+    root = Path(__file__).resolve().parents[2]
+    pretend = ("import os, runpy, sys; real = os.uname(); os.uname = lambda: os.uname_result((real.sysname, "
+               "real.nodename, real.release, real.version, 'aarch64')); sys.argv = ['setup.py', '--name']; "
+               "g = runpy.run_path('setup.py'); print('extensions:', len(g['ext_modules']))")
+    out = subprocess.run([sys.executable, "-c", pretend], cwd=root, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "builds on x86_64 Linux only; this machine is linux aarch64" in out.stderr
+    assert "renacer-analyze reads traces recorded elsewhere" in out.stderr
+    assert out.stdout.splitlines()[-1] == "extensions: 0"
