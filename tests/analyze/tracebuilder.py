@@ -221,7 +221,7 @@ class TraceBuilder:
     def send(self, fd: int, payload: bytes, name: str = "sendto", ret: int | None = None,
              err: str | None = None, addr: str | None = None, port: int | None = None, **kw: Any):
         """A write-family call with its payload captured at entry."""
-        sa = sockaddr_in(addr, port) if addr is not None else None
+        sa = sockaddr_in(addr, port or 0) if addr is not None else None
         args = (fd, 0x5000, len(payload), 0x4000, 0x7FFC0000 if sa else 0, len(sa) if sa else 0)
         if ret is None and err is None:
             ret = len(payload)
@@ -232,7 +232,7 @@ class TraceBuilder:
              ret: int | None = None, **kw: Any):
         """A read-family call: ``payload`` b"" is end of file (= 0), None with ``err`` a failure;
         ``ret`` when the call returned more than the captured ``payload``."""
-        sa = sockaddr_in(addr, port) if addr is not None else None
+        sa = sockaddr_in(addr, port or 0) if addr is not None else None
         if err:
             ret = None
         elif ret is None:
