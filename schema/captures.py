@@ -75,8 +75,14 @@ FLOCK = 26  # entry: struct flock at arg -> mem part, when fcntl's command args[
 IOCTL_INT = 27  # the int at arg -> mem part, for the ioctl requests (args[n]) that pass one: at
 #                 entry FIONBIO, FIOASYNC; at exit FIONREAD/SIOCINQ, TIOCOUTQ/SIOCOUTQ,
 #                 SIOCOUTQNSD, SIOCATMARK
-IOCTL_INT_IN = frozenset({0x5421, 0x5452})
-IOCTL_INT_OUT = frozenset({0x541B, 0x5411, 0x894B, 0x8905})
+# The ioctl requests IOCTL_INT captures, by name (the recorder's generated constants use them).
+IOCTL_INT_IN_REQUESTS = {"FIONBIO": 0x5421, "FIOASYNC": 0x5452}
+IOCTL_INT_OUT_REQUESTS = {"FIONREAD": 0x541B, "TIOCOUTQ": 0x5411, "SIOCOUTQNSD": 0x894B, "SIOCATMARK": 0x8905}
+IOCTL_INT_IN = frozenset(IOCTL_INT_IN_REQUESTS.values())
+IOCTL_INT_OUT = frozenset(IOCTL_INT_OUT_REQUESTS.values())
+# fcntl commands whose third argument is a struct flock (FLOCK), and those that fill it in.
+FLOCK_CMDS = {"F_GETLK": 5, "F_SETLK": 6, "F_SETLKW": 7, "F_OFD_GETLK": 36, "F_OFD_SETLK": 37, "F_OFD_SETLKW": 38}
+FLOCK_OUT_CMDS = ("F_GETLK", "F_OFD_GETLK")
 
 OP_NAMES = {
     value: name
