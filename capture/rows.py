@@ -17,7 +17,6 @@ import struct
 from functools import lru_cache
 from typing import Any, Callable
 
-from renacer.schema import captures
 from renacer.schema.syscalls_x86_64 import SYSCALLS
 from renacer.schema.trace import F_FINISHED, F_HAS_RET, KINDS, NR_MAX, REC_FIELDS
 
@@ -64,21 +63,17 @@ def lookup_tables() -> tuple[list[str], list[str], list[int], list[int]]:
     descriptor is (0 none, 1 first argument, 2 return value) and which argument is its size
     (-1 none, 6 only the return value)."""
     from renacer.schema import constants
+    from renacer.schema.syscall_table import A0, BY_NR, RET
 
     names = [SYSCALLS.get(nr, f"syscall_{nr}") for nr in range(NR_MAX)]
     signals = [constants.signal_name(n) for n in range(NR_MAX)]
-    by_name = {name: nr for nr, name in SYSCALLS.items()}
     fd_mode = [0] * NR_MAX
     size_arg = [-1] * NR_MAX
-    for name in captures.FD_FROM_A0:
-        if name in by_name:
-            fd_mode[by_name[name]] = 1
-    for name in captures.FD_FROM_RET:
-        if name in by_name:
-            fd_mode[by_name[name]] = 2
-    for name, arg in captures.SIZE_ARG.items():
-        if name in by_name:
-            size_arg[by_name[name]] = 6 if arg is None else arg
+    for nr, call in BY_NR.items():
+        if nr < NR_MAX:
+            fd_mode[nr] = 1 if call.fd == A0 else 2 if call.fd == RET else 0
+            if call.size is not None:
+                size_arg[nr] = 6 if call.size == RET else int(call.size)
     return names, signals, fd_mode, size_arg
 
 

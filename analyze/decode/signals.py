@@ -170,15 +170,3 @@ def signal_line(name: str | None, nr: int, mem_part: bytes | None) -> str:
     """``--- SIGCHLD {si_signo=SIGCHLD, …} ---`` (without the line prefix)."""
     # The number, not the recorded name: realtime signals must read as strace names them.
     return f"--- {signal(nr)} {siginfo_text(mem_part)} ---"
-
-
-DECODERS = {
-    "rt_sigaction": rt_sigaction,
-    "rt_sigprocmask": rt_sigprocmask,
-    "kill": kill,
-    "tkill": kill,
-    "tgkill": tgkill,
-    "rt_sigreturn": rt_sigreturn,
-    "rt_sigsuspend": rt_sigsuspend,
-    "sigaltstack": sigaltstack,
-}
