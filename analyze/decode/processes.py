@@ -17,6 +17,7 @@ from .common import (
     dirfd,
     flags,
     part,
+    parts,
     path,
     ptr,
     s32,
@@ -245,10 +246,11 @@ def _rlimit(data: bytes | None, addr: int | None) -> str:
 
 
 def prlimit64(row: Row, opts: DecodeOptions) -> Decoded:
-    old = part(row, 1) if succeeded(row) else None
+    p = parts(row)
+    old = p.old_limit if succeeded(row) else None
     return Decoded(
         [str(s32(row["a0"])), xlat(table("RLIMIT"), u32(row["a1"]), "RLIMIT_???"),
-         _rlimit(part(row, 0), row["a2"]), _rlimit(old, row["a3"])],
+         _rlimit(p.new_limit, row["a2"]), _rlimit(old, row["a3"])],
         entry=3,
     )
 
