@@ -27,7 +27,10 @@ counted element, or the fixed size for MEM_IN/MEM_OUT).
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:  # at run time these resolve on first use (__getattr__ below): no import cycle
+    from .syscall_table import CAPTURES, EXTRAS, FD_FROM_A0, FD_FROM_RET, PARTS, SIZE_ARG  # noqa: F401
 
 # Ops. Values are what the C recorder switches on; never renumber.
 PATH = 1  # entry: NUL-terminated string at arg -> ``path`` column
@@ -88,7 +91,7 @@ FLOCK_OUT_CMDS = ("F_GETLK", "F_OFD_GETLK")
 OP_NAMES = {
     value: name
     for name, value in dict(globals()).items()
-    if name.isupper() and isinstance(value, int) and not name.startswith("_")
+    if name.isupper() and type(value) is int and not name.startswith("_")  # not TYPE_CHECKING
 }
 
 MAX_OPS = 6  # per syscall, as laid out in the C table
@@ -128,7 +131,7 @@ EPOLL_EVENT = 12  # packed on x86_64
 _TABLE_VIEWS = ("CAPTURES", "FD_FROM_A0", "FD_FROM_RET", "SIZE_ARG", "EXTRAS", "PARTS")
 
 
-def __getattr__(name: str) -> object:
+def __getattr__(name: str) -> Any:
     if name in _TABLE_VIEWS:
         from . import syscall_table  # imports this module's ops: resolved on first use
 

@@ -25,6 +25,7 @@ def test_op_numbers_are_the_capture_ops() -> None:
     assert {name[3:]: v for name, v in values.items() if name.startswith("OP_")} == {
         name: value for value, name in captures.OP_NAMES.items()}
     assert values["OP_IOCTL_INT"] == captures.IOCTL_INT
+    assert sorted(captures.OP_NAMES) == list(range(1, 28))  # every op, nothing else upper-case
 
 
 def test_kinds_flags_and_syscalls_come_from_the_schema() -> None:
