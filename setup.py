@@ -1,6 +1,7 @@
 """Build the Cython recorder; everything else is declared in pyproject.toml."""
 import os
 import sys
+from pathlib import Path
 
 from setuptools import Extension, setup
 
@@ -9,6 +10,14 @@ from setuptools import Extension, setup
 # machine, so elsewhere the distribution installs without the extension and says so.
 MACHINE = os.uname().machine if hasattr(os, "uname") else "unknown"
 RECORDER_BUILDS = sys.platform == "linux" and MACHINE == "x86_64"
+
+if RECORDER_BUILDS:
+    # The recorder's constants come from the schema: regenerate capture/_schema_constants.pxi
+    # first (written only when it changed, so an unchanged schema rebuilds nothing).
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "schema"))
+    import gen_pxi  # noqa: E402
+
+    gen_pxi.write()
 
 extensions = [
     Extension(

@@ -11,8 +11,9 @@ This module imports neither numpy nor pyarrow, so the tracee starts before they 
 from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport malloc, calloc, realloc, free
 from libc.string cimport memcpy, memset, memchr, strerror
-from libc.errno cimport errno, EINTR, ECHILD, ESRCH, EACCES, EFAULT, EPERM
+from libc.errno cimport errno, EINTR, ECHILD, ESRCH, EACCES, EFAULT, EPERM, ENOMEM
 from posix.types cimport pid_t
+from posix.mman cimport PROT_EXEC
 
 from libc_ptrace cimport *
 from libc_wait cimport *
@@ -24,67 +25,19 @@ cdef extern from "<sched.h>" nogil:
     int sched_yield()
 
 
-# --- capture ops: the numbers of schema/captures.py --------------------------------------------
-DEF OP_PATH = 1
-DEF OP_STR = 2
-DEF OP_BUF_IN = 3
-DEF OP_BUF_OUT = 4
-DEF OP_IOV_IN = 5
-DEF OP_IOV_OUT = 6
-DEF OP_SA_IN = 7
-DEF OP_SA_OUT = 8
-DEF OP_MSG_IN = 9
-DEF OP_MSG_OUT = 10
-DEF OP_MEM_IN = 11
-DEF OP_MEM_OUT = 12
-DEF OP_MEM_IN_N = 13
-DEF OP_MEM_OUT_N = 14
-DEF OP_MEM_OUT_RET = 15
-DEF OP_MEM_OUT_LENPTR = 16
-DEF OP_ARGV = 17
-DEF OP_MMSG_IN = 18
-DEF OP_MMSG_OUT = 19
-DEF OP_LEN_IN = 20
-DEF OP_XMEM_IN = 21
-DEF OP_XMEM_OUT = 22
-DEF OP_FDSETS_IN = 23
-DEF OP_FDSETS_OUT = 24
-DEF OP_PSEL_MASK = 25
-DEF OP_FLOCK = 26
-DEF OP_IOCTL_INT = 27
-DEF MMSG_MAX = 8
-DEF MMSGHDR_SIZE = 64
+# Capture ops and sizes, row kinds, record flags, NR_MAX and the syscall numbers the loop names:
+# generated from the schema by schema/gen_pxi.py (setup.py runs it at build time).
+include "_schema_constants.pxi"
 
-DEF NR_MAX = 1024
-DEF LIVE_GAP_NS = 2000000       # live output: a line shows ~2 ms after its call, bursts batched
-DEF LIVE_INTERVAL_NS = 20000000 # live output under load: a flush every 20 ms at most
-DEF IDLE_FLUSH_NS = 100000000   # a flush with no new rows (calls in progress only): every 100 ms
-DEF FORWARD_WAIT_NS = 100000000 # how long a signal sent to renacer waits to be seen by the command
-DEF SPIN_NS = 30000             # how long the loop polls for the next stop before it sleeps
-DEF MAX_OPS = 6
-DEF MAX_MEM_PART = 4096
-DEF MAX_PATH = 4096
-DEF MAX_SOCKADDR = 128
-DEF MSGHDR_SIZE = 56
-DEF MSG_CONTROL_MAX = 256
-DEF ARGV_MAX = 256
-DEF IOV_MAX_READ = 64
-DEF MEM_UNREADABLE = 0xFFFFFFFFU
-DEF MEM_EXTRAS = 0xFFFFFFFEU    # first word of a mem cell with extra parts: then the base-part count
-DEF FDSET_MAX = 128             # bytes of an fd_set captured (1024 descriptors)
-DEF FLOCK_SIZE = 32
-DEF STACK_ARENA_MAX = 8 << 20   # --source: flush once the stack windows held reach this
-
-# Row kinds, in the order of schema.trace.KINDS.
-DEF K_SYSCALL = 0
-DEF K_SIGNAL = 1
-DEF K_EXIT = 2
-DEF K_KILLED = 3
-DEF K_STOPPED = 4
-DEF K_SPAWNED = 5    # a new thread or process (ret: its tid, a0: its process id), from a ptrace event
-
-DEF F_HAS_RET = 1     # ret is valid
-DEF F_FINISHED = 2    # exit_seq and dur are valid
+# The recorder's own tunables (not part of the trace contract).
+cdef enum:
+    LIVE_GAP_NS = 2000000       # live output: a line shows ~2 ms after its call, bursts batched
+    LIVE_INTERVAL_NS = 20000000 # live output under load: a flush every 20 ms at most
+    IDLE_FLUSH_NS = 100000000   # a flush with no new rows (calls in progress only): every 100 ms
+    FORWARD_WAIT_NS = 100000000 # how long a signal sent to renacer waits to be seen by the command
+    SPIN_NS = 30000             # how long the loop polls for the next stop before it sleeps
+    MAX_PATH = 4096
+    STACK_ARENA_MAX = 8 << 20   # --source: flush once the stack windows held reach this
 
 cdef struct Buf:
     char* p
@@ -186,7 +139,7 @@ cdef int buf_reserve(Buf* b, size_t extra) except -1 nogil:
         cap *= 2
     p = <char*>realloc(b.p, cap)
     if p == NULL:
-        fail(b"realloc", 12)
+        fail(b"realloc", ENOMEM)
     b.p = p
     b.cap = cap
     return 0
@@ -399,7 +352,7 @@ cdef class Recorder:
             self.table_cap = old_cap * 2 if self.ntracees * 4 > old_cap else old_cap
             self.table = <Slot**>calloc(self.table_cap, sizeof(Slot*))
             if self.table == NULL:
-                fail(b"calloc", 12)
+                fail(b"calloc", ENOMEM)
             self.table_used = 0
             mask = self.table_cap - 1
             for j in range(old_cap):
@@ -445,7 +398,7 @@ cdef class Recorder:
             return NULL
         s = <Slot*>calloc(1, sizeof(Slot))
         if s == NULL:
-            fail(b"calloc", 12)
+            fail(b"calloc", ENOMEM)
         s.tid = tid
         s.tgid = tgid if tgid > 0 else tid
         self.insert(s)
@@ -580,10 +533,10 @@ cdef class Recorder:
         f[k] = bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 0); k += 1           # seccomp_data.nr
         if self.stack_window:
             # --source: mmap/mprotect of code stop us too (watch_maps), whatever the filter
-            f[k] = bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, 9, 1, 0); k += 1
-            f[k] = bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, 10, 0, 3); k += 1
+            f[k] = bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, NR_MMAP, 1, 0); k += 1
+            f[k] = bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, NR_MPROTECT, 0, 3); k += 1
             f[k] = bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 32); k += 1      # args[2], low half
-            f[k] = bpf_jump(BPF_JMP | BPF_JSET | BPF_K, 4, 0, 1); k += 1  # PROT_EXEC
+            f[k] = bpf_jump(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, 0, 1); k += 1
             f[k] = bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_TRACE); k += 1
             f[k] = bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 0); k += 1       # nr again
         # One short jump per traced number keeps every offset at 0 or 1 however many there are.
@@ -900,7 +853,7 @@ cdef class Recorder:
             if self.stack_window:
                 watch_maps(s, nr, args)
             return 0
-        if s.hide and nr != 59 and nr != 322:   # before the command's exec, only execve/execveat
+        if s.hide and nr != NR_EXECVE and nr != NR_EXECVEAT:   # before the command's exec, only execve/execveat
             return 0
         s.recorded = 1
         if self.stack_window and not s.maps_ok:
@@ -1071,7 +1024,7 @@ cdef class Recorder:
                 self.mem_part_exact(s, addr, 4)
         elif code == OP_FLOCK:
             # struct flock for the lock commands: at entry, and at exit of F_GETLK/F_OFD_GETLK
-            if is_lock_cmd(count) and (not at_exit or (ret >= 0 and (count == 5 or count == 36))):
+            if is_lock_cmd(count) and (not at_exit or (ret >= 0 and (count == CMD_F_GETLK or count == CMD_F_OFD_GETLK))):
                 self.mem_part_exact(s, addr, FLOCK_SIZE)
         return 0
 
@@ -1502,17 +1455,19 @@ cdef inline int op_phase(uint8_t op) noexcept nogil:
 
 cdef inline bint is_ioctl_int_in(uint64_t req) noexcept nogil:
     req &= 0xFFFFFFFFU
-    return req == 0x5421 or req == 0x5452
+    return req == IOCTL_FIONBIO or req == IOCTL_FIOASYNC
 
 
 cdef inline bint is_ioctl_int_out(uint64_t req) noexcept nogil:
     req &= 0xFFFFFFFFU
-    return req == 0x541B or req == 0x5411 or req == 0x894B or req == 0x8905
+    return (req == IOCTL_FIONREAD or req == IOCTL_TIOCOUTQ or req == IOCTL_SIOCOUTQNSD
+            or req == IOCTL_SIOCATMARK)
 
 
 cdef inline bint is_lock_cmd(uint64_t cmd) noexcept nogil:
     """fcntl's F_GETLK, F_SETLK, F_SETLKW and their F_OFD_ twins (struct flock argument)."""
-    return cmd == 5 or cmd == 6 or cmd == 7 or cmd == 36 or cmd == 37 or cmd == 38
+    return (cmd == CMD_F_GETLK or cmd == CMD_F_SETLK or cmd == CMD_F_SETLKW or cmd == CMD_F_OFD_GETLK
+            or cmd == CMD_F_OFD_SETLK or cmd == CMD_F_OFD_SETLKW)
 
 
 cdef inline int put_mem(Buf* arena, int32_t* out_len, Slot* s) except -1 nogil:
@@ -1544,7 +1499,7 @@ cdef inline int put_bytes(Buf* arena, int32_t* out_len, int present, Buf* src) e
 cdef inline void watch_maps(Slot* s, uint64_t nr, uint64_t* args) noexcept nogil:
     """--source: code mapped (mmap/mprotect with PROT_EXEC, e.g. the loader mapping libc or a
     dlopen) makes the thread read its process's mappings again at its next recorded call."""
-    if (nr == 9 or nr == 10) and (args[2] & 4):
+    if (nr == NR_MMAP or nr == NR_MPROTECT) and (args[2] & PROT_EXEC):
         s.maps_ok = 0
 
 
@@ -1565,6 +1520,36 @@ cdef object buf_bytes(Buf* b):
 def rec_size():
     """sizeof(struct Rec): capture/batches.py checks its numpy dtype against it."""
     return sizeof(Rec)
+
+
+def rec_layout():
+    """Each struct Rec field as (name, offset, size), in declaration order: capture/batches.py
+    and capture/rows.py check the schema's record layout (schema.trace.REC_FIELDS) against it,
+    field by field, so two swapped fields fail as surely as a wrong total size."""
+    cdef Rec r
+    cdef char* base = <char*>&r
+    return (
+        ("seq", <char*>&r.seq - base, sizeof(r.seq)),
+        ("exit_seq", <char*>&r.exit_seq - base, sizeof(r.exit_seq)),
+        ("ts", <char*>&r.ts - base, sizeof(r.ts)),
+        ("dur", <char*>&r.dur - base, sizeof(r.dur)),
+        ("ret", <char*>&r.ret - base, sizeof(r.ret)),
+        ("a0", <char*>&r.a0 - base, sizeof(r.a0)),
+        ("a1", <char*>&r.a1 - base, sizeof(r.a1)),
+        ("a2", <char*>&r.a2 - base, sizeof(r.a2)),
+        ("a3", <char*>&r.a3 - base, sizeof(r.a3)),
+        ("a4", <char*>&r.a4 - base, sizeof(r.a4)),
+        ("a5", <char*>&r.a5 - base, sizeof(r.a5)),
+        ("pid", <char*>&r.pid - base, sizeof(r.pid)),
+        ("tid", <char*>&r.tid - base, sizeof(r.tid)),
+        ("data_len", <char*>&r.data_len - base, sizeof(r.data_len)),
+        ("sa_len", <char*>&r.sa_len - base, sizeof(r.sa_len)),
+        ("path_len", <char*>&r.path_len - base, sizeof(r.path_len)),
+        ("mem_len", <char*>&r.mem_len - base, sizeof(r.mem_len)),
+        ("nr", <char*>&r.nr - base, sizeof(r.nr)),
+        ("kind", <char*>&r.kind - base, sizeof(r.kind)),
+        ("flags", <char*>&r.flags - base, sizeof(r.flags)),
+    )
 
 
 cdef object batch_bytes(Batch* b):

@@ -13,22 +13,11 @@ import pyarrow as pa
 
 from renacer.capture.sockaddr import decode_sockaddr
 from renacer.capture.unwind import callchains
-from renacer.schema.trace import KINDS, TRACE_SCHEMA
+from renacer.schema.trace import F_FINISHED, F_HAS_RET, KINDS, NR_MAX, REC_FIELDS, TRACE_SCHEMA
 
-# Mirrors ``struct Rec`` in _recorder.pyx (checked against the compiled struct's size below).
-REC_DTYPE = np.dtype(
-    [
-        ("seq", "<u8"), ("exit_seq", "<u8"), ("ts", "<i8"), ("dur", "<i8"), ("ret", "<i8"),
-        ("a0", "<u8"), ("a1", "<u8"), ("a2", "<u8"), ("a3", "<u8"), ("a4", "<u8"), ("a5", "<u8"),
-        ("pid", "<i4"), ("tid", "<i4"),
-        ("data_len", "<i4"), ("sa_len", "<i4"), ("path_len", "<i4"), ("mem_len", "<i4"),
-        ("nr", "<i2"), ("kind", "u1"), ("flags", "u1"),
-    ],
-    align=True,
-)
-F_HAS_RET = 1
-F_FINISHED = 2
-NR_MAX = 1024
+# ``struct Rec`` of _recorder.pyx, from the schema's record layout (checked field by field
+# against the compiled struct below).
+REC_DTYPE = np.dtype(list(REC_FIELDS), align=True)
 K_SYSCALL = KINDS.index("syscall")
 K_EXIT = KINDS.index("exit")
 K_SPAWNED = KINDS.index("spawned")
@@ -36,14 +25,28 @@ K_SPAWNED = KINDS.index("spawned")
 RawBatch = tuple[bytes, ...]  # records and four arenas; with --source a callchain arena too
 
 
+def check_layout(dtype: np.dtype, layout: tuple[tuple[str, int, int], ...], rec_size: int) -> None:
+    """Refuse a record dtype that differs from the compiled ``struct Rec`` (``layout``: each
+    field's name, offset and size, from ``_recorder.rec_layout()``) in any field's place or
+    width, or in total size: a reordered field must not read as its neighbour's bytes."""
+    if dtype.itemsize != rec_size:
+        raise RuntimeError(f"REC_DTYPE is {dtype.itemsize} bytes but struct Rec is {rec_size}")
+    fields = dtype.fields or {}
+    if set(fields) != {name for name, _, _ in layout}:
+        raise RuntimeError(f"REC_DTYPE fields {sorted(fields)} differ from struct Rec's {sorted(n for n, _, _ in layout)}")
+    for name, offset, size in layout:
+        ftype, foffset = fields[name][:2]
+        if (foffset, ftype.itemsize) != (offset, size):
+            raise RuntimeError(f"REC_DTYPE field {name} is at {foffset} ({ftype.itemsize} bytes) "
+                               f"but struct Rec has it at {offset} ({size} bytes)")
+
+
 def _check_layout() -> None:
     try:
-        from renacer.capture._recorder import rec_size
+        from renacer.capture._recorder import rec_layout, rec_size
     except ImportError:  # reading a journal on a machine without the compiled recorder
         return
-
-    if rec_size() != REC_DTYPE.itemsize:
-        raise RuntimeError(f"REC_DTYPE is {REC_DTYPE.itemsize} bytes but struct Rec is {rec_size()}")
+    check_layout(REC_DTYPE, rec_layout(), rec_size())
 
 
 _check_layout()

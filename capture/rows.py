@@ -17,28 +17,44 @@ import struct
 from functools import lru_cache
 from typing import Any, Callable
 
-from renacer.schema import captures
 from renacer.schema.syscalls_x86_64 import SYSCALLS
-from renacer.schema.trace import KINDS
+from renacer.schema.trace import F_FINISHED, F_HAS_RET, KINDS, NR_MAX, REC_FIELDS
 
-# ``struct Rec`` of _recorder.pyx, field for field (x86_64 alignment: 116 bytes, padded to 120).
-_REC_FIELDS = ("seq", "exit_seq", "ts", "dur", "ret", "a0", "a1", "a2", "a3", "a4", "a5",
-               "pid", "tid", "data_len", "sa_len", "path_len", "mem_len", "nr", "kind", "flags")
-_REC_FORMAT = "<QQqqqQQQQQQiiiiiihBB"
-REC_SIZE = 120
+# ``struct Rec`` of _recorder.pyx as a struct format, from the schema's record layout: every
+# field is naturally aligned in the C struct, so packed little-endian formats line up with it
+# (check_layout compares each field's offset with the compiled struct's); the struct ends padded
+# to its widest member.
+_REC_FIELDS = tuple(name for name, _ in REC_FIELDS)
+_CODES = {"<u8": "Q", "<i8": "q", "<i4": "i", "<i2": "h", "u1": "B"}
+_REC_FORMAT = "<" + "".join(_CODES[t] for _, t in REC_FIELDS)
+REC_SIZE = -(-struct.calcsize(_REC_FORMAT) // 8) * 8
 _REC = struct.Struct(_REC_FORMAT + "x" * (REC_SIZE - struct.calcsize(_REC_FORMAT)))
-F_HAS_RET = 1
-F_FINISHED = 2
-NR_MAX = 1024
 _SYSCALL, _EXIT, _SPAWNED = KINDS.index("syscall"), KINDS.index("exit"), KINDS.index("spawned")
 
 RawBatch = tuple[bytes, ...]  # records and four arenas; with --source a callchain arena too
 
 
-def check_layout(rec_size: int) -> None:
-    """Refuse to read records of another layout (the compiled recorder is the authority)."""
+def rec_offsets() -> tuple[tuple[str, int, int], ...]:
+    """(name, offset, size) of each field as this module reads it."""
+    out = []
+    for i, (name, _) in enumerate(REC_FIELDS):
+        prefix = _REC_FORMAT[: i + 2]  # "<" and the codes up to and including this field
+        size = struct.calcsize("<" + _REC_FORMAT[i + 1])
+        out.append((name, struct.calcsize(prefix) - size, size))
+    return tuple(out)
+
+
+def check_layout(rec_size: int, layout: tuple[tuple[str, int, int], ...] | None = None) -> None:
+    """Refuse to read records of another layout (the compiled recorder is the authority): the
+    total size and, field by field, each offset and size (``_recorder.rec_layout()``)."""
     if rec_size != REC_SIZE:
         raise RuntimeError(f"capture/rows.py reads {REC_SIZE}-byte records but struct Rec is {rec_size}")
+    if layout is None:
+        from renacer.capture._recorder import rec_layout
+
+        layout = rec_layout()
+    if sorted(layout) != sorted(rec_offsets()):
+        raise RuntimeError(f"capture/rows.py reads fields {rec_offsets()} but struct Rec has {layout}")
 
 
 @lru_cache(maxsize=1)
@@ -47,21 +63,17 @@ def lookup_tables() -> tuple[list[str], list[str], list[int], list[int]]:
     descriptor is (0 none, 1 first argument, 2 return value) and which argument is its size
     (-1 none, 6 only the return value)."""
     from renacer.schema import constants
+    from renacer.schema.syscall_table import A0, BY_NR, RET
 
     names = [SYSCALLS.get(nr, f"syscall_{nr}") for nr in range(NR_MAX)]
     signals = [constants.signal_name(n) for n in range(NR_MAX)]
-    by_name = {name: nr for nr, name in SYSCALLS.items()}
     fd_mode = [0] * NR_MAX
     size_arg = [-1] * NR_MAX
-    for name in captures.FD_FROM_A0:
-        if name in by_name:
-            fd_mode[by_name[name]] = 1
-    for name in captures.FD_FROM_RET:
-        if name in by_name:
-            fd_mode[by_name[name]] = 2
-    for name, arg in captures.SIZE_ARG.items():
-        if name in by_name:
-            size_arg[by_name[name]] = 6 if arg is None else arg
+    for nr, call in BY_NR.items():
+        if nr < NR_MAX:
+            fd_mode[nr] = 1 if call.fd == A0 else 2 if call.fd == RET else 0
+            if call.size is not None:
+                size_arg[nr] = 6 if call.size == RET else int(call.size)
     return names, signals, fd_mode, size_arg
 
 

@@ -120,6 +120,23 @@ def __getattr__(name: str) -> Any:
 
 KINDS = ("syscall", "signal", "exit", "killed", "stopped", "spawned")
 
+# --- the recorder's records -------------------------------------------------------------------
+# ``struct Rec`` of capture/_recorder.pyx, field by field, as numpy type codes (little-endian,
+# x86_64 natural alignment). capture/batches.py (numpy) and capture/rows.py (struct) read records
+# through this; both check it against the compiled struct's field offsets and sizes.
+REC_FIELDS: tuple[tuple[str, str], ...] = (
+    ("seq", "<u8"), ("exit_seq", "<u8"), ("ts", "<i8"), ("dur", "<i8"), ("ret", "<i8"),
+    ("a0", "<u8"), ("a1", "<u8"), ("a2", "<u8"), ("a3", "<u8"), ("a4", "<u8"), ("a5", "<u8"),
+    ("pid", "<i4"), ("tid", "<i4"),
+    ("data_len", "<i4"), ("sa_len", "<i4"), ("path_len", "<i4"), ("mem_len", "<i4"),
+    ("nr", "<i2"), ("kind", "u1"), ("flags", "u1"),
+)
+# Bits of a record's ``flags``.
+F_HAS_RET = 1  # ret is valid
+F_FINISHED = 2  # exit_seq and dur are valid
+# Syscall numbers (and signal numbers) the recorder keeps tables for: 0 .. NR_MAX-1.
+NR_MAX = 1024
+
 # Part length meaning "the pointer could not be read (NULL or unmapped)": no bytes follow.
 MEM_UNREADABLE = 0xFFFFFFFF
 

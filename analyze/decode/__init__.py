@@ -5,14 +5,16 @@ the recorded columns only (registers, ``data``, ``sockaddr``, ``path``, ``mem`` 
 trace decodes identically on any machine. A call without a decoder, and any decoder that fails
 on odd data, falls back to raw hex arguments: decoding never raises.
 
-The registry is data: each family module exports ``DECODERS`` (name -> function) and this module
-merges them. To support a new call, add a function to its family and one entry to that dict.
+The registry is derived from the system call table (schema/syscall_table.py): each call's
+``decoder`` names a function of a family module here (``"files.open_"``). To support a new call,
+add a function to its family and name it in the call's table row.
 A decoder takes ``(row, DecodeOptions)`` and returns the argument strings (all printed when the
 call enters), or a ``Decoded`` saying which are printed at exit and how to show the return value.
 """
 from __future__ import annotations
 
 from renacer.schema import constants as C
+from renacer.schema.syscall_table import DECODER_REFS
 
 from . import files, generic, memory, processes, signals, sockets
 from .common import Decoded, DecodeOptions, Decoder, Row
@@ -22,13 +24,23 @@ __all__ = [
     "format_return", "libc_return",
 ]
 
-DECODERS: dict[str, Decoder] = {
-    **files.DECODERS,
-    **sockets.DECODERS,  # type: ignore[dict-item]  # TODO: annotate sockets.DECODERS as dict[str, Decoder]
-    **processes.DECODERS,
-    **memory.DECODERS,
-    **signals.DECODERS,
-}
+_FAMILIES = {"files": files, "sockets": sockets, "processes": processes, "memory": memory, "signals": signals}
+
+
+def _resolve(refs: dict[str, str]) -> dict[str, Decoder]:
+    """name -> decoder function from the table's ``"family.function"`` references; a reference
+    that names no function is an error at import, not a call silently printed raw."""
+    out: dict[str, Decoder] = {}
+    for name, ref in refs.items():
+        family, _, function = ref.partition(".")
+        fn = getattr(_FAMILIES[family], function, None) if family in _FAMILIES else None
+        if not callable(fn):
+            raise ImportError(f"syscall_table: {name}'s decoder {ref!r} is not a function of analyze/decode/")
+        out[name] = fn
+    return out
+
+
+DECODERS: dict[str, Decoder] = _resolve(DECODER_REFS)
 
 _ERESTART = frozenset(
     C.ERRNO_KERNEL[n] for n in ("ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND", "ERESTART_RESTARTBLOCK")

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, NamedTuple, Protocol, Union
 
 from renacer.schema import constants as C
-from renacer.schema.trace import split_mem, split_mem_extras
+from renacer.schema.syscall_table import EXTRAS, PARTS
+from renacer.schema.trace import MEM_EXTRAS, MEM_UNREADABLE, split_mem, split_mem_extras
 
 U64 = (1 << 64) - 1
 
@@ -254,14 +255,14 @@ def part(row: Row, index: int) -> bytes | None:
     if not mem:
         return None
     pos, n, i = 0, len(mem), 0
-    if n >= 8 and _LEN.unpack_from(mem, 0)[0] == 0xFFFFFFFE:  # extras follow the base parts
+    if n >= 8 and _LEN.unpack_from(mem, 0)[0] == MEM_EXTRAS:  # extras follow the base parts
         if index >= _LEN.unpack_from(mem, 4)[0]:
             return None
         pos = 8
     while pos + 4 <= n:
         (length,) = _LEN.unpack_from(mem, pos)
         pos += 4
-        if length == 0xFFFFFFFF:
+        if length == MEM_UNREADABLE:
             if i == index:
                 return None
         else:
@@ -280,6 +281,56 @@ def extras(row: Row) -> list[bytes | None] | None:
 
 def extra(xs: list[bytes | None] | None, index: int) -> bytes | None:
     return xs[index] if xs is not None and index < len(xs) else None
+
+
+_PART_INDEX: dict[str, dict[str, int]] = {name: {p: i for i, p in enumerate(ps)} for name, ps in PARTS.items()}
+_EXTRA_INDEX: dict[str, dict[str, int]] = {name: {x: i for i, x in enumerate(xs)} for name, xs in EXTRAS.items()}
+_UNREAD: Any = object()
+
+
+class Parts:
+    """A row's captured memory by name: the base parts and extra parts its call's row of the
+    system call table names (schema/syscall_table.py ``parts`` and ``extras``), so a decoder
+    reads ``parts(row).msghdr`` or ``parts(row).len_in`` rather than a position. A part that was
+    not captured (failed call, NULL or unreadable pointer, a recording without extras) is None;
+    a name the call does not have is an AttributeError. Parts are cut from ``mem`` on first use."""
+
+    __slots__ = ("_row", "_base", "_extra_at", "_xs")
+
+    def __init__(self, row: Row) -> None:
+        name = row["name"] or ""
+        self._row = row
+        self._base = _PART_INDEX.get(name, {})
+        self._extra_at = _EXTRA_INDEX.get(name, {})
+        self._xs = _UNREAD
+
+    @property
+    def extras(self) -> list[bytes | None] | None:
+        """All extra parts in order (None for a recording made before extras existed)."""
+        if self._xs is _UNREAD:
+            self._xs = extras(self._row)
+        return self._xs
+
+    @property
+    def named_extras(self) -> int:
+        """How many extras the call names; mmsg calls add a pair per message after them."""
+        return len(self._extra_at)
+
+    def extra(self, index: int) -> bytes | None:
+        return extra(self.extras, index)
+
+    def __getattr__(self, name: str) -> bytes | None:
+        index = self._base.get(name)
+        if index is not None:
+            return part(self._row, index)
+        index = self._extra_at.get(name)
+        if index is not None:
+            return extra(self.extras, index)
+        raise AttributeError(f"{self._row['name']} has no captured part {name!r}")
+
+
+def parts(row: Row) -> Parts:
+    return Parts(row)
 
 
 def unpack(fmt: str, data: bytes | None, offset: int = 0) -> tuple[Any, ...] | None:

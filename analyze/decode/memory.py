@@ -61,17 +61,3 @@ def msync(row: Row, opts: DecodeOptions) -> list[str]:
 
 def mlockall(row: Row, opts: DecodeOptions) -> list[str]:
     return [flags(C.MLOCKALL, u32(row["a0"]), "MCL_???")]
-
-
-DECODERS: dict[str, Decoder] = {
-    "mmap": mmap,
-    "mprotect": mprotect,
-    "munmap": munmap,
-    "mlock": munmap,
-    "munlock": munmap,
-    "brk": brk,
-    "mremap": mremap,
-    "madvise": madvise,
-    "msync": msync,
-    "mlockall": mlockall,
-}

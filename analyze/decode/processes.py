@@ -18,6 +18,7 @@ from .common import (
     dirfd,
     flags,
     part,
+    parts,
     path,
     ptr,
     s32,
@@ -246,10 +247,11 @@ def _rlimit(data: bytes | None, addr: int | None) -> str:
 
 
 def prlimit64(row: Row, opts: DecodeOptions) -> Decoded:
-    old = part(row, 1) if succeeded(row) else None
+    p = parts(row)
+    old = p.old_limit if succeeded(row) else None
     return Decoded(
         [str(s32(row["a0"])), xlat(table("RLIMIT"), u32(row["a1"]), "RLIMIT_???"),
-         _rlimit(part(row, 0), row["a2"]), _rlimit(old, row["a3"])],
+         _rlimit(p.new_limit, row["a2"]), _rlimit(old, row["a3"])],
         entry=3,
     )
 
@@ -342,46 +344,3 @@ def clock_gettime(row: Row, opts: DecodeOptions) -> Decoded:
 def gettimeofday(row: Row, opts: DecodeOptions) -> Decoded:
     out = part(row, 0) if succeeded(row) else None
     return Decoded([timeval(out, row["a0"]), ptr(row["a1"])], entry=0)
-
-
-_NO_ARGS = (
-    "getpid", "getppid", "gettid", "getuid", "geteuid", "getgid", "getegid", "getpgrp", "setsid",
-    "fork", "vfork", "sched_yield", "pause", "sync", "munlockall", "vhangup", "inotify_init",
-    "restart_syscall",
-)
-
-DECODERS: dict[str, Decoder] = {
-    **{name: no_args for name in _NO_ARGS},
-    "execve": execve,
-    "execveat": execveat,
-    "clone": clone,
-    "clone3": clone3,
-    "wait4": wait4,
-    "waitid": waitid,
-    "exit": exit_,
-    "exit_group": exit_,
-    "getpgid": one_int,
-    "getsid": one_int,
-    "setuid": one_int,
-    "setgid": one_int,
-    "alarm": one_int,
-    "setpgid": two_ints,
-    "setreuid": two_ints,
-    "setregid": two_ints,
-    "setresuid": three_ints,
-    "setresgid": three_ints,
-    "prlimit64": prlimit64,
-    "set_tid_address": set_tid_address,
-    "set_robust_list": set_robust_list,
-    "arch_prctl": arch_prctl,
-    "rseq": rseq,
-    "getrandom": getrandom,
-    "uname": uname,
-    "sysinfo": struct_out,
-    "times": struct_out,
-    "futex": futex,
-    "nanosleep": nanosleep,
-    "clock_nanosleep": clock_nanosleep,
-    "clock_gettime": clock_gettime,
-    "gettimeofday": gettimeofday,
-}

@@ -16,7 +16,7 @@ from .common import (
     Decoder,
     Row,
     flags,
-    part,
+    parts,
     ptr,
     s32,
     sigmask,
@@ -58,9 +58,10 @@ def sigaction_struct(data: bytes | None, addr: int | None) -> str:
 
 
 def rt_sigaction(row: Row, opts: DecodeOptions) -> Decoded:
-    old = part(row, 1) if succeeded(row) else None
+    p = parts(row)
+    old = p.oldact if succeeded(row) else None
     return Decoded(
-        [signal(s32(row["a0"])), sigaction_struct(part(row, 0), row["a1"]) if row["a1"] else "NULL",
+        [signal(s32(row["a0"])), sigaction_struct(p.act, row["a1"]) if row["a1"] else "NULL",
          sigaction_struct(old, row["a2"]) if row["a2"] else "NULL", str(row["a3"] or 0)],
         entry=2,
     )
@@ -68,9 +69,10 @@ def rt_sigaction(row: Row, opts: DecodeOptions) -> Decoded:
 
 def rt_sigprocmask(row: Row, opts: DecodeOptions) -> Decoded:
     size = row["a3"] or 0
-    old = part(row, 1) if succeeded(row) else None
+    p = parts(row)
+    old = p.oldset if succeeded(row) else None
     return Decoded(
-        [xlat(C.SIG_HOW, u32(row["a0"]), "SIG_???"), _sigset(part(row, 0), row["a1"], size),
+        [xlat(C.SIG_HOW, u32(row["a0"]), "SIG_???"), _sigset(p.set, row["a1"], size),
          _sigset(old, row["a2"], size), str(size)],
         entry=2,
     )
@@ -171,15 +173,3 @@ def signal_line(name: str | None, nr: int, mem_part: bytes | None) -> str:
     """``--- SIGCHLD {si_signo=SIGCHLD, …} ---`` (without the line prefix)."""
     # The number, not the recorded name: realtime signals must read as strace names them.
     return f"--- {signal(nr)} {siginfo_text(mem_part)} ---"
-
-
-DECODERS: dict[str, Decoder] = {
-    "rt_sigaction": rt_sigaction,
-    "rt_sigprocmask": rt_sigprocmask,
-    "kill": kill,
-    "tkill": kill,
-    "tgkill": tgkill,
-    "rt_sigreturn": rt_sigreturn,
-    "rt_sigsuspend": rt_sigsuspend,
-    "sigaltstack": sigaltstack,
-}

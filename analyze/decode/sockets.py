@@ -22,6 +22,7 @@ from .common import (
     fd,
     int_array,
     part,
+    parts,
     ptr,
     quote,
     s32,
@@ -132,7 +133,7 @@ def socket_(row: Row, opts: DecodeOptions) -> list[str]:
 
 
 def socketpair(row: Row, opts: DecodeOptions) -> Decoded:
-    sv = part(row, 0) if succeeded(row) else None
+    sv = parts(row).sv if succeeded(row) else None
     return Decoded(
         [xlat(C.AF, u32(row["a0"]), "AF_???"), sock_type(u32(row["a1"])), str(u32(row["a2"])),
          int_array(sv, row["a3"], 2)],
@@ -156,8 +157,9 @@ def shutdown(row: Row, opts: DecodeOptions) -> list[str]:
 # --- accept, getsockname, getpeername -----------------------------------------------------------
 
 
-def _len_in(xs: list[bytes | None] | None, index: int = 0) -> int | None:
-    v = unpack("<i", extra(xs, index))
+def _c_int(data: bytes | None) -> int | None:
+    """A captured C int (a value-result length), None when not captured."""
+    v = unpack("<i", data)
     return None if v is None else v[0]
 
 
@@ -175,8 +177,9 @@ def _sockname(row: Row, opts: DecodeOptions, extra_args: list[str]) -> Decoded:
     addr, lenp = row["a1"], row["a2"]
     if not addr or not lenp:
         return Decoded([fd(row["a0"]), ptr(addr), ptr(lenp), *extra_args])
-    xs = extras(row)
-    len_in = _len_in(xs, 0)
+    p = parts(row)
+    xs = p.extras
+    len_in = _c_int(p.len_in)
     data = row["sockaddr"]
     if not succeeded(row):
         shown = f"[{len_in}]" if len_in is not None else ptr(lenp)
@@ -187,7 +190,7 @@ def _sockname(row: Row, opts: DecodeOptions, extra_args: list[str]) -> Decoded:
         if data is None:
             return Decoded([fd(row["a0"]), ptr(addr), ptr(lenp), *extra_args], entry=1)
         return Decoded([fd(row["a0"]), sockaddr(data, len(data), opts, addr), f"[{len(data)}]", *extra_args], entry=1)
-    len_out = _len_in(xs, 1)
+    len_out = _c_int(p.len_out)
     if len_out is None:
         return Decoded([fd(row["a0"]), ptr(addr), f"[{len_in}]", *extra_args], entry=1)
     shown_len = min(len_in, len_out) if len_in is not None and len_in >= 0 else len_out
@@ -228,8 +231,8 @@ def recvfrom(row: Row, opts: DecodeOptions) -> Decoded:
     xs = extras(row)
     if xs is not None and addr and lenp:
         # the same address and ``[in => out]`` as accept's (its decoder reads these columns)
-        tail = _sockname({"a0": row["a0"], "a1": addr, "a2": lenp, "sockaddr": sa, "mem": row["mem"],
-                          "ret": row["ret"]}, opts, []).args[1:]
+        tail = _sockname({"name": row["name"], "a0": row["a0"], "a1": addr, "a2": lenp, "sockaddr": sa,
+                          "mem": row["mem"], "ret": row["ret"]}, opts, []).args[1:]
     elif not addr or not lenp or not ok or sa is None:
         tail = [ptr(addr), ptr(lenp)]
     else:
@@ -325,7 +328,8 @@ _READS = frozenset({"readv", "preadv", "preadv2"})
 def iov_arg(row: Row, opts: DecodeOptions) -> str:
     """The iovec argument of readv/writev/preadv/pwritev (a1, a2 entries)."""
     count = u32(row["a2"])
-    xs = extras(row)
+    p = parts(row)
+    xs = p.extras
     if xs is None:
         total = row["ret"] if row["name"] in _READS else (row["size"] if succeeded(row) else None)
         if not succeeded(row) and row["name"] in _READS:
@@ -333,7 +337,7 @@ def iov_arg(row: Row, opts: DecodeOptions) -> str:
         return iovecs(None, count, row["data"], total, opts, row["a1"])
     reading = row["name"] in _READS
     failed = reading and not succeeded(row)
-    return iovec_array(extra(xs, 0), extra(xs, 1), count, row["data"],
+    return iovec_array(p.iov, p.iov_counts, count, row["data"],
                        row["ret"] if reading and not failed else None, opts, row["a1"], addresses=failed)
 
 
@@ -371,8 +375,8 @@ def _cmsgs(control: bytes | None, addr: int, length: int, opts: DecodeOptions) -
 def msghdr(row: Row, opts: DecodeOptions, total: int | None, namelen_in: int | None = None) -> str:
     """struct msghdr from its captured header (mem part 0), name (sockaddr), control bytes (mem
     part 1), and iovecs (data, with the raw array and per-entry counts in the extra parts)."""
-    header = part(row, 0)
-    fields = unpack(_MSGHDR, header)
+    p = parts(row)
+    fields = unpack(_MSGHDR, p.msghdr)
     if fields is None:
         return ptr(row["a1"])
     name, namelen, iov, iovlen, control, controllen, mflags = fields
@@ -380,19 +384,17 @@ def msghdr(row: Row, opts: DecodeOptions, total: int | None, namelen_in: int | N
         name_text = "NULL"
     else:
         name_text = sockaddr(row["sockaddr"], namelen, opts, name)
-    xs = extras(row)
-    if xs is None:
+    if p.extras is None:
         iov_text = iovecs(None, iovlen, row["data"], total, opts, iov)
     else:
-        k = 1 if row["name"] == "recvmsg" else 0  # recvmsg's extra 0 is msg_namelen as passed
-        iov_text = iovec_array(extra(xs, k), extra(xs, k + 1), iovlen, row["data"], total, opts, iov)
+        iov_text = iovec_array(p.iov, p.iov_counts, iovlen, row["data"], total, opts, iov)
     namelen_text = f"{namelen_in} => {namelen}" if namelen_in is not None and namelen_in != namelen else str(namelen)
     text = (
         f"{{msg_name={name_text}, msg_namelen={namelen_text}, "
         f"msg_iov={iov_text}, msg_iovlen={iovlen}"
     )
     if controllen:
-        text += f", msg_control={_cmsgs(part(row, 1), control, controllen, opts)}"
+        text += f", msg_control={_cmsgs(p.control, control, controllen, opts)}"
     return text + f", msg_controllen={controllen}, msg_flags={_msg_flags(mflags)}}}"
 
 
@@ -401,7 +403,7 @@ def sendmsg(row: Row, opts: DecodeOptions) -> list[str]:
 
 
 def recvmsg(row: Row, opts: DecodeOptions) -> Decoded:
-    namelen_in = _len_in(extras(row), 0)
+    namelen_in = _c_int(parts(row).namelen_in)
     if succeeded(row):
         text = msghdr(row, opts, row["ret"], namelen_in)
     elif namelen_in is not None and row["a1"]:
@@ -419,11 +421,12 @@ def _mmsgvec(row: Row, opts: DecodeOptions, count: int, received: bool) -> str:
     message's bytes (parts 1…). Only the first message's address is recorded; a later message
     sending to the same pointer shows it too. Without the iovec arrays each message's bytes show
     as one iovec."""
-    array = part(row, 0)
+    p = parts(row)
+    array = p.msgvec
     if array is None or len(array) < _MMSGHDR.size:
         return ptr(row["a1"])
-    xs = extras(row)
-    skip = 2 if row["name"] == "recvmmsg" else 0  # recvmmsg's timeout and time left come first
+    xs = p.extras
+    skip = p.named_extras  # recvmmsg's timeout and time left come first
     first_name = None
     items = []
     for k in range(min(count, len(array) // _MMSGHDR.size)):
@@ -467,13 +470,13 @@ def recvmmsg(row: Row, opts: DecodeOptions) -> Decoded:
     ret = row["ret"]
     ok = succeeded(row)
     vec = _mmsgvec(row, opts, ret, True) if ok else ptr(row["a1"])
-    xs = extras(row)
-    timeout = timespec(extra(xs, 0), row["a4"]) if xs is not None else ptr(row["a4"])
+    p = parts(row)
+    timeout = timespec(p.timeout, row["a4"]) if p.extras is not None else ptr(row["a4"])
     ret_text = None
     if ok and ret == 0:
         ret_text = "0 (Timeout)"
-    elif ok and row["a4"] and extra(xs, 1) is not None:
-        ret_text = f"{ret} (left {timespec(extra(xs, 1))})"
+    elif ok and row["a4"] and p.timeout_left is not None:
+        ret_text = f"{ret} (left {timespec(p.timeout_left)})"
     return Decoded([fd(row["a0"]), vec, str(u32(row["a2"])), _msg_flags(row["a3"]), timeout],
                    entry=1, ret=ret_text)
 
@@ -543,7 +546,7 @@ def _optval_set(level: int, name: int, data: bytes | None, length: int, addr: in
 
 def setsockopt(row: Row, opts: DecodeOptions) -> list[str]:
     level, name, length = u32(row["a1"]), u32(row["a2"]), s32(row["a4"])
-    value = _optval_set(level, name, part(row, 0), length, row["a3"] or 0, opts)
+    value = _optval_set(level, name, parts(row).optval, length, row["a3"] or 0, opts)
     return [*_sockopt_head(row), value, str(length)]
 
 
@@ -574,16 +577,16 @@ def getsockopt(row: Row, opts: DecodeOptions) -> Decoded:
     addr, lenp = row["a3"] or 0, row["a4"] or 0
     if not lenp:
         return Decoded([*head, ptr(addr), "NULL"])
-    xs = extras(row)
-    if xs is not None:  # the kernel changed the length, or the call failed (captures.LEN_IN)
-        len_in = _len_in(xs, 0)
-        len_out = _len_in(xs, 1)
-        data = part(row, 0)
+    p = parts(row)
+    if p.extras is not None:  # the kernel changed the length, or the call failed (captures.LEN_IN)
+        len_in = _c_int(p.len_in)
+        len_out = _c_int(p.len_out)
+        data = p.optval
         if not succeeded(row) or len_out is None or len_in is None:
             return Decoded([*head, ptr(addr), f"[{len_in}]" if len_in is not None else ptr(lenp)], entry=3)
         value = ptr(addr) if not data else _optval_get(u32(row["a1"]), u32(row["a2"]), data, opts, addr)
         return Decoded([*head, value, value_result(len_in, len_out)], entry=3)
-    data = part(row, 0) if succeeded(row) else None
+    data = p.optval if succeeded(row) else None
     if data is None:
         return Decoded([*head, ptr(addr), ptr(lenp)], entry=3)
     value = ptr(addr) if not data else _optval_get(u32(row["a1"]), u32(row["a2"]), data, opts, addr)
@@ -639,9 +642,10 @@ def _timeout_ms(v: int | None) -> str:
 
 def poll(row: Row, opts: DecodeOptions) -> Decoded:
     n = u32(row["a1"])
-    out = part(row, 1) if succeeded(row) else None
+    p = parts(row)
+    out = p.fds_out if succeeded(row) else None
     return Decoded(
-        [_pollfds(part(row, 0), n, opts, row["a0"], False), str(n), _timeout_ms(row["a2"])],
+        [_pollfds(p.fds, n, opts, row["a0"], False), str(n), _timeout_ms(row["a2"])],
         ret=_poll_ret(row, out, opts) if succeeded(row) else None,
     )
 
@@ -650,12 +654,13 @@ def ppoll(row: Row, opts: DecodeOptions) -> Decoded:
     """strace appends ``, left {…}`` (the kernel's remaining timeout) to the return value, and
     shows the signal mask: both come from extra parts (older recordings show neither)."""
     n = u32(row["a1"])
-    out = part(row, 2) if succeeded(row) else None
-    xs = extras(row)
-    mask = sigmask(extra(xs, 0), row["a3"]) if xs is not None and row["a3"] else ptr(row["a3"])
-    left = timespec(extra(xs, 1)) if xs is not None and row["a2"] and extra(xs, 1) is not None else None
+    p = parts(row)
+    out = p.fds_out if succeeded(row) else None
+    xs = p.extras
+    mask = sigmask(p.sigmask, row["a3"]) if xs is not None and row["a3"] else ptr(row["a3"])
+    left = timespec(p.left) if xs is not None and row["a2"] and p.left is not None else None
     return Decoded(
-        [_pollfds(part(row, 0), n, opts, row["a0"], False), str(n), timespec(part(row, 1), row["a2"]),
+        [_pollfds(p.fds, n, opts, row["a0"], False), str(n), timespec(p.tmo, row["a2"]),
          mask, str(row["a4"] or 0)],
         ret=_poll_ret(row, out, opts, left) if succeeded(row) else None,
     )
@@ -672,14 +677,18 @@ def fdset(data: bytes | None, nfds: int, addr: int | None) -> str:
     return "[" + " ".join(str(i) for i in range(limit) if bits >> i & 1) + "]"
 
 
-def _select(row: Row, opts: DecodeOptions, time_text, out_at: int, left_at: int) -> tuple[list[str], str | None]:
+_FDSETS = ("readfds", "writefds", "exceptfds")
+
+
+def _select(row: Row, opts: DecodeOptions, time_text) -> tuple[list[str], str | None]:
     """The three fd_set arguments and the return value ``N (in [3], out [4], left {…})``."""
     nfds = s32(row["a0"])
-    xs = extras(row)
+    p = parts(row)
+    xs = p.extras
     if xs is None:
         sets = [ptr(row["a1"]), ptr(row["a2"]), ptr(row["a3"])]
     else:
-        sets = [fdset(extra(xs, i), nfds, row[f"a{i + 1}"]) for i in range(3)]
+        sets = [fdset(getattr(p, name), nfds, row[f"a{i + 1}"]) for i, name in enumerate(_FDSETS)]
     ret = row["ret"]
     if not succeeded(row):
         return sets, None
@@ -689,37 +698,37 @@ def _select(row: Row, opts: DecodeOptions, time_text, out_at: int, left_at: int)
         return sets, None
     outs = []
     for i, label in enumerate(("in", "out", "except")):
-        data = extra(xs, out_at + i)
+        data = getattr(p, _FDSETS[i] + "_out")
         if row[f"a{i + 1}"] and data is not None:
             text = fdset(data, nfds, row[f"a{i + 1}"])
             if text != "[]":
                 outs.append(f"{label} {text}")
-    left = extra(xs, left_at)
+    left = p.left
     if row["a4"] and left is not None:
         outs.append("left " + time_text(left))
     return sets, f"{ret} ({', '.join(outs)})" if outs else None
 
 
 def select(row: Row, opts: DecodeOptions) -> Decoded:
-    sets, ret = _select(row, opts, timeval, 3, 6)
-    return Decoded([str(s32(row["a0"])), *sets, timeval(part(row, 0), row["a4"])], ret=ret)
+    sets, ret = _select(row, opts, timeval)
+    return Decoded([str(s32(row["a0"])), *sets, timeval(parts(row).timeout, row["a4"])], ret=ret)
 
 
 def _psel_sigmask(row: Row) -> str:
     """pselect6's sixth argument: ``{sigmask=[USR1], sigsetsize=8}``."""
     addr = row["a5"]
-    xs = extras(row)
-    raw = extra(xs, 3)
+    p = parts(row)
+    raw = p.sigmask_arg
     if not addr or raw is None or len(raw) < 16:
         return ptr(addr)
     ss, size = struct.unpack_from("<QQ", raw)
-    return f"{{sigmask={sigmask(extra(xs, 4), ss) if ss else 'NULL'}, sigsetsize={size}}}"
+    return f"{{sigmask={sigmask(p.sigmask, ss) if ss else 'NULL'}, sigsetsize={size}}}"
 
 
 def pselect6(row: Row, opts: DecodeOptions) -> Decoded:
-    sets, ret = _select(row, opts, timespec, 5, 8)
+    sets, ret = _select(row, opts, timespec)
     return Decoded(
-        [str(s32(row["a0"])), *sets, timespec(part(row, 0), row["a4"]), _psel_sigmask(row)],
+        [str(s32(row["a0"])), *sets, timespec(parts(row).timeout, row["a4"]), _psel_sigmask(row)],
         ret=ret,
     )
 
@@ -786,35 +795,3 @@ def epoll_pwait2(row: Row, opts: DecodeOptions) -> Decoded:
          ptr(row["a4"]), str(row["a5"] or 0)],
         entry=1,
     )
-
-
-DECODERS = {
-    "socket": socket_,
-    "socketpair": socketpair,
-    "connect": connect,
-    "bind": connect,
-    "listen": listen,
-    "shutdown": shutdown,
-    "accept": accept,
-    "accept4": accept4,
-    "getsockname": accept,
-    "getpeername": accept,
-    "sendto": sendto,
-    "recvfrom": recvfrom,
-    "sendmsg": sendmsg,
-    "recvmsg": recvmsg,
-    "sendmmsg": sendmmsg,
-    "recvmmsg": recvmmsg,
-    "setsockopt": setsockopt,
-    "getsockopt": getsockopt,
-    "poll": poll,
-    "ppoll": ppoll,
-    "select": select,
-    "pselect6": pselect6,
-    "epoll_create": epoll_create,
-    "epoll_create1": epoll_create1,
-    "epoll_ctl": epoll_ctl,
-    "epoll_wait": epoll_wait,
-    "epoll_pwait": epoll_pwait,
-    "epoll_pwait2": epoll_pwait2,
-}
