@@ -7,6 +7,7 @@ sockaddr are decoded one by one (a handful per network call, never per syscall i
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -31,7 +32,7 @@ def check_layout(dtype: np.dtype, layout: tuple[tuple[str, int, int], ...], rec_
     width, or in total size: a reordered field must not read as its neighbour's bytes."""
     if dtype.itemsize != rec_size:
         raise RuntimeError(f"REC_DTYPE is {dtype.itemsize} bytes but struct Rec is {rec_size}")
-    fields = dtype.fields or {}
+    fields: dict[str, Any] = dict(dtype.fields or {})
     if set(fields) != {name for name, _, _ in layout}:
         raise RuntimeError(f"REC_DTYPE fields {sorted(fields)} differ from struct Rec's {sorted(n for n, _, _ in layout)}")
     for name, offset, size in layout:

@@ -14,7 +14,6 @@ from renacer.schema import constants as C
 from .common import (
     Decoded,
     DecodeOptions,
-    Decoder,
     Row,
     buf,
     dirfd,

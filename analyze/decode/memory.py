@@ -9,7 +9,7 @@ import functools
 
 from renacer.schema import constants as C
 
-from .common import Decoded, DecodeOptions, Decoder, Row, flags, ptr, returning, s32, succeeded, u32, xlat, xval
+from .common import Decoded, DecodeOptions, Row, flags, ptr, returning, s32, succeeded, u32, xlat, xval
 
 
 def _address_ret(row: Row) -> str | None:

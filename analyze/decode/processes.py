@@ -11,7 +11,6 @@ from renacer.schema import constants as C
 from .common import (
     Decoded,
     DecodeOptions,
-    Decoder,
     Row,
     buf,
     cstr,

@@ -13,7 +13,6 @@ from renacer.schema.syscalls_x86_64 import SYSCALLS
 from .common import (
     Decoded,
     DecodeOptions,
-    Decoder,
     Row,
     flags,
     parts,
