@@ -37,6 +37,13 @@ DEFAULT_SKIP_OBJECTS = (
     r"|^\[vdso\]$"
 )
 DEFAULT_SKIP_FUNCTIONS = r"^<?(std|core|alloc|__gnu_cxx|__cxxabiv1)::|^__libc_|^_start$|^_dl_"
+# Python frames (--source on CPython): the user's code, not the standard library, site-packages,
+# frozen modules or 3.12's C-stack shim frames (--source-skip adds).
+PY_DEFAULT_SKIP = r"^<shim>$|^<frozen |/lib/python3\.\d+/|/site-packages/|/dist-packages/"
+# A callchain entry with bit 63 set is a Python frame: the rest is its index in the trace's
+# python_frames table (metadata source.python_frames: [file, line, function] each). No user-space
+# address has that bit, so native code never takes one for an address.
+PY_TAG = 1 << 63
 DEFAULT_SKIP_FILES = r"^/rustc/|(^|/)library/(std|core|alloc|panic_unwind|panic_abort)/src/|/usr/include/c\+\+/|^\.\./sysdeps/|/glibc[^/]*/"
 
 
@@ -551,6 +558,10 @@ class Symbolizer:
         self._resolved: dict[str, tuple[ElfObject | None, ElfObject | None]] = {}
         self._addr_cache: dict[tuple[str, int, bool], list[Frame]] = {}
         self._chain_cache: dict[tuple[int, tuple[int, ...]], Frame | None] = {}
+        # --source on Python: the interned Python frames the callchains' tagged entries name
+        # (live: pyframes' growing list; offline: the metadata's)
+        self.python_frames: list[Any] = []
+        self._py_skip = re.compile(PY_DEFAULT_SKIP + (f"|{skip}" if skip else ""))
 
     @classmethod
     def from_metadata(cls, meta: dict[str, Any], debug_dirs: Iterable[str] = (),
@@ -558,8 +569,23 @@ class Symbolizer:
         src = meta.get("source")
         if not isinstance(src, dict):
             return None
-        return cls(ImageTable.from_meta(src.get("images", {})), dict(src.get("objects", {})),
-                   debug_dirs, skip if skip is not None else src.get("skip"))
+        sym = cls(ImageTable.from_meta(src.get("images", {})), dict(src.get("objects", {})),
+                  debug_dirs, skip if skip is not None else src.get("skip"))
+        sym.python_frames = list(src.get("python_frames") or [])
+        return sym
+
+    def python_frame(self, chain: list[int] | tuple[int, ...]) -> Frame | None:
+        """The innermost Python frame of the user's code among a callchain's Python frames
+        (recorded, never re-derived from binaries: --debug-dir cannot improve them), or None."""
+        table = self.python_frames
+        for v in chain:
+            if v >= PY_TAG:
+                i = v - PY_TAG
+                if i < len(table):
+                    file, line, func = table[i]
+                    if not self._py_skip.search(file):
+                        return Frame(file, line, func, "python")
+        return None
 
     # which files stand for a recorded object
     def _resolve(self, path: str) -> tuple[ElfObject | None, ElfObject | None]:
@@ -687,7 +713,7 @@ class Symbolizer:
         funcs: list[str | None] = []
         for pid, seq, chain in zip(pids, seqs, chains.to_pylist()):
             try:
-                f = self.locate(pid, seq, chain) if chain else None
+                f = (self.python_frame(chain) or self.locate(pid, seq, chain)) if chain else None
             except Exception:  # an ELF or DWARF we cannot read: no location, never a crash
                 f = None
             files.append(f.file if f else None)
@@ -700,6 +726,11 @@ class Symbolizer:
         cols[names.index("src_line")] = pa.array(lines, type=pa.int32())
         cols[names.index("src_func")] = pa.array(funcs, type=pa.string()).dictionary_encode().cast(dict_str)
         return pa.RecordBatch.from_arrays(cols, schema=batch.schema)
+
+
+def python_stack(chain: list[int] | None, table: list[Any]) -> list[tuple[str, int | None, str]]:
+    """The Python frames of one recorded callchain, innermost first: (file, line, function)."""
+    return [tuple(table[v - PY_TAG]) for v in chain or () if v >= PY_TAG and v - PY_TAG < len(table)]  # type: ignore[misc]
 
 
 def source_text(file: str | None, line: int | None, func: str | None) -> str:
