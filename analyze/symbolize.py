@@ -1,7 +1,9 @@
 """Addresses to ``file:line in function``: the analyzer side of ``--source``.
 
 A ``--source`` recording stores, per syscall row, the return addresses of the calling thread
-(``callchain``: the instruction pointer at the syscall, then one return address per frame) and,
+(``callchain``: the instruction pointer at the syscall, then one return address per frame; for a
+thread running CPython code its Python frames instead, as PY_TAG entries naming the metadata's
+``source.python_frames``) and,
 in the file metadata (``source``), the executable mappings of every process image with the
 path and build-id of each object. This module turns those into the frame a user wants to see:
 the first frame in the traced program's own code, skipping libc, the dynamic loader, the C++

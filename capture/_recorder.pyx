@@ -1591,7 +1591,9 @@ cdef class Recorder:
         if failed:
             s.py.n = 0
             buf_put(&s.py, &failed, 4)
-        s.has_py = 1 if s.py.n else 0
+            s.has_py = 2   # kept for pyframes' note; the native frames are captured too
+        else:
+            s.has_py = 1 if s.py.n else 0
         return 0
 
     cdef int note_image(self, Slot* s) except -1 nogil:
@@ -1614,6 +1616,8 @@ cdef class Recorder:
         cdef ssize_t got
         s.stk.n = 0
         s.has_stk = 0
+        if s.has_py == 1:
+            return 0   # the Python stack was read: native frames would only show libpython
         if ptrace(PTRACE_GETREGS, s.tid, NULL, &regs) < 0:
             if errno == ESRCH:
                 return 0   # killed while stopped: the row is kept without a callchain
@@ -1624,8 +1628,7 @@ cdef class Recorder:
         buf_put(&s.stk, head, sizeof(head))
         s.has_stk = 1
         addr = regs.rsp
-        # with a Python stack read, the registers alone: the window would only unwind libpython
-        end = addr + (0 if s.has_py else self.stack_window)
+        end = addr + self.stack_window
         while addr < end and k < 8:
             chunk = 4096 - (addr & 4095)
             if chunk > end - addr:

@@ -15,7 +15,9 @@ Split in three so that a traced call costs no Python:
   line table copied here, under an id that is never reused;
 - off the tracee's path, on the sink's worker (``convert``): (code id, index) -> line, interned as
   (file, line, function) frames; each row's Python stack joins its callchain as tagged entries
-  (analyze/symbolize.py PY_TAG), innermost first, after the native addresses.
+  (analyze/symbolize.py PY_TAG), innermost first. Such a row has no native addresses: the C
+  frames of a thread running Python are the interpreter's, so neither registers nor a stack
+  window are read for it.
 Anything unknown or unreadable gives no Python stack and a note, never a crash nor a wrong line.
 """
 
@@ -143,7 +145,7 @@ class PyFrames:
         self._gen_codes: dict[int, list[int]] = defaultdict(list)
         self._tables: dict[int, dict[str, int]] = {}  # image number (gen) -> its offsets table
         self._lines: dict[tuple[int, int], int] = {}  # (code id, index) -> frame index
-        self._rows: dict[bytes, bytes] = {}  # a row's raw pairs -> its tagged callchain tail
+        self._rows: dict[bytes, bytes] = {}  # a row's rip + raw pairs -> its callchain entry
         self._ended: list[tuple[int, int]] = []  # (batch number, gen) waiting for release
         self._batches = 0
         self._gens = 0
@@ -229,9 +231,6 @@ class PyFrames:
 
     def _row_tail(self, pid: int, raw: bytes) -> bytes:
         """A row's raw (code id, index) pairs -> its Python frames as tagged callchain entries."""
-        tail = self._rows.get(raw)
-        if tail is not None:
-            return tail
         if len(raw) == 4:
             self.notes.setdefault(str(pid), "Python stack read failed (an unreadable frame): native frames")
             return b""
@@ -248,52 +247,58 @@ class PyFrames:
                 line = line_at(table, first, index) if index >= 0 else None
                 fid = self._lines[key] = self.frame_id((fname, line, func))
             ids.append(PY_TAG | fid)
-        tail = struct.pack(f"<{len(ids)}Q", *ids)
-        if len(self._rows) > 100_000:
-            self._rows.clear()
-        self._rows[raw] = tail
-        return tail
+        return struct.pack(f"<{len(ids)}Q", *ids)
 
     def convert(self, raw: tuple[bytes, ...] | None, unwinder: Any, pending: bool = False) -> tuple[bytes, ...] | None:
-        """A raw batch whose stack arena holds Python entries too -> the unwinder's callchain
-        arena, each row's Python frames appended to its native chain (innermost first)."""
+        """A raw batch whose stack arena holds Python entries too -> a callchain arena: a row with
+        a Python stack has its Python frames, innermost first (the recorder read no registers nor
+        stack window for it: they would only unwind libpython); the other rows' windows go to the
+        unwinder as before."""
         if raw is None or len(raw) < 6:
             return raw
         recs, arena = raw[0], raw[5]
-        stacks: list[bytes] = []
+        regs: dict[int, bytes] = {}  # row -> its rip, rsp, rbp (no stack window)
         py: dict[int, bytes] = {}
+        stacks: list[bytes] = []
         ended: list[int] = []
         pos, n = 0, len(arena)
+        unpack = _U32x2.unpack_from
         while pos + 8 <= n:
-            row, size = _U32x2.unpack_from(arena, pos)
+            row, size = unpack(arena, pos)
             if row == PY_END_ROW:
                 ended.append(_U32.unpack_from(arena, pos + 8)[0])
             elif row & PY_ROW_FLAG:
                 py[row & ~PY_ROW_FLAG] = arena[pos + 8 : pos + 8 + size]
+            elif size == 24:
+                regs[row] = arena[pos + 8 : pos + 32]
             else:
                 stacks.append(arena[pos : pos + 8 + size])
             pos += 8 + size
-        out = unwinder.convert((*raw[:5], b"".join(stacks)) if py or ended else raw)
-        if py:
-            rec_size = unwinder.rec_size
-            chains: list[bytes] = []
-            pos, n = 0, len(out[5])
-            arena = out[5]
-            while pos + 8 <= n:  # native chains, each joined by its row's Python frames
-                row, count = _U32x2.unpack_from(arena, pos)
-                end = pos + 8 + 8 * count
-                raw_py = py.pop(row, None)
-                if raw_py is None:
-                    chains.append(arena[pos:end])
-                else:
-                    tail = self._row_tail(_I.unpack_from(recs, row * rec_size + REC_PID_OFF)[0], raw_py)
-                    chains.append(_U32x2.pack(row, count + len(tail) // 8) + arena[pos + 8 : end] + tail)
-                pos = end
-            for row, raw_py in py.items():  # no native chain (registers unreadable)
+        if not py and not ended and not regs:
+            return unwinder.convert(raw)
+        chains: list[bytes] = []
+        for row, rip in regs.items():
+            if row not in py:
+                stacks.append(_U32x2.pack(row, 24) + rip)
+        out = unwinder.convert((*raw[:5], b"".join(stacks))) if stacks else (*raw[:5], b"")
+        native = out[5]
+        rec_size = unwinder.rec_size
+        cache = self._rows
+        for row, raw_py in py.items():
+            rip = regs[row][:8] if row in regs else None
+            key = (rip or b"") + raw_py
+            body = cache.get(key)
+            if body is None:
                 tail = self._row_tail(_I.unpack_from(recs, row * rec_size + REC_PID_OFF)[0], raw_py)
-                if tail:
-                    chains.append(_U32x2.pack(row, len(tail) // 8) + tail)
-            out = (*out[:5], b"".join(chains))
+                if rip is None and not tail:
+                    continue
+                count = len(tail) // 8 + (1 if rip is not None else 0)
+                body = _U32.pack(count) + (rip or b"") + tail
+                if len(cache) > 100_000:
+                    cache.clear()
+                cache[key] = body
+            chains.append(_U32.pack(row) + body)
+        out = (*out[:5], native + b"".join(chains))
         if not pending:
             self._release(ended)
         return out
