@@ -79,7 +79,9 @@ DEF PY_MAX_FRAMES = 64
 DEF PY_NOFF = 14                # offsets handed over per process, in pyframes.OFFSET_ORDER
 DEF PY_ROW_FLAG = 0x80000000U   # a stack-arena entry holding a row's Python frames, not a window
 DEF PY_END_ROW = 0xFFFFFFFFU    # a stack-arena entry: a process image is gone, release its codes
-DEF PY_TIDS = 4                 # thread states remembered per process
+DEF PY_TIDS = 8                 # threads remembered per process
+DEF PY_REGIONS = 48             # a thread's reads remembered, replayed as one process_vm_readv
+DEF PY_SNAP = 16384             # bytes of those reads
 
 # Row kinds, in the order of schema.trace.KINDS.
 DEF K_SYSCALL = 0
@@ -160,6 +162,19 @@ cdef struct Slot:
     Buf py              # --source on Python: (code id, instruction index) per frame, innermost first
     int has_py
 
+cdef struct PyRegion:
+    uint64_t addr
+    uint32_t len
+    uint32_t at         # where its bytes are in Recorder.py_buf
+
+
+cdef struct PyTid:
+    int32_t tid
+    uint64_t ts         # its thread state
+    int nreg            # the reads of its last walk, in order
+    PyRegion reg[PY_REGIONS]
+
+
 cdef struct PyProc:
     int32_t pid
     int state           # 0: ask pyframes, 1: a known CPython at runtime, 2: none found
@@ -174,8 +189,7 @@ cdef struct PyProc:
     uint32_t* ids
     size_t cap
     size_t used
-    int32_t tids[PY_TIDS]
-    uint64_t tss[PY_TIDS]
+    PyTid tids[PY_TIDS]
     int next_tid
 
 
@@ -376,7 +390,13 @@ cdef class Recorder:
     cdef size_t npyprocs
     cdef size_t cap_pyprocs
     cdef uint32_t py_codes
-    cdef object on_pyproc    # pid -> (runtime address, *offsets) or None, once per process image
+    cdef object on_pyproc    # pid -> (gen, runtime address, *offsets) or None, once per process image
+    cdef uint8_t* py_buf     # the replayed reads (py_replay), then served by py_peek
+    cdef PyRegion py_have[PY_REGIONS]
+    cdef int py_nhave
+    cdef PyRegion py_now[PY_REGIONS]
+    cdef int py_nnow
+    cdef size_t py_now_bytes
     cdef object on_pycode    # (pid, gen, code id, code address, first line) -> bool, once per code
     cdef public object start_wall_ns
     cdef public object start_mono_ns
@@ -403,6 +423,7 @@ cdef class Recorder:
         free(self.snap.recs); free(self.snap.data.p); free(self.snap.sa.p)
         free(self.snap.path.p); free(self.snap.mem.p)
         free(self.stk_arena.p); free(self.snap_stk.p)
+        free(self.py_buf)
         if self.pyprocs != NULL:
             for i in range(self.npyprocs):
                 py_free(self.pyprocs[i])
@@ -1368,6 +1389,10 @@ cdef class Recorder:
         name and line table while the thread is stopped."""
         self.on_pyproc = on_pyproc
         self.on_pycode = on_pycode
+        if self.py_buf == NULL:
+            self.py_buf = <uint8_t*>malloc(PY_SNAP)
+            if self.py_buf == NULL:
+                raise MemoryError()
 
     cdef PyProc* py_find(self, int32_t pid) noexcept nogil:
         cdef size_t i
@@ -1439,6 +1464,7 @@ cdef class Recorder:
         free(p.keys); free(p.ids)
         p.keys = NULL; p.ids = NULL; p.cap = 0; p.used = 0
         memset(p.tids, 0, sizeof(p.tids))
+        p.next_tid = 0
         p.gen = 0
         p.state = 0
         if exited:
@@ -1450,18 +1476,107 @@ cdef class Recorder:
             free(p)
         return 0
 
+    cdef PyTid* py_tid(self, PyProc* p, int32_t tid) noexcept nogil:
+        cdef int k
+        for k in range(PY_TIDS):
+            if p.tids[k].tid == tid:
+                return &p.tids[k]
+        return NULL
+
+    cdef void py_note(self, uint64_t addr, size_t n) noexcept nogil:
+        """Remember a read of this walk, to replay it at the thread's next call."""
+        cdef PyRegion* r
+        if self.py_nnow < PY_REGIONS and self.py_now_bytes + n <= PY_SNAP:
+            r = &self.py_now[self.py_nnow]
+            r.addr = addr
+            r.len = <uint32_t>n
+            r.at = <uint32_t>self.py_now_bytes
+            self.py_nnow += 1
+            self.py_now_bytes += n
+
+    cdef ssize_t py_peek(self, int32_t tid, uint64_t addr, void* dst, size_t n) noexcept nogil:
+        """peek, served from this call's replayed reads where they cover it. The replay was read
+        in this same stop, so its bytes are the tracee's memory now: a guess only decides what
+        was read, never what a value is."""
+        cdef int i
+        cdef PyRegion* r
+        cdef ssize_t got = -1
+        for i in range(self.py_nhave):
+            r = &self.py_have[i]
+            if r.addr <= addr and addr + n <= r.addr + r.len:
+                memcpy(dst, self.py_buf + r.at + (addr - r.addr), n)
+                got = <ssize_t>n
+                break
+        if got < 0:
+            got = peek(tid, addr, dst, n)
+        if got == <ssize_t>n:
+            self.py_note(addr, n)
+        return got
+
+    cdef void py_remember(self, PyTid* t) noexcept nogil:
+        """What this walk read, then what the thread's earlier walks read (a loop alternates
+        call sites: socket() then connect()), replayed at its next call."""
+        cdef PyRegion merged[PY_REGIONS]
+        cdef PyRegion r
+        cdef int i, j, m = 0
+        cdef size_t at = 0
+        cdef bint dup
+        for i in range(self.py_nnow + t.nreg):
+            if m == PY_REGIONS:
+                break
+            r = self.py_now[i] if i < self.py_nnow else t.reg[i - self.py_nnow]
+            dup = False
+            if i >= self.py_nnow:
+                for j in range(m):
+                    if merged[j].addr == r.addr and merged[j].len == r.len:
+                        dup = True
+                        break
+            if dup or at + r.len > PY_SNAP:
+                continue
+            merged[m] = r
+            merged[m].at = <uint32_t>at
+            at += r.len
+            m += 1
+        memcpy(t.reg, merged, m * sizeof(PyRegion))
+        t.nreg = m
+
+    cdef void py_replay(self, PyTid* t) noexcept nogil:
+        """The thread's last walk read again in one process_vm_readv: a loop calling the same code
+        finds the same thread state, frames and code objects at the same addresses, so the walk
+        then costs one system call instead of a few per frame."""
+        cdef iovec local[PY_REGIONS]
+        cdef iovec remote[PY_REGIONS]
+        cdef int i
+        cdef ssize_t got
+        cdef size_t done = 0
+        self.py_nhave = 0
+        if t.nreg == 0:
+            return
+        for i in range(t.nreg):
+            local[i].iov_base = self.py_buf + t.reg[i].at
+            local[i].iov_len = t.reg[i].len
+            remote[i].iov_base = <void*>t.reg[i].addr
+            remote[i].iov_len = t.reg[i].len
+        got = process_vm_readv(t.tid, local, t.nreg, remote, t.nreg, 0)
+        for i in range(t.nreg):   # it stops at the first unreadable region
+            if got < 0 or done + t.reg[i].len > <size_t>got:
+                break
+            done += t.reg[i].len
+            self.py_have[i] = t.reg[i]
+            self.py_nhave = i + 1
+
     cdef uint64_t py_tstate(self, PyProc* p, int32_t tid, uint8_t* span) noexcept nogil:
         """The thread state of tid (0: none, e.g. a thread that never ran Python), its fields
         from ts_lo in span. Remembered per tid; a remembered one is checked by its native id."""
         cdef uint64_t interp, ts
         cdef int k
         cdef int64_t lo = p.ts_lo
-        for k in range(PY_TIDS):
-            if p.tids[k] == tid and p.tss[k]:
-                if (peek(tid, p.tss[k] + lo, span, p.ts_span) == p.ts_span
-                        and rd64(span, p.off[4] - lo) == <uint64_t>tid):
-                    return p.tss[k]
-                p.tids[k] = 0
+        cdef PyTid* t = self.py_tid(p, tid)
+        if t != NULL and t.ts:
+            if (self.py_peek(tid, t.ts + lo, span, p.ts_span) == p.ts_span
+                    and rd64(span, p.off[4] - lo) == <uint64_t>tid):
+                return t.ts
+            t.tid = 0
         if peek(tid, p.runtime + p.off[0], &interp, 8) != 8:
             return 0
         while interp:
@@ -1473,8 +1588,12 @@ cdef class Recorder:
                 if rd64(span, p.off[4] - lo) == <uint64_t>tid:
                     k = p.next_tid
                     p.next_tid = (k + 1) % PY_TIDS
-                    p.tids[k] = tid
-                    p.tss[k] = ts
+                    p.tids[k].tid = tid
+                    p.tids[k].ts = ts
+                    p.tids[k].nreg = 0
+                    self.py_nnow = 0
+                    self.py_now_bytes = 0
+                    self.py_note(ts + lo, p.ts_span)
                     return ts
                 ts = rd64(span, p.off[3] - lo)
             if peek(tid, interp + p.off[2], &interp, 8) != 8:
@@ -1525,6 +1644,7 @@ cdef class Recorder:
         index) pairs in s.py. Nothing (native frames) for a process without a known CPython or a
         thread without a thread state; a failed read leaves one u32 (pyframes notes why)."""
         cdef PyProc* p
+        cdef PyTid* t
         cdef uint8_t span[512]
         cdef uint8_t fr[128]
         cdef uint64_t ts, frame, cf, code, prev
@@ -1532,52 +1652,42 @@ cdef class Recorder:
         cdef int32_t pair[2]
         cdef uint32_t cid, failed = 0
         cdef int64_t index
-        cdef iovec local[2]
-        cdef iovec remote[2]
-        cdef ssize_t want
         cdef int n = 0
+        cdef int32_t tid = s.tid
         s.has_py = 0
         s.py.n = 0
         p = self.py_proc(s.tgid)
         if p.state != 1 or p.ts_span > 512 or p.fr_span > 128:
             return 0
-        ts = self.py_tstate(p, s.tid, span)
+        self.py_nhave = 0
+        self.py_nnow = 0
+        self.py_now_bytes = 0
+        t = self.py_tid(p, tid)
+        if t != NULL:
+            self.py_replay(t)
+        ts = self.py_tstate(p, tid, span)
         if ts == 0:
             return 0
         if p.off[5] >= 0:   # 3.11, 3.12: tstate->cframe->current_frame
             cf = rd64(span, p.off[5] - p.ts_lo)
-            if cf == 0 or peek(s.tid, cf + p.off[6], &frame, 8) != 8:
+            if cf == 0 or self.py_peek(tid, cf + p.off[6], &frame, 8) != 8:
                 frame = 0
                 failed = 1
         else:               # 3.13: tstate->current_frame
             frame = rd64(span, p.off[6] - p.ts_lo)
-        if frame and peek(s.tid, frame + p.fr_lo, fr, p.fr_span) != p.fr_span:
-            failed = 1
-            frame = 0
         while frame and n < PY_MAX_FRAMES:
+            if self.py_peek(tid, frame + p.fr_lo, fr, p.fr_span) != p.fr_span:
+                failed = 1
+                break
             code = rd64(fr, p.off[7] - p.fr_lo)
             prev = rd64(fr, p.off[9] - p.fr_lo)
             frame = rd64(fr, p.off[8] - p.fr_lo)
             if fr[p.off[11] - p.fr_lo] == p.off[12]:
-                # owned by the C stack (3.12 shim, 3.13 entry frame): no Python line of its own
-                if frame and peek(s.tid, frame + p.fr_lo, fr, p.fr_span) != p.fr_span:
-                    failed = 1
-                    break
-                continue
-            # the code's first line and the next frame's fields in one read
-            local[0].iov_base = &first
-            local[0].iov_len = 4
-            remote[0].iov_base = <void*>(code + p.off[10])
-            remote[0].iov_len = 4
-            local[1].iov_base = fr
-            local[1].iov_len = p.fr_span
-            remote[1].iov_base = <void*>(frame + p.fr_lo)
-            remote[1].iov_len = p.fr_span
-            want = 4 + (<ssize_t>p.fr_span if frame else 0)
-            if code == 0 or process_vm_readv(s.tid, local, 2 if frame else 1, remote, 2 if frame else 1, 0) != want:
+                continue   # owned by the C stack (3.12 shim, 3.13 entry frame): no line of its own
+            if code == 0 or self.py_peek(tid, code + p.off[10], &first, 4) != 4:
                 failed = 1
                 break
-            cid = self.py_code_id(p, s.tid, code, first)
+            cid = self.py_code_id(p, tid, code, first)
             if cid == 0:
                 failed = 1
                 break
@@ -1588,6 +1698,10 @@ cdef class Recorder:
             pair[1] = <int32_t>index if index < 0x7FFFFFFF else -1
             buf_put(&s.py, pair, 8)
             n += 1
+        t = self.py_tid(p, tid)
+        if t != NULL:
+            self.py_remember(t)
+        self.py_nhave = 0
         if failed:
             s.py.n = 0
             buf_put(&s.py, &failed, 4)
