@@ -564,6 +564,7 @@ class Symbolizer:
         # (live: pyframes' growing list; offline: the metadata's)
         self.python_frames: list[Any] = []
         self._py_skip = re.compile(PY_DEFAULT_SKIP + (f"|{skip}" if skip else ""))
+        self._py_cache: dict[tuple[int, ...], Frame | None] = {}
 
     @classmethod
     def from_metadata(cls, meta: dict[str, Any], debug_dirs: Iterable[str] = (),
@@ -579,6 +580,12 @@ class Symbolizer:
     def python_frame(self, chain: list[int] | tuple[int, ...]) -> Frame | None:
         """The innermost Python frame of the user's code among a callchain's Python frames
         (recorded, never re-derived from binaries: --debug-dir cannot improve them), or None."""
+        if not chain or chain[-1] < PY_TAG:  # native only (Python frames come last)
+            return None
+        key = tuple(chain)
+        hit = self._py_cache.get(key, False)
+        if hit is not False:
+            return hit
         table = self.python_frames
         for v in chain:
             if v >= PY_TAG:
@@ -586,8 +593,14 @@ class Symbolizer:
                 if i < len(table):
                     file, line, func = table[i]
                     if not self._py_skip.search(file):
-                        return Frame(file, line, func, "python")
-        return None
+                        hit = Frame(file, line, func, "python")
+                        break
+        else:
+            hit = None
+        if len(self._py_cache) > 200_000:
+            self._py_cache.clear()
+        self._py_cache[key] = hit
+        return hit
 
     # which files stand for a recorded object
     def _resolve(self, path: str) -> tuple[ElfObject | None, ElfObject | None]:

@@ -111,21 +111,74 @@ def line_at(linetable: bytes, firstlineno: int, index: int) -> int | None:
     return None
 
 
+def _gnu_hash_lookup(path: str, name: bytes) -> tuple[int, int | None, bool] | None:
+    """(lowest PT_LOAD vaddr, the symbol's value or None, position independent) from the ELF's
+    GNU hash table, read with struct: pyelftools' import alone costs ~80 ms, paid while the
+    tracee waits. None: no GNU hash table (the caller asks pyelftools)."""
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+        if head[:4] != b"\x7fELF" or head[4] != 2 or head[5] != 1:
+            return None
+        e_type, = struct.unpack_from("<H", head, 16)
+        phoff, shoff = struct.unpack_from("<QQ", head, 32)
+        phentsize, phnum, shentsize, shnum = struct.unpack_from("<HHHH", head, 54)
+        fh.seek(phoff)
+        ph = fh.read(phentsize * phnum)
+        loads = [struct.unpack_from("<Q", ph, i * phentsize + 16)[0] for i in range(phnum)
+                 if struct.unpack_from("<I", ph, i * phentsize)[0] == 1]
+        low = min(loads, default=0)
+        fh.seek(shoff)
+        sh = fh.read(shentsize * shnum)
+        secs = [struct.unpack_from("<IIQQQQIIQQ", sh, i * shentsize) for i in range(shnum)]
+
+        def data(sec: tuple[int, ...]) -> bytes:
+            fh.seek(sec[4])
+            return fh.read(sec[5])
+
+        gnu = next((x for x in secs if x[1] == 0x6FFFFFF6), None)
+        if gnu is None or gnu[6] >= len(secs):
+            return None
+        dynsym = secs[gnu[6]]
+        strtab = data(secs[dynsym[6]])
+        table = data(gnu)
+        syms = data(dynsym)
+    nbuckets, symoffset, bloom_size, _shift = struct.unpack_from("<4I", table, 0)
+    buckets_at = 16 + 8 * bloom_size
+    chain_at = buckets_at + 4 * nbuckets
+    h = 5381
+    for c in name:
+        h = (h * 33 + c) & 0xFFFFFFFF
+    ix = struct.unpack_from("<I", table, buckets_at + 4 * (h % nbuckets))[0]
+    dyn = e_type == 3
+    if ix < symoffset:
+        return low, None, dyn
+    while True:
+        ch = struct.unpack_from("<I", table, chain_at + 4 * (ix - symoffset))[0]
+        if (ch | 1) == (h | 1):
+            st_name, = struct.unpack_from("<I", syms, ix * 24)
+            if strtab[st_name : st_name + len(name) + 1] == name + b"\0":
+                return low, struct.unpack_from("<Q", syms, ix * 24 + 8)[0], dyn
+        if ch & 1:
+            return low, None, dyn
+        ix += 1
+
+
 @lru_cache(maxsize=16)
 def _runtime_symbol(path: str, ino: int, mtime_ns: int) -> tuple[int, int | None, bool]:
     """(lowest PT_LOAD vaddr, _PyRuntime's address or None, position independent) of one object;
     the GNU hash table first: building the whole symbol index of libpython takes ~0.5 s."""
+    try:
+        quick = _gnu_hash_lookup(path, b"_PyRuntime")
+    except (OSError, struct.error, IndexError):
+        quick = None
+    if quick is not None and quick[1] is not None:
+        return quick
     from elftools.elf.elffile import ELFFile
 
     with open(path, "rb") as fh:
         elf = ELFFile(fh)
         low = min((s["p_vaddr"] for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"), default=0)
         dyn = elf.header["e_type"] == "ET_DYN"
-        hashed = elf.get_section_by_name(".gnu.hash")
-        if hashed is not None and hasattr(hashed, "get_symbol"):
-            sym = hashed.get_symbol("_PyRuntime")
-            if sym is not None:
-                return low, sym["st_value"], dyn
         for name in (".symtab", ".dynsym"):
             sec = elf.get_section_by_name(name)
             syms = sec.get_symbol_by_name("_PyRuntime") if sec is not None else None

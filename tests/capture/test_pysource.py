@@ -170,3 +170,18 @@ def test_recording_every_call_still_finds_the_interpreter_mapped_after_the_first
     assert res.returncode == 0, res.stderr
     (row,) = [r for r in read_trace(trace) if r["name"] == "connect"]
     assert where(row) == ("blocking_client.py", marker("blocking_client.py"), "connect_to_server")
+
+
+@pytest.mark.parametrize("path", [p for p in (
+    "/root/.pyenv/versions/3.11.7/lib/libpython3.11.so.1.0", "/usr/bin/python3.11",
+    "/root/.pyenv/versions/3.12.1/lib/libpython3.12.so.1.0") if Path(p).exists()])
+def test_gnu_hash_lookup_finds_pyruntime_where_pyelftools_does(path: str) -> None:
+    from elftools.elf.elffile import ELFFile
+
+    from renacer.capture.pyframes import _gnu_hash_lookup
+
+    with open(path, "rb") as fh:
+        (sym,) = ELFFile(fh).get_section_by_name(".dynsym").get_symbol_by_name("_PyRuntime")
+    low, addr, _ = _gnu_hash_lookup(path, b"_PyRuntime")
+    assert addr == sym["st_value"]
+    assert _gnu_hash_lookup(path, b"no_such_symbol_here")[1] is None
