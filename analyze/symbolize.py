@@ -609,6 +609,7 @@ class Symbolizer:
         self.python_frames: list[Any] = []
         self._py_skip = re.compile(PY_DEFAULT_SKIP + (f"|{skip}" if skip else ""))
         self._py_cache: dict[tuple[int, ...], Frame | None] = {}
+        self.keep_python_src = False
 
     @classmethod
     def from_metadata(cls, meta: dict[str, Any], debug_dirs: Iterable[str] = (),
@@ -619,6 +620,8 @@ class Symbolizer:
         sym = cls(ImageTable.from_meta(src.get("images", {})), dict(src.get("objects", {})),
                   debug_dirs, skip if skip is not None else src.get("skip"))
         sym.python_frames = list(src.get("python_frames") or [])
+        # recorded before Python stacks joined the callchain: the Python line is in src_* only
+        sym.keep_python_src = "python" in src and "python_frames" not in src
         return sym
 
     def python_frame(self, chain: list[int] | tuple[int, ...]) -> Frame | None:
@@ -778,6 +781,11 @@ class Symbolizer:
             files.append(f.file if f else None)
             lines.append(f.line if f else None)
             funcs.append(f.func if f else None)
+        if self.keep_python_src:  # a recorded Python line (a .py file) is never replaced
+            olds = [batch.column(c).to_pylist() for c in ("src_file", "src_line", "src_func")]
+            for r, old in enumerate(olds[0]):
+                if old is not None and old.endswith(".py"):
+                    files[r], lines[r], funcs[r] = old, olds[1][r], olds[2][r]
         dict_str = pa.dictionary(pa.int32(), pa.string())
         names = batch.schema.names
         cols = list(batch.columns)

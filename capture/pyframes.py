@@ -201,6 +201,7 @@ class PyFrames:
         self._rows: dict[bytes, bytes] = {}  # a row's rip + raw pairs -> its callchain entry
         self._ended: list[tuple[int, int]] = []  # (batch number, gen) waiting for release
         self._batches = 0
+        self.learnt = 0  # code objects copied
         self._gens = 0
         # the interned frames the trace's callchains name (metadata source.python_frames)
         self.frames: list[tuple[str, int | None, str]] = []
@@ -271,6 +272,7 @@ class PyFrames:
             self.notes[str(pid)] = f"Python stack read failed: {exc}"
             return False
         self._codes[code_id] = (fname, func, table, first)
+        self.learnt += 1
         self._gen_codes[gen].append(code_id)
         return True
 
@@ -375,7 +377,13 @@ class PyFrames:
         return {"codes": len(self._codes), "images": len(self._tables)}
 
     def metadata(self) -> list[list[Any]]:
-        """The interned frames, for the trace metadata (source.python_frames)."""
+        """The interned frames, for the trace metadata (source.python_frames). Called once the
+        last batch is converted: the codes of every image that ended are released now."""
+        for _, gen in self._ended:
+            self._tables.pop(gen, None)
+            for cid in self._gen_codes.pop(gen, ()):
+                self._codes.pop(cid, None)
+        self._ended.clear()
         return [list(f) for f in self.frames]
 
 
