@@ -245,12 +245,17 @@ class PyFrames:
             if addr is None:
                 continue
             try:
-                table = importlib.import_module(
-                    f"renacer.schema.pyoffsets_{version.replace('.', '')}").OFFSETS
+                mod = importlib.import_module(f"renacer.schema.pyoffsets_{version.replace('.', '')}")
             except ImportError:
                 self.notes[str(pid)] = f"CPython {version} is not known (no schema/pyoffsets table): native frames only"
                 return None
             bias = start - (low & ~0xFFF) if dyn else 0
+            table = getattr(mod, "OFFSETS", None)
+            if table is None:  # 3.13+: the interpreter's own _Py_DebugOffsets
+                table = debug_offsets(pid, addr + bias, version, mod.DEBUG_OFFSETS, mod.DEBUG_CONSTANTS)
+                if isinstance(table, str):
+                    self.notes[str(pid)] = table
+                    return None
             return addr + bias, table
         return None
 
@@ -385,6 +390,30 @@ class PyFrames:
                 self._codes.pop(cid, None)
         self._ended.clear()
         return [list(f) for f in self.frames]
+
+
+def debug_offsets(pid: int, runtime: int, version: str, at: dict[str, int],
+                  const: dict[str, int]) -> dict[str, int] | str:
+    """The offsets table of a 3.13+ interpreter, read from the _Py_DebugOffsets at the start of
+    its _PyRuntime (static data: there before the interpreter starts). A str: why not."""
+    fd = os.open(f"/proc/{pid}/mem", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        raw = _read(fd, runtime, const["size"])
+    finally:
+        os.close(fd)
+    if raw[:8] != b"xdebugpy":
+        return f"CPython {version}: no _Py_DebugOffsets cookie at _PyRuntime: native frames only"
+    hexver = _Q.unpack_from(raw, at["version"])[0]
+    if f"{hexver >> 24}.{(hexver >> 16) & 0xFF}" != version:
+        return f"CPython {version}: _Py_DebugOffsets says {hexver:#x}: native frames only"
+    if _Q.unpack_from(raw, at["free_threaded"])[0]:
+        return f"CPython {version} free-threaded build: not supported, native frames only"
+    table = {k: _Q.unpack_from(raw, pos)[0] for k, pos in at.items() if k not in ("version", "free_threaded")}
+    # the thread state points at the current frame itself (no _PyCFrame since 3.13)
+    table["tstate_cframe"] = -1
+    table["frame_owner_cstack"] = const["frame_owner_cstack"]
+    table["unicode_compact_data"] = table["unicode_ascii_data"] + const["unicode_compact_extra"]
+    return table
 
 
 def _read(fd: int, addr: int, size: int) -> bytes:

@@ -37,9 +37,11 @@ def refused_port() -> int:
 
 
 # Interpreters with a schema/pyoffsets table: the one running the tests (pyenv 3.11, libpython),
-# Debian's (3.11, a static PIE binary) and pyenv 3.12 where installed.
+# Debian's (3.11, a static PIE binary), pyenv 3.12 and 3.13 (offsets from its _Py_DebugOffsets)
+# where installed.
+PY313 = "/root/.pyenv/versions/3.13.0/bin/python3.13"
 INTERPRETERS = [sys.executable] + [p for p in ("/usr/bin/python3.11",
-                                               "/root/.pyenv/versions/3.12.1/bin/python3.12")
+                                               "/root/.pyenv/versions/3.12.1/bin/python3.12", PY313)
                                    if Path(p).exists()]
 UNKNOWN = "/root/.pyenv/versions/3.10.13/bin/python3.10"
 
@@ -283,3 +285,32 @@ def test_an_older_trace_keeps_its_python_lines_when_symbolized_again(tmp_path: P
     assert res.returncode == 0, res.stderr
     (row,) = [r for r in read_trace(out) if r["name"] == "connect"]
     assert where(row) == ("blocking_client.py", marker("blocking_client.py"), "connect_to_server")
+
+
+def test_generated_313_table_matches_its_headers() -> None:
+    include = "/root/.pyenv/versions/3.13.0/include/python3.13"
+    if not Path(include, "internal", "pycore_runtime.h").exists():
+        pytest.skip("needs CPython 3.13 internal headers")
+    from renacer.schema import gen_pyoffsets, pyoffsets_313
+
+    assert gen_pyoffsets.generate(include, "3.13") == Path(pyoffsets_313.__file__).read_text()
+
+
+@pytest.mark.skipif(not Path(PY313).exists(), reason="needs CPython 3.13")
+def test_313_offsets_come_from_the_interpreters_debug_offsets(tmp_path: Path) -> None:
+    # the values read from the tracee's _Py_DebugOffsets are the running interpreter's own layout
+    from renacer.capture.pyframes import PyFrames
+
+    proc = subprocess.Popen([PY313, "-c", "import sys, time; print('up', flush=True); time.sleep(60)"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == "up\n"
+        found = PyFrames()._find_runtime(proc.pid)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert found is not None
+    table = found[1]
+    assert table["tstate_cframe"] == -1 and table["frame_owner_cstack"] == 3
+    # PyCodeObject's co_firstlineno lies past PyObject_VAR_HEAD; PyBytes' ob_sval after ob_size
+    assert table["code_firstlineno"] > 24 and table["bytes_sval"] == 32 and table["bytes_size"] == 16
