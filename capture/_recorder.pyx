@@ -1424,7 +1424,10 @@ cdef class Recorder:
             return p
         p.state = 2
         with gil:
-            found = self.on_pyproc(pid)
+            try:
+                found = self.on_pyproc(pid)
+            except Exception:   # pyframes notes its own failures; anything else: native frames
+                found = None
             if found is not None:
                 p.gen = found[0]
                 p.runtime = found[1]
@@ -1618,7 +1621,10 @@ cdef class Recorder:
                 i = (i + 1) & mask
         cid = self.py_codes + 1
         with gil:
-            ok = 1 if self.on_pycode(p.pid, p.gen, cid, code, first) else 0
+            try:
+                ok = 1 if self.on_pycode(p.pid, p.gen, cid, code, first) else 0
+            except Exception:
+                ok = 0
         if not ok:
             return 0
         self.py_codes = cid
