@@ -32,7 +32,6 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import Any
 
-from renacer.analyze.symbolize import PY_DEFAULT_SKIP as DEFAULT_SKIP
 from renacer.analyze.symbolize import PY_TAG
 
 MAX_FRAMES = 64
@@ -191,13 +190,12 @@ class PyFrames:
     """Per process: where _PyRuntime is and which offsets apply; per code object: its file, name
     and line table; per batch: the recorded (code id, index) pairs become Python frames."""
 
-    def __init__(self, skip: str | None = None) -> None:
-        self.skip = re.compile(DEFAULT_SKIP + (f"|{skip}" if skip else ""))
+    def __init__(self) -> None:
         self.notes: dict[str, str] = {}
         self._codes: dict[int, tuple[str, str, bytes, int]] = {}  # code id -> file, name, lines, first
         self._gen_codes: dict[int, list[int]] = defaultdict(list)
         self._tables: dict[int, dict[str, int]] = {}  # image number (gen) -> its offsets table
-        self._lines: dict[tuple[int, int], int] = {}  # (code id, index) -> frame index
+        self._lines: dict[int, dict[int, int]] = {}  # code id -> instruction index -> frame index
         self._rows: dict[bytes, bytes] = {}  # a row's rip + raw pairs -> its callchain entry
         self._ended: list[tuple[int, int]] = []  # (batch number, gen) waiting for release
         self._batches = 0
@@ -296,8 +294,8 @@ class PyFrames:
             return b""
         ids = []
         for cid, index in _PAIR.iter_unpack(raw):
-            key = (cid, index)
-            fid = self._lines.get(key)
+            lines = self._lines.get(cid)
+            fid = lines.get(index) if lines is not None else None
             if fid is None:
                 code = self._codes.get(cid)
                 if code is None:  # released already: never guess
@@ -305,7 +303,7 @@ class PyFrames:
                     return b""
                 fname, func, table, first = code
                 line = line_at(table, first, index) if index >= 0 else None
-                fid = self._lines[key] = self.frame_id((fname, line, func))
+                fid = self._lines.setdefault(cid, {})[index] = self.frame_id((fname, line, func))
             ids.append(PY_TAG | fid)
         return struct.pack(f"<{len(ids)}Q", *ids)
 
@@ -369,25 +367,26 @@ class PyFrames:
         self._batches += 1
         self._ended.extend((self._batches, gen) for gen in ended)
         while self._ended and self._ended[0][0] <= self._batches - RELEASE_AFTER:
-            _, gen = self._ended.pop(0)
-            self._tables.pop(gen, None)
-            for cid in self._gen_codes.pop(gen, ()):
-                self._codes.pop(cid, None)
-        if ended and len(self._lines) > 100_000:
-            self._lines.clear()
-            self._rows.clear()
+            self._forget(self._ended.pop(0)[1])
+
+    def _forget(self, gen: int) -> None:
+        """An image's offsets, code objects and their lines; the per-row cache names its code ids
+        (never reused, so never wrong) and is emptied with it."""
+        self._tables.pop(gen, None)
+        for cid in self._gen_codes.pop(gen, ()):
+            self._codes.pop(cid, None)
+            self._lines.pop(cid, None)
+        self._rows.clear()
 
     def cached(self) -> dict[str, int]:
         """Sizes of the per-image caches (tests: released at exit)."""
-        return {"codes": len(self._codes), "images": len(self._tables)}
+        return {"codes": len(self._codes), "images": len(self._tables), "lines": len(self._lines)}
 
     def metadata(self) -> list[list[Any]]:
         """The interned frames, for the trace metadata (source.python_frames). Called once the
         last batch is converted: the codes of every image that ended are released now."""
         for _, gen in self._ended:
-            self._tables.pop(gen, None)
-            for cid in self._gen_codes.pop(gen, ()):
-                self._codes.pop(cid, None)
+            self._forget(gen)
         self._ended.clear()
         return [list(f) for f in self.frames]
 

@@ -263,7 +263,7 @@ class LazySink:
         self._unwinder = Unwinder(self.source)
         from renacer.capture.pyframes import PyFrames
 
-        self.pyframes = PyFrames(skip)
+        self.pyframes = PyFrames()  # the frame to show is chosen by the symbolizer (with skip)
 
     def on_image(self, pid: int, seq: int) -> None:
         """A new process image (or new code mapped): its mappings."""

@@ -225,7 +225,7 @@ def test_per_process_caches_are_released_when_processes_exit(tmp_path: Path) -> 
     assert {where(r) for r in rows} == {("many_children.py", marker("many_children.py", "child"), "child_work")}
     held = json.loads(report.read_text())
     assert held["learnt"] >= 6  # each child's code objects were learnt under its own image ...
-    assert held["held"] == {"codes": 0, "images": 0}  # ... and forgotten once it exited
+    assert held["held"] == {"codes": 0, "images": 0, "lines": 0}  # ... and forgotten once it exited
 
 
 def test_symbolize_and_debug_dir_keep_the_recorded_python_lines(tmp_path: Path) -> None:
