@@ -1,7 +1,9 @@
 """Addresses to ``file:line in function``: the analyzer side of ``--source``.
 
 A ``--source`` recording stores, per syscall row, the return addresses of the calling thread
-(``callchain``: the instruction pointer at the syscall, then one return address per frame) and,
+(``callchain``: the instruction pointer at the syscall, then one return address per frame; for a
+thread running CPython code its Python frames instead, as PY_TAG entries naming the metadata's
+``source.python_frames``) and,
 in the file metadata (``source``), the executable mappings of every process image with the
 path and build-id of each object. This module turns those into the frame a user wants to see:
 the first frame in the traced program's own code, skipping libc, the dynamic loader, the C++
@@ -37,6 +39,13 @@ DEFAULT_SKIP_OBJECTS = (
     r"|^\[vdso\]$"
 )
 DEFAULT_SKIP_FUNCTIONS = r"^<?(std|core|alloc|__gnu_cxx|__cxxabiv1)::|^__libc_|^_start$|^_dl_"
+# Python frames (--source on CPython): the user's code, not the standard library, site-packages,
+# frozen modules or 3.12's C-stack shim frames (--source-skip adds).
+PY_DEFAULT_SKIP = r"^<shim>$|^<frozen |/lib/python3\.\d+/|/site-packages/|/dist-packages/"
+# A callchain entry with bit 63 set is a Python frame: the rest is its index in the trace's
+# python_frames table (metadata source.python_frames: [file, line, function] each). No user-space
+# address has that bit, so native code never takes one for an address.
+PY_TAG = 1 << 63
 DEFAULT_SKIP_FILES = r"^/rustc/|(^|/)library/(std|core|alloc|panic_unwind|panic_abort)/src/|/usr/include/c\+\+/|^\.\./sysdeps/|/glibc[^/]*/"
 
 
@@ -209,6 +218,50 @@ def _build_id(elf: Any) -> str | None:
             for note in sec.iter_notes():
                 if note["n_type"] == "NT_GNU_BUILD_ID":
                     return str(note["n_desc"])
+    return None
+
+
+def read_build_id(path: str) -> str | None:
+    """An object's GNU build-id (hex), as ``ElfObject.build_id`` gives it, read with struct from
+    its SHT_NOTE sections: the trace metadata names every mapped object, and pyelftools' import
+    and section parsing cost ~0.3 s at the end of each --source recording. None: no build-id,
+    or not an ELF file."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if not os.path.isfile(path):
+        return None
+    return _read_build_id(path, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=256)
+def _read_build_id(path: str, mtime_ns: int, size: int) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64)
+            if head[:4] != b"\x7fELF" or head[4] != 2 or head[5] != 1:
+                return None
+            (shoff,) = struct.unpack_from("<Q", head, 40)
+            shentsize, shnum = struct.unpack_from("<HH", head, 58)
+            fh.seek(shoff)
+            sh = fh.read(shentsize * shnum)
+            for i in range(shnum):
+                _, sh_type, _, _, off, sz = struct.unpack_from("<IIQQQQ", sh, i * shentsize)
+                if sh_type != 7:  # SHT_NOTE
+                    continue
+                fh.seek(off)
+                notes = fh.read(sz)
+                pos = 0
+                while pos + 12 <= len(notes):
+                    namesz, descsz, ntype = struct.unpack_from("<III", notes, pos)
+                    name_at = pos + 12
+                    desc_at = name_at + ((namesz + 3) & ~3)
+                    if ntype == 3 and notes[name_at : name_at + namesz] == b"GNU\0":
+                        return notes[desc_at : desc_at + descsz].hex()
+                    pos = desc_at + ((descsz + 3) & ~3)
+    except (OSError, struct.error):
+        return None
     return None
 
 
@@ -551,6 +604,12 @@ class Symbolizer:
         self._resolved: dict[str, tuple[ElfObject | None, ElfObject | None]] = {}
         self._addr_cache: dict[tuple[str, int, bool], list[Frame]] = {}
         self._chain_cache: dict[tuple[int, tuple[int, ...]], Frame | None] = {}
+        # --source on Python: the interned Python frames the callchains' tagged entries name
+        # (live: pyframes' growing list; offline: the metadata's)
+        self.python_frames: list[Any] = []
+        self._py_skip = re.compile(PY_DEFAULT_SKIP + (f"|{skip}" if skip else ""))
+        self._py_cache: dict[tuple[int, ...], Frame | None] = {}
+        self.keep_python_src = False
 
     @classmethod
     def from_metadata(cls, meta: dict[str, Any], debug_dirs: Iterable[str] = (),
@@ -558,8 +617,37 @@ class Symbolizer:
         src = meta.get("source")
         if not isinstance(src, dict):
             return None
-        return cls(ImageTable.from_meta(src.get("images", {})), dict(src.get("objects", {})),
-                   debug_dirs, skip if skip is not None else src.get("skip"))
+        sym = cls(ImageTable.from_meta(src.get("images", {})), dict(src.get("objects", {})),
+                  debug_dirs, skip if skip is not None else src.get("skip"))
+        sym.python_frames = list(src.get("python_frames") or [])
+        # recorded before Python stacks joined the callchain: the Python line is in src_* only
+        sym.keep_python_src = "python" in src and "python_frames" not in src
+        return sym
+
+    def python_frame(self, chain: list[int] | tuple[int, ...]) -> Frame | None:
+        """The innermost Python frame of the user's code among a callchain's Python frames
+        (recorded, never re-derived from binaries: --debug-dir cannot improve them), or None."""
+        if not chain or chain[-1] < PY_TAG:  # native only (Python frames come last)
+            return None
+        key = tuple(chain)
+        hit = self._py_cache.get(key, False)
+        if hit is not False:
+            return hit
+        table = self.python_frames
+        for v in chain:
+            if v >= PY_TAG:
+                i = v - PY_TAG
+                if i < len(table):
+                    file, line, func = table[i]
+                    if not self._py_skip.search(file):
+                        hit = Frame(file, line, func, "python")
+                        break
+        else:
+            hit = None
+        if len(self._py_cache) > 200_000:
+            self._py_cache.clear()
+        self._py_cache[key] = hit
+        return hit
 
     # which files stand for a recorded object
     def _resolve(self, path: str) -> tuple[ElfObject | None, ElfObject | None]:
@@ -687,12 +775,17 @@ class Symbolizer:
         funcs: list[str | None] = []
         for pid, seq, chain in zip(pids, seqs, chains.to_pylist()):
             try:
-                f = self.locate(pid, seq, chain) if chain else None
+                f = (self.python_frame(chain) or self.locate(pid, seq, chain)) if chain else None
             except Exception:  # an ELF or DWARF we cannot read: no location, never a crash
                 f = None
             files.append(f.file if f else None)
             lines.append(f.line if f else None)
             funcs.append(f.func if f else None)
+        if self.keep_python_src:  # a recorded Python line (a .py file) is never replaced
+            olds = [batch.column(c).to_pylist() for c in ("src_file", "src_line", "src_func")]
+            for r, old in enumerate(olds[0]):
+                if old is not None and old.endswith(".py"):
+                    files[r], lines[r], funcs[r] = old, olds[1][r], olds[2][r]
         dict_str = pa.dictionary(pa.int32(), pa.string())
         names = batch.schema.names
         cols = list(batch.columns)
@@ -700,6 +793,11 @@ class Symbolizer:
         cols[names.index("src_line")] = pa.array(lines, type=pa.int32())
         cols[names.index("src_func")] = pa.array(funcs, type=pa.string()).dictionary_encode().cast(dict_str)
         return pa.RecordBatch.from_arrays(cols, schema=batch.schema)
+
+
+def python_stack(chain: list[int] | None, table: list[Any]) -> list[tuple[str, int | None, str]]:
+    """The Python frames of one recorded callchain, innermost first: (file, line, function)."""
+    return [tuple(table[v - PY_TAG]) for v in chain or () if v >= PY_TAG and v - PY_TAG < len(table)]  # type: ignore[misc]
 
 
 def source_text(file: str | None, line: int | None, func: str | None) -> str:

@@ -1,11 +1,14 @@
 """--source on Python programs: the cost of reading the Python stack at each traced call.
 
-    python3 bench/bench_pysource.py [--runs 5] [--connects 10000]
+    python3 bench/bench_pysource.py [--runs 5] [--connects 10000] [--baseline-python PY]
 
 A Python workload (this interpreter) making N refused connects to a closed 127.0.0.1 port, traced
 with -e trace=connect: untraced, ``renacer -w`` plain, ``renacer -w --source`` (native unwind +
 Python frames), and plain strace beside them. Medians of N interleaved runs; the cost per traced
-call is (median - untraced) / calls, and the ratio --source / plain per traced call is printed.
+call is (median - untraced) / calls, and the ratio --source / plain per traced call is printed,
+then the trace size per recorded event with and without --source (the Python stacks in the
+callchain column). ``--baseline-python PY`` adds the renacer installed in another environment
+(an older build) to the same interleaved runs: before and after beside the same strace runs.
 """
 from __future__ import annotations
 
@@ -22,7 +25,6 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 from bench_record import timed  # noqa: E402
 
-RENACER = [sys.executable, "-m", "renacer.capture.cli"]
 CLIENT = '''
 import socket, sys
 def hammer(port, n):
@@ -41,7 +43,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--connects", type=int, default=10000)
+    ap.add_argument("--baseline-python", help="also measure the renacer of this Python (an older build)")
     args = ap.parse_args()
+    renacer = [sys.executable, "-m", "renacer.capture.cli"]
     tmp = Path(tempfile.mkdtemp(prefix="renacer-bench-pysource-"))
     client = tmp / "client.py"
     client.write_text(CLIENT)
@@ -50,12 +54,18 @@ def main() -> None:
     port = s.getsockname()[1]
     work = [sys.executable, str(client), str(port), str(args.connects)]
     trace = str(tmp / "t.parquet")
+    plain_trace = str(tmp / "plain.parquet")
     configs = {
         "untraced": work,
-        "renacer": [*RENACER, "-q", "-e", "trace=connect", "-w", trace, "--", *work],
-        "renacer --source": [*RENACER, "-q", "--source", "-e", "trace=connect", "-w", trace, "--", *work],
+        "renacer": [*renacer, "-q", "-e", "trace=connect", "-w", plain_trace, "--", *work],
+        "renacer --source": [*renacer, "-q", "--source", "-e", "trace=connect", "-w", trace, "--", *work],
         "strace": ["strace", "-f", "-qq", "-e", "trace=connect", "-o", "/dev/null", *work],
     }
+    if args.baseline_python:
+        base = [args.baseline_python, "-m", "renacer.capture.cli"]
+        configs["baseline"] = [*base, "-q", "-e", "trace=connect", "-w", str(tmp / "b.parquet"), "--", *work]
+        configs["baseline --source"] = [*base, "-q", "--source", "-e", "trace=connect", "-w",
+                                        str(tmp / "bs.parquet"), "--", *work]
     for cmd in configs.values():  # warm caches once
         timed(cmd)
     samples: dict[str, list[float]] = {c: [] for c in configs}
@@ -75,6 +85,17 @@ def main() -> None:
         print(f"{name:<18} {med[name]:>9.3f} {per[name]:>15.1f}")
     print(f"\n--source / plain per traced call: {per['renacer --source'] / per['renacer']:.2f}x")
     print(f"renacer --source / strace per traced call: {per['renacer --source'] / per['strace']:.2f}x")
+    if args.baseline_python:
+        print(f"baseline --source / baseline per traced call: {per['baseline --source'] / per['baseline']:.2f}x")
+    sizes = {}
+    for name, path in (("renacer", plain_trace), ("renacer --source", trace)):
+        meta = pq.read_metadata(path)
+        chain = sum(meta.row_group(g).column(c).total_compressed_size for g in range(meta.num_row_groups)
+                    for c in range(meta.num_columns) if meta.row_group(g).column(c).path_in_schema.startswith("callchain"))
+        sizes[name] = (Path(path).stat().st_size, meta.num_rows, chain)
+    print(f"\n{'trace':<18} {'bytes':>10} {'events':>7} {'bytes/event':>12} {'callchain B/event':>18}")
+    for name, (size, rows_n, chain) in sizes.items():
+        print(f"{name:<18} {size:>10} {rows_n:>7} {size / rows_n:>12.1f} {chain / rows_n:>18.2f}")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,21 @@ cdef enum:
     SPIN_NS = 30000             # how long the loop polls for the next stop before it sleeps
     MAX_PATH = 4096
     STACK_ARENA_MAX = 8 << 20   # --source: flush once the stack windows held reach this
+    # --source on Python programs (py_capture): the frame chain read in C, resolved by capture/pyframes.py
+    PY_MAX_FRAMES = 64
+    PY_NOFF = 14                # offsets handed over per process, in pyframes.OFFSET_ORDER
+    PY_TIDS = 8                 # threads remembered per process
+    PY_REGIONS = 48             # a thread's reads remembered, replayed as one process_vm_readv
+    PY_SNAP = 16384             # bytes of those reads
+
+# Stack-arena entry markers shared with capture/pyframes.py (same values there).
+cdef extern from *:
+    """
+    #define RN_PY_ROW_FLAG 0x80000000U
+    #define RN_PY_END_ROW 0xFFFFFFFFU
+    """
+    const uint32_t PY_ROW_FLAG "RN_PY_ROW_FLAG"  # an entry holding a row's Python frames, not a window
+    const uint32_t PY_END_ROW "RN_PY_END_ROW"    # a process image is gone, release its codes
 
 cdef struct Buf:
     char* p
@@ -104,6 +119,67 @@ cdef struct Slot:
     Buf stk             # --source: rip, rsp, rbp and the stack window captured at entry
     int has_stk
     int maps_ok         # --source: this thread's process image has had its mappings read
+    Buf py              # --source on Python: (code id, instruction index) per frame, innermost first
+    int has_py
+
+cdef struct PyRegion:
+    uint64_t addr
+    uint32_t len
+    uint32_t at         # where its bytes are in Recorder.py_buf
+
+
+cdef struct PyTid:
+    int32_t tid
+    uint64_t ts         # its thread state
+    int nreg            # the reads of its last walk, in order
+    PyRegion reg[PY_REGIONS]
+
+
+cdef struct PyProc:
+    int32_t pid
+    int state           # 0: ask pyframes, 1: a known CPython at runtime, 2: none found
+    uint32_t gen        # this image's number: its code ids are released together
+    uint64_t runtime    # _PyRuntime's address
+    int64_t off[PY_NOFF]
+    int64_t ts_lo
+    int64_t ts_span
+    int64_t fr_lo
+    int64_t fr_span
+    uint64_t* keys      # known code objects, open addressing on (address, first line)
+    uint32_t* ids
+    size_t cap
+    size_t used
+    PyTid tids[PY_TIDS]
+    int next_tid
+
+
+cdef inline int64_t min3(int64_t a, int64_t b, int64_t c) noexcept nogil:
+    return a if a <= b and a <= c else (b if b <= c else c)
+
+
+cdef inline int64_t max3(int64_t a, int64_t b, int64_t c) noexcept nogil:
+    return a if a >= b and a >= c else (b if b >= c else c)
+
+
+cdef inline uint64_t rd64(const uint8_t* p, int64_t off) noexcept nogil:
+    cdef uint64_t v
+    memcpy(&v, p + off, 8)
+    return v
+
+
+cdef inline void py_set(PyProc* p, uint64_t key, uint32_t cid) noexcept nogil:
+    cdef size_t mask = p.cap - 1
+    cdef size_t i = <size_t>((key >> 4) * 11400714819323198485ULL >> 40) & mask
+    while p.keys[i]:
+        i = (i + 1) & mask
+    p.keys[i] = key
+    p.ids[i] = cid
+    p.used += 1
+
+
+cdef inline void py_free(PyProc* p) noexcept nogil:
+    free(p.keys); free(p.ids); free(p)
+
 
 # Set by the recorder's own signal handler; read by the loop after waitpid returns EINTR.
 cdef volatile int g_sig = 0
@@ -269,7 +345,19 @@ cdef class Recorder:
     cdef Buf stk_arena
     cdef Buf snap_stk
     cdef object on_image
-    cdef object on_pyentry   # --source on Python programs: (pid, tid, seq) while stopped
+    # --source on Python programs: per process the interpreter's offsets and known code objects
+    cdef PyProc** pyprocs
+    cdef size_t npyprocs
+    cdef size_t cap_pyprocs
+    cdef uint32_t py_codes
+    cdef object on_pyproc    # pid -> (gen, runtime address, *offsets) or None, once per process image
+    cdef uint8_t* py_buf     # the replayed reads (py_replay), then served by py_peek
+    cdef PyRegion py_have[PY_REGIONS]
+    cdef int py_nhave
+    cdef PyRegion py_now[PY_REGIONS]
+    cdef int py_nnow
+    cdef size_t py_now_bytes
+    cdef object on_pycode    # (pid, gen, code id, code address, first line) -> bool, once per code
     cdef public object start_wall_ns
     cdef public object start_mono_ns
 
@@ -295,6 +383,11 @@ cdef class Recorder:
         free(self.snap.recs); free(self.snap.data.p); free(self.snap.sa.p)
         free(self.snap.path.p); free(self.snap.mem.p)
         free(self.stk_arena.p); free(self.snap_stk.p)
+        free(self.py_buf)
+        if self.pyprocs != NULL:
+            for i in range(self.npyprocs):
+                py_free(self.pyprocs[i])
+            free(self.pyprocs)
 
     def __init__(self, traced_numbers, bint trace_all, captures, int strsize, sink,
                  bint live=False, double flush_seconds=1.0):
@@ -323,7 +416,8 @@ cdef class Recorder:
         self.spin_ns = SPIN_NS
         self.stack_window = 0
         self.on_image = None
-        self.on_pyentry = None
+        self.on_pyproc = None
+        self.on_pycode = None
         self.main_pid = 0
         self.main_status = 0
         self.main_done = 0
@@ -387,6 +481,7 @@ cdef class Recorder:
 
     cdef void free_slot(self, Slot* s) noexcept nogil:
         free(s.data.p); free(s.sa.p); free(s.path.p); free(s.mem.p); free(s.xmem.p); free(s.stk.p)
+        free(s.py.p)
         free(s)
 
     cdef Slot* add_tracee(self, int32_t tid, int must_exist=0) except? NULL nogil:
@@ -770,6 +865,8 @@ cdef class Recorder:
                 s = old
         s.hide = 0
         s.maps_ok = 0   # a new image: --source reads its mappings again
+        if self.on_pycode is not None:
+            self.py_image_gone(s.tgid, 0)
         with gil:
             self.read_exe(s.tgid)
         self.resume(s, self.restart_op(s), 0)
@@ -840,6 +937,8 @@ cdef class Recorder:
         if s.tid == self.main_pid:
             self.main_status = status
             self.main_done = 1
+        if s.tid == s.tgid and self.on_pycode is not None:
+            self.py_image_gone(s.tgid, 1)   # the leader is reaped last: the process is gone
         self.remove(s)
         return 0
 
@@ -874,9 +973,9 @@ cdef class Recorder:
         s.len_in = -1
         s.len_ok = 0
         if self.stack_window:
+            if self.on_pycode is not None:
+                self.py_capture(s)
             self.capture_stack(s)
-            if self.on_pyentry is not None:
-                self.note_pyentry(s)
         for i in range(MAX_OPS):
             if self.ops[nr][i].op == 0:
                 break
@@ -1239,18 +1338,348 @@ cdef class Recorder:
         self.stack_window = window
         self.on_image = on_image
 
-    def enable_pysource(self, on_pyentry):
-        """--source on Python programs: ``on_pyentry(pid, tid, seq)`` at each recorded entry, while
-        the thread is stopped, to read its Python frames (capture/pyframes.py)."""
-        self.on_pyentry = on_pyentry
+    def enable_pysource(self, on_pyproc, on_pycode):
+        """--source on Python programs. At each recorded entry the thread's Python frames are read
+        here, in C, while it is stopped: thread state -> frame chain -> (code object, instruction)
+        per frame, stored as (code id, instruction index) in the stack arena (rows flagged
+        PY_ROW_FLAG); capture/pyframes.py turns them into file/line/function on the sink's worker.
+        Python is called only for what is new: ``on_pyproc(pid)`` once per process image
+        (its number, _PyRuntime's address and the offsets of its CPython version, or None), and
+        ``on_pycode(pid, gen, code_id, code, first_line)`` once per code object, to copy its file,
+        name and line table while the thread is stopped."""
+        self.on_pyproc = on_pyproc
+        self.on_pycode = on_pycode
+        if self.py_buf == NULL:
+            self.py_buf = <uint8_t*>malloc(PY_SNAP)
+            if self.py_buf == NULL:
+                raise MemoryError()
 
-    cdef int note_pyentry(self, Slot* s) except -1 nogil:
+    cdef PyProc* py_find(self, int32_t pid) noexcept nogil:
+        cdef size_t i
+        for i in range(self.npyprocs):
+            if self.pyprocs[i].pid == pid:
+                return self.pyprocs[i]
+        return NULL
+
+    cdef PyProc* py_proc(self, int32_t pid) except NULL nogil:
+        """The process's entry; on first sight (or after exec, or once new code was mapped while
+        no interpreter was found) ask pyframes where _PyRuntime is and which offsets apply."""
+        cdef PyProc* p = self.py_find(pid)
+        cdef PyProc** grown
+        cdef int i
+        if p == NULL:
+            if self.npyprocs == self.cap_pyprocs:
+                self.cap_pyprocs = self.cap_pyprocs * 2 if self.cap_pyprocs else 16
+                grown = <PyProc**>realloc(self.pyprocs, self.cap_pyprocs * sizeof(PyProc*))
+                if grown == NULL:
+                    fail(b"realloc", 12)
+                self.pyprocs = grown
+            p = <PyProc*>calloc(1, sizeof(PyProc))
+            if p == NULL:
+                fail(b"calloc", 12)
+            p.pid = pid
+            self.pyprocs[self.npyprocs] = p
+            self.npyprocs += 1
+        if p.state != 0:
+            return p
+        p.state = 2
         with gil:
-            self.on_pyentry(s.tgid, s.tid, s.rec.seq)
+            try:
+                found = self.on_pyproc(pid)
+            except Exception:   # pyframes notes its own failures; anything else: native frames
+                found = None
+            if found is not None:
+                p.gen = found[0]
+                p.runtime = found[1]
+                for i in range(PY_NOFF):
+                    p.off[i] = found[2 + i]
+                p.state = 1
+        if p.state == 1:
+            # the fields read together: a thread state's (next, native id, cframe/frame), a
+            # frame's (code, previous, instruction, owner)
+            p.ts_lo = min3(p.off[3], p.off[4], p.off[5] if p.off[5] >= 0 else p.off[6])
+            p.ts_span = max3(p.off[3], p.off[4], p.off[5] if p.off[5] >= 0 else p.off[6]) + 8 - p.ts_lo
+            p.fr_lo = min3(min3(p.off[7], p.off[8], p.off[9]), p.off[11], p.off[11])
+            p.fr_span = max3(max3(p.off[7], p.off[8], p.off[9]), p.off[11] - 7, p.off[11] - 7) + 8 - p.fr_lo
+        return p
+
+    cdef int py_new_code(self, int32_t pid) noexcept nogil:
+        """New executable mappings: a process where no interpreter was found looks again (python
+        maps libpython after the loader's first calls)."""
+        cdef PyProc* p = self.py_find(pid)
+        if p != NULL and p.state == 2:
+            p.state = 0
+        return 0
+
+    cdef int py_image_gone(self, int32_t pid, int exited) except -1 nogil:
+        """exec or exit: the image's code ids are released by pyframes once its rows are resolved
+        (an arena entry, read in order with the rows); the next image looks again."""
+        cdef PyProc* p = self.py_find(pid)
+        cdef uint32_t head[3]
+        cdef size_t i
+        if p == NULL:
+            return 0
+        if p.gen:
+            head[0] = PY_END_ROW
+            head[1] = 4
+            head[2] = p.gen
+            buf_put(&self.stk_arena, head, 12)
+        free(p.keys); free(p.ids)
+        p.keys = NULL; p.ids = NULL; p.cap = 0; p.used = 0
+        memset(p.tids, 0, sizeof(p.tids))
+        p.next_tid = 0
+        p.gen = 0
+        p.state = 0
+        if exited:
+            for i in range(self.npyprocs):
+                if self.pyprocs[i] == p:
+                    self.pyprocs[i] = self.pyprocs[self.npyprocs - 1]
+                    self.npyprocs -= 1
+                    break
+            free(p)
+        return 0
+
+    cdef PyTid* py_tid(self, PyProc* p, int32_t tid) noexcept nogil:
+        cdef int k
+        for k in range(PY_TIDS):
+            if p.tids[k].tid == tid:
+                return &p.tids[k]
+        return NULL
+
+    cdef void py_note(self, uint64_t addr, size_t n) noexcept nogil:
+        """Remember a read of this walk, to replay it at the thread's next call."""
+        cdef PyRegion* r
+        if self.py_nnow < PY_REGIONS and self.py_now_bytes + n <= PY_SNAP:
+            r = &self.py_now[self.py_nnow]
+            r.addr = addr
+            r.len = <uint32_t>n
+            r.at = <uint32_t>self.py_now_bytes
+            self.py_nnow += 1
+            self.py_now_bytes += n
+
+    cdef ssize_t py_peek(self, int32_t tid, uint64_t addr, void* dst, size_t n) noexcept nogil:
+        """peek, served from this call's replayed reads where they cover it. The replay was read
+        in this same stop, so its bytes are the tracee's memory now: a guess only decides what
+        was read, never what a value is."""
+        cdef int i
+        cdef PyRegion* r
+        cdef ssize_t got = -1
+        for i in range(self.py_nhave):
+            r = &self.py_have[i]
+            if r.addr <= addr and addr + n <= r.addr + r.len:
+                memcpy(dst, self.py_buf + r.at + (addr - r.addr), n)
+                got = <ssize_t>n
+                break
+        if got < 0:
+            got = peek(tid, addr, dst, n)
+        if got == <ssize_t>n:
+            self.py_note(addr, n)
+        return got
+
+    cdef void py_remember(self, PyTid* t) noexcept nogil:
+        """What this walk read, then what the thread's earlier walks read (a loop alternates
+        call sites: socket() then connect()), replayed at its next call."""
+        cdef PyRegion merged[PY_REGIONS]
+        cdef PyRegion r
+        cdef int i, j, m = 0
+        cdef size_t at = 0
+        cdef bint dup
+        for i in range(self.py_nnow + t.nreg):
+            if m == PY_REGIONS:
+                break
+            r = self.py_now[i] if i < self.py_nnow else t.reg[i - self.py_nnow]
+            dup = False
+            if i >= self.py_nnow:
+                for j in range(m):
+                    if merged[j].addr == r.addr and merged[j].len == r.len:
+                        dup = True
+                        break
+            if dup or at + r.len > PY_SNAP:
+                continue
+            merged[m] = r
+            merged[m].at = <uint32_t>at
+            at += r.len
+            m += 1
+        memcpy(t.reg, merged, m * sizeof(PyRegion))
+        t.nreg = m
+
+    cdef void py_replay(self, PyTid* t) noexcept nogil:
+        """The thread's last walk read again in one process_vm_readv: a loop calling the same code
+        finds the same thread state, frames and code objects at the same addresses, so the walk
+        then costs one system call instead of a few per frame."""
+        cdef iovec local[PY_REGIONS]
+        cdef iovec remote[PY_REGIONS]
+        cdef int i
+        cdef ssize_t got
+        cdef size_t done = 0
+        self.py_nhave = 0
+        if t.nreg == 0:
+            return
+        for i in range(t.nreg):
+            local[i].iov_base = self.py_buf + t.reg[i].at
+            local[i].iov_len = t.reg[i].len
+            remote[i].iov_base = <void*>t.reg[i].addr
+            remote[i].iov_len = t.reg[i].len
+        got = process_vm_readv(t.tid, local, t.nreg, remote, t.nreg, 0)
+        for i in range(t.nreg):   # it stops at the first unreadable region
+            if got < 0 or done + t.reg[i].len > <size_t>got:
+                break
+            done += t.reg[i].len
+            self.py_have[i] = t.reg[i]
+            self.py_nhave = i + 1
+
+    cdef uint64_t py_tstate(self, PyProc* p, int32_t tid, uint8_t* span) noexcept nogil:
+        """The thread state of tid (0: none, e.g. a thread that never ran Python), its fields
+        from ts_lo in span. Remembered per tid; a remembered one is checked by its native id."""
+        cdef uint64_t interp, ts
+        cdef int k
+        cdef int64_t lo = p.ts_lo
+        cdef PyTid* t = self.py_tid(p, tid)
+        if t != NULL and t.ts:
+            if (self.py_peek(tid, t.ts + lo, span, p.ts_span) == p.ts_span
+                    and rd64(span, p.off[4] - lo) == <uint64_t>tid):
+                return t.ts
+            t.tid = 0
+        if peek(tid, p.runtime + p.off[0], &interp, 8) != 8:
+            return 0
+        while interp:
+            if peek(tid, interp + p.off[1], &ts, 8) != 8:
+                return 0
+            while ts:
+                if peek(tid, ts + lo, span, p.ts_span) != p.ts_span:
+                    return 0
+                if rd64(span, p.off[4] - lo) == <uint64_t>tid:
+                    k = p.next_tid
+                    p.next_tid = (k + 1) % PY_TIDS
+                    p.tids[k].tid = tid
+                    p.tids[k].ts = ts
+                    p.tids[k].nreg = 0
+                    self.py_nnow = 0
+                    self.py_now_bytes = 0
+                    self.py_note(ts + lo, p.ts_span)
+                    return ts
+                ts = rd64(span, p.off[3] - lo)
+            if peek(tid, interp + p.off[2], &interp, 8) != 8:
+                return 0
+        return 0
+
+    cdef uint32_t py_code_id(self, PyProc* p, int32_t tid, uint64_t code, int32_t first) except? 0 nogil:
+        """The id of (code object, first line) in this image; a new one is copied by pyframes
+        now, while the thread is stopped. 0: it could not be read."""
+        cdef size_t mask, i, j, old_cap
+        cdef uint64_t key = code ^ (<uint64_t><uint32_t>first << 48)
+        cdef uint64_t* okeys
+        cdef uint32_t* oids
+        cdef uint32_t cid
+        cdef int ok = 0
+        if p.cap:
+            mask = p.cap - 1
+            i = <size_t>((key >> 4) * 11400714819323198485ULL >> 40) & mask
+            while p.keys[i]:
+                if p.keys[i] == key:
+                    return p.ids[i]
+                i = (i + 1) & mask
+        cid = self.py_codes + 1
+        with gil:
+            try:
+                ok = 1 if self.on_pycode(p.pid, p.gen, cid, code, first) else 0
+            except Exception:
+                ok = 0
+        if not ok:
+            return 0
+        self.py_codes = cid
+        if (p.used + 1) * 2 > p.cap:
+            okeys = p.keys
+            oids = p.ids
+            old_cap = p.cap
+            p.cap = old_cap * 2 if old_cap else 64
+            p.keys = <uint64_t*>calloc(p.cap, 8)
+            p.ids = <uint32_t*>calloc(p.cap, 4)
+            if p.keys == NULL or p.ids == NULL:
+                fail(b"calloc", 12)
+            p.used = 0
+            for j in range(old_cap):
+                if okeys[j]:
+                    py_set(p, okeys[j], oids[j])
+            free(okeys); free(oids)
+        py_set(p, key, cid)
+        return cid
+
+    cdef int py_capture(self, Slot* s) except -1 nogil:
+        """The Python frames of a stopped thread, innermost first, as (code id, instruction
+        index) pairs in s.py. Nothing (native frames) for a process without a known CPython or a
+        thread without a thread state; a failed read leaves one u32 (pyframes notes why)."""
+        cdef PyProc* p
+        cdef PyTid* t
+        cdef uint8_t span[512]
+        cdef uint8_t fr[128]
+        cdef uint64_t ts, frame, cf, code, prev
+        cdef int32_t first
+        cdef int32_t pair[2]
+        cdef uint32_t cid, failed = 0
+        cdef int64_t index
+        cdef int n = 0
+        cdef int32_t tid = s.tid
+        s.has_py = 0
+        s.py.n = 0
+        p = self.py_proc(s.tgid)
+        if p.state != 1 or p.ts_span > 512 or p.fr_span > 128:
+            return 0
+        self.py_nhave = 0
+        self.py_nnow = 0
+        self.py_now_bytes = 0
+        t = self.py_tid(p, tid)
+        if t != NULL:
+            self.py_replay(t)
+        ts = self.py_tstate(p, tid, span)
+        if ts == 0:
+            return 0
+        if p.off[5] >= 0:   # 3.11, 3.12: tstate->cframe->current_frame
+            cf = rd64(span, p.off[5] - p.ts_lo)
+            if cf == 0 or self.py_peek(tid, cf + p.off[6], &frame, 8) != 8:
+                frame = 0
+                failed = 1
+        else:               # 3.13: tstate->current_frame
+            frame = rd64(span, p.off[6] - p.ts_lo)
+        while frame and n < PY_MAX_FRAMES:
+            if self.py_peek(tid, frame + p.fr_lo, fr, p.fr_span) != p.fr_span:
+                failed = 1
+                break
+            code = rd64(fr, p.off[7] - p.fr_lo)
+            prev = rd64(fr, p.off[9] - p.fr_lo)
+            frame = rd64(fr, p.off[8] - p.fr_lo)
+            if fr[p.off[11] - p.fr_lo] == p.off[12]:
+                continue   # owned by the C stack (3.12 shim, 3.13 entry frame): no line of its own
+            if code == 0 or self.py_peek(tid, code + p.off[10], &first, 4) != 4:
+                failed = 1
+                break
+            cid = self.py_code_id(p, tid, code, first)
+            if cid == 0:
+                failed = 1
+                break
+            index = -1   # not started yet (3.11 incomplete frame): no line
+            if prev >= code + <uint64_t>p.off[13]:
+                index = <int64_t>(prev - code - <uint64_t>p.off[13]) // 2
+            pair[0] = <int32_t>cid
+            pair[1] = <int32_t>index if index < 0x7FFFFFFF else -1
+            buf_put(&s.py, pair, 8)
+            n += 1
+        t = self.py_tid(p, tid)
+        if t != NULL:
+            self.py_remember(t)
+        self.py_nhave = 0
+        if failed:
+            s.py.n = 0
+            buf_put(&s.py, &failed, 4)
+            s.has_py = 2   # kept for pyframes' note; the native frames are captured too
+        else:
+            s.has_py = 1 if s.py.n else 0
         return 0
 
     cdef int note_image(self, Slot* s) except -1 nogil:
         s.maps_ok = 1
+        if self.on_pycode is not None:
+            self.py_new_code(s.tgid)
         with gil:
             self.on_image(s.tgid, self.counter)
         return 0
@@ -1267,6 +1696,8 @@ cdef class Recorder:
         cdef ssize_t got
         s.stk.n = 0
         s.has_stk = 0
+        if s.has_py == 1:
+            return 0   # the Python stack was read: native frames would only show libpython
         if ptrace(PTRACE_GETREGS, s.tid, NULL, &regs) < 0:
             if errno == ESRCH:
                 return 0   # killed while stopped: the row is kept without a callchain
@@ -1319,6 +1750,8 @@ cdef class Recorder:
         put_mem(&self.batch.mem, &r.mem_len, s)
         if s.has_stk:
             put_stack(&self.stk_arena, <uint32_t>(self.batch.n - 1), &s.stk)
+        if s.has_py:
+            put_stack(&self.stk_arena, <uint32_t>(self.batch.n - 1) | <uint32_t>PY_ROW_FLAG, &s.py)
         return 0
 
     cdef int spawn_row(self, Slot* s, int event, Slot* child, int64_t ts) except -1 nogil:
@@ -1420,6 +1853,8 @@ cdef class Recorder:
             put_mem(&self.snap.mem, &r.mem_len, s)
             if s.has_stk:
                 put_stack(&self.snap_stk, <uint32_t>(self.snap.n - 1), &s.stk)
+            if s.has_py:
+                put_stack(&self.snap_stk, <uint32_t>(self.snap.n - 1) | <uint32_t>PY_ROW_FLAG, &s.py)
         if self.snap.n == 0:
             return None
         if self.stack_window:

@@ -148,7 +148,7 @@ def record(request: RecordRequest) -> RecordResult:
 
             recorder.enable_source(STACK_WINDOW, sink.on_image)
             # --source on Python programs: the Python stack, read while the thread is stopped
-            recorder.enable_pysource(sink.pyframes.on_entry)
+            recorder.enable_pysource(sink.pyframes.find_process, sink.pyframes.learn)
         recorder.start_clock()
         meta["start_wall_ns"] = recorder.start_wall_ns
         meta["start_mono_ns"] = recorder.start_mono_ns
@@ -263,11 +263,10 @@ class LazySink:
         self._unwinder = Unwinder(self.source)
         from renacer.capture.pyframes import PyFrames
 
-        self.pyframes = PyFrames(skip)
+        self.pyframes = PyFrames()  # the frame to show is chosen by the symbolizer (with skip)
 
     def on_image(self, pid: int, seq: int) -> None:
-        """A new process image: its mappings, and a fresh look for a Python interpreter."""
-        self.pyframes.forget(pid)
+        """A new process image (or new code mapped): its mappings."""
         self.source.on_image(pid, seq)
 
     def warm_up(self) -> None:
@@ -298,7 +297,7 @@ class LazySink:
                 from renacer.analyze.symbolize import Symbolizer
 
                 self._arrow.symbolizer = Symbolizer(self.source.images, skip=self.source.skip)
-                self._arrow.pyframes = self.pyframes
+                self._arrow.symbolizer.python_frames = self.pyframes.frames  # the frames it grows
         except Exception as exc:  # reported by close(); the journal keeps the events
             self._build_error = exc
         finally:
@@ -308,7 +307,9 @@ class LazySink:
         backlog: list[tuple[Any, Any, int]] = []
         while (item := self._queue.get()) is not None:
             if self._unwinder is not None:  # stack windows -> callchains, before anything keeps them
-                item = (self._unwinder.convert(item[0]), self._unwinder.convert(item[1]), item[2])
+                # (the Python frames, read in C, join them: capture/pyframes.py)
+                item = (self.pyframes.convert(item[0], self._unwinder),
+                        self.pyframes.convert(item[1], self._unwinder, pending=True), item[2])
                 if self.journal is not None:
                     for pid, from_seq, maps in self.source.new_images():
                         self.journal.append_image(pid, from_seq, maps)
@@ -372,6 +373,7 @@ class LazySink:
         if self.source is not None:
             metadata["source"] = self.source.metadata()
             metadata["source"]["python"] = dict(self.pyframes.notes)
+            metadata["source"]["python_frames"] = self.pyframes.metadata()
         if self._arrow_live:
             if self._arrow is not None:
                 self._arrow.close_live(metadata)

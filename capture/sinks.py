@@ -124,7 +124,6 @@ class ArrowSink:
         self.live_stopped: str | None = None
         self.trace_error: BaseException | None = None
         self.symbolizer: Any = None  # --source: fills src_file/src_line/src_func at record time
-        self.pyframes: Any = None  # --source on Python programs: the chosen Python frame wins
 
     def write(self, raw: RawBatch | None, raw_pending: RawBatch | None, next_seq: int) -> None:
         batch = to_record_batch(raw) if raw is not None else None
@@ -132,9 +131,6 @@ class ArrowSink:
         if self.symbolizer is not None:
             batch = self.symbolizer.annotate(batch) if batch is not None else None
             pending = self.symbolizer.annotate(pending) if pending is not None else None
-        if self.pyframes is not None:
-            batch = self.pyframes.annotate(batch) if batch is not None else None
-            pending = self.pyframes.annotate(pending, keep=True) if pending is not None else None
         if self.trace is not None:
             try:
                 self.trace.write(batch, None, next_seq)

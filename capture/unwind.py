@@ -24,7 +24,7 @@ import struct
 import threading
 from typing import Any
 
-from renacer.analyze.symbolize import ImageTable, Mapping, open_object, read_proc_maps
+from renacer.analyze.symbolize import ImageTable, Mapping, open_object, read_build_id, read_proc_maps
 
 STACK_WINDOW = 16384
 MAX_FRAMES = 64
@@ -81,9 +81,8 @@ class SourceState:
             paths = sorted({m.path for vs in self.images.versions.values() for _, ms in vs for m in ms})
         objects: dict[str, str | None] = {}
         for path in paths:
-            if path.startswith("/"):
-                obj = open_object(path)
-                objects[path] = obj.build_id if obj is not None else None
+            if path.startswith("/"):  # build-ids read with struct: no pyelftools at the end
+                objects[path] = read_build_id(path)
         return {"window": STACK_WINDOW, "skip": self.skip, "images": images, "objects": objects}
 
 

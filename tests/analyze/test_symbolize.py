@@ -56,3 +56,20 @@ def test_source_text_forms() -> None:
     assert source_text("client", None, "connect_to_server") == "[client in connect_to_server]"
     assert source_text("client+0x1a2b", None, None) == "[client+0x1a2b]"
     assert source_text(None, None, None) == ""
+
+
+def test_struct_build_id_reader_agrees_with_pyelftools(tmp_path: Path) -> None:
+    import glob
+    import sys
+
+    from renacer.analyze.symbolize import open_object, read_build_id
+
+    (tmp_path / "not_elf").write_text("hello")
+    paths = [sys.executable, "/usr/lib/x86_64-linux-gnu/libc.so.6", str(tmp_path / "not_elf"),
+             *sorted(glob.glob("/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so*"))]
+    seen = 0
+    for path in paths:
+        obj = open_object(path)
+        assert read_build_id(path) == (obj.build_id if obj is not None else None), path
+        seen += obj is not None and obj.build_id is not None
+    assert seen >= 2  # real build-ids compared, not only the None cases

@@ -5,10 +5,13 @@ The programs under tests/programs/python/ mark the expected call with an ``# EXP
 """
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from renacer.capture.pyframes import line_at
@@ -34,9 +37,11 @@ def refused_port() -> int:
 
 
 # Interpreters with a schema/pyoffsets table: the one running the tests (pyenv 3.11, libpython),
-# Debian's (3.11, a static PIE binary) and pyenv 3.12 where installed.
+# Debian's (3.11, a static PIE binary), pyenv 3.12 and 3.13 (offsets from its _Py_DebugOffsets)
+# where installed.
+PY313 = "/root/.pyenv/versions/3.13.0/bin/python3.13"
 INTERPRETERS = [sys.executable] + [p for p in ("/usr/bin/python3.11",
-                                               "/root/.pyenv/versions/3.12.1/bin/python3.12")
+                                               "/root/.pyenv/versions/3.12.1/bin/python3.12", PY313)
                                    if Path(p).exists()]
 UNKNOWN = "/root/.pyenv/versions/3.10.13/bin/python3.10"
 
@@ -170,3 +175,142 @@ def test_recording_every_call_still_finds_the_interpreter_mapped_after_the_first
     assert res.returncode == 0, res.stderr
     (row,) = [r for r in read_trace(trace) if r["name"] == "connect"]
     assert where(row) == ("blocking_client.py", marker("blocking_client.py"), "connect_to_server")
+
+
+@pytest.mark.parametrize("path", [p for p in (
+    "/root/.pyenv/versions/3.11.7/lib/libpython3.11.so.1.0", "/usr/bin/python3.11",
+    "/root/.pyenv/versions/3.12.1/lib/libpython3.12.so.1.0") if Path(p).exists()])
+def test_gnu_hash_lookup_finds_pyruntime_where_pyelftools_does(path: str) -> None:
+    from elftools.elf.elffile import ELFFile
+
+    from renacer.capture.pyframes import _gnu_hash_lookup
+
+    with open(path, "rb") as fh:
+        (sym,) = ELFFile(fh).get_section_by_name(".dynsym").get_symbol_by_name("_PyRuntime")
+    low, addr, _ = _gnu_hash_lookup(path, b"_PyRuntime")
+    assert addr == sym["st_value"]
+    assert _gnu_hash_lookup(path, b"no_such_symbol_here")[1] is None
+
+
+# Runs the recorder with each PyFrames reporting its per-image caches when the trace is written.
+HELD = """
+import json, sys
+import renacer.capture.pyframes as pf
+REPORT = sys.argv.pop(1)
+made = []
+init, meta = pf.PyFrames.__init__, pf.PyFrames.metadata
+def __init__(self, *a, **k):
+    init(self, *a, **k)
+    made.append(self)
+def metadata(self):
+    out = meta(self)
+    with open(REPORT, "w") as f:
+        json.dump({"held": self.cached(), "learnt": self.learnt}, f)
+    return out
+pf.PyFrames.__init__, pf.PyFrames.metadata = __init__, metadata
+from renacer.capture.cli import main
+sys.argv[0] = "renacer"
+main()
+"""
+
+
+def test_per_process_caches_are_released_when_processes_exit(tmp_path: Path) -> None:
+    trace, report = tmp_path / "t.parquet", tmp_path / "held.json"
+    res = subprocess.run([sys.executable, "-c", HELD, str(report), "-q", "--source", "-f", "-w", str(trace),
+                          "-e", "trace=connect", "--", sys.executable, str(PROGRAMS / "many_children.py"),
+                          str(refused_port()), "6"], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    rows = [r for r in read_trace(trace) if r["name"] == "connect"]
+    assert len({r["pid"] for r in rows}) == 6
+    assert {where(r) for r in rows} == {("many_children.py", marker("many_children.py", "child"), "child_work")}
+    held = json.loads(report.read_text())
+    assert held["learnt"] >= 6  # each child's code objects were learnt under its own image ...
+    assert held["held"] == {"codes": 0, "images": 0, "lines": 0}  # ... and forgotten once it exited
+
+
+def test_symbolize_and_debug_dir_keep_the_recorded_python_lines(tmp_path: Path) -> None:
+    trace, out = tmp_path / "t.parquet", tmp_path / "s.parquet"
+    live = run_renacer(["--source", "-f", "-w", str(trace), "-e", "trace=connect", "--",
+                        sys.executable, str(PROGRAMS / "threaded_client.py"), str(refused_port())])
+    assert live.returncode == 0, live.stderr
+    analyze = [sys.executable, "-m", "renacer.analyze.cli"]
+    res = subprocess.run(analyze + ["symbolize", str(trace), "-o", str(out), "--debug-dir", str(tmp_path)],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    before = [where(r) for r in read_trace(trace) if r["name"] == "connect"]
+    after = [where(r) for r in read_trace(out) if r["name"] == "connect"]
+    assert after == before and {f for f, _, _ in after} == {"threaded_client.py"}
+    replay = subprocess.run(analyze + ["replay", "--debug-dir", str(tmp_path), str(trace)],
+                            capture_output=True, text=True)
+    assert replay.stderr == live.stderr  # live == replay, with the binaries looked up again
+
+
+def test_full_python_stack_is_in_the_callchain_innermost_first(tmp_path: Path) -> None:
+    trace = tmp_path / "t.parquet"
+    res = run_renacer(["-q", "--source", "-w", str(trace), "-e", "trace=connect", "--",
+                       sys.executable, str(PROGRAMS / "urllib_client.py"), str(refused_port())])
+    assert res.returncode == 0, res.stderr
+    from renacer.analyze.symbolize import python_stack
+
+    table = trace_metadata(trace)["source"]["python_frames"]
+    (row, *_) = [r for r in read_trace(trace) if r["name"] == "connect"]
+    stack = python_stack(row["callchain"], table)
+    assert len(stack) == len(row["callchain"]) > 3  # every entry a Python frame
+    assert stack[0][0].endswith("/socket.py")  # innermost: the standard library's connect ...
+    assert (Path(stack[-1][0]).name, stack[-1][2]) == ("urllib_client.py", "<module>")  # ... outermost
+    chosen = next(f for f in stack if f[0].endswith("urllib_client.py"))
+    assert (Path(chosen[0]).name, chosen[1], chosen[2]) == where(row)
+
+
+def test_an_older_trace_keeps_its_python_lines_when_symbolized_again(tmp_path: Path) -> None:
+    # recorded before the Python stack joined the callchain: only src_* held the Python line
+    import pyarrow as pa
+
+    from renacer.analyze.symbolize import PY_TAG
+    from renacer.capture.sinks import write_whole_trace
+
+    trace, old, out = tmp_path / "t.parquet", tmp_path / "old.parquet", tmp_path / "s.parquet"
+    run_renacer(["-q", "--source", "-w", str(trace), "-e", "trace=connect", "--",
+                 sys.executable, str(PROGRAMS / "blocking_client.py"), str(refused_port())])
+    table = pq.read_table(trace)
+    chains = [[v for v in c if v < PY_TAG] or [1] if c is not None else None
+              for c in table.column("callchain").to_pylist()]
+    table = table.set_column(table.schema.get_field_index("callchain"), "callchain",
+                             pa.array(chains, type=pa.list_(pa.uint64())))
+    meta = trace_metadata(trace)
+    del meta["source"]["python_frames"]
+    write_whole_trace(table, meta, str(old), "trace")
+    res = subprocess.run([sys.executable, "-m", "renacer.analyze.cli", "symbolize", str(old), "-o", str(out)],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    (row,) = [r for r in read_trace(out) if r["name"] == "connect"]
+    assert where(row) == ("blocking_client.py", marker("blocking_client.py"), "connect_to_server")
+
+
+def test_generated_313_table_matches_its_headers() -> None:
+    include = "/root/.pyenv/versions/3.13.0/include/python3.13"
+    if not Path(include, "internal", "pycore_runtime.h").exists():
+        pytest.skip("needs CPython 3.13 internal headers")
+    from renacer.schema import gen_pyoffsets, pyoffsets_313
+
+    assert gen_pyoffsets.generate(include, "3.13") == Path(pyoffsets_313.__file__).read_text()
+
+
+@pytest.mark.skipif(not Path(PY313).exists(), reason="needs CPython 3.13")
+def test_313_offsets_come_from_the_interpreters_debug_offsets(tmp_path: Path) -> None:
+    # the values read from the tracee's _Py_DebugOffsets are the running interpreter's own layout
+    from renacer.capture.pyframes import PyFrames
+
+    proc = subprocess.Popen([PY313, "-c", "import sys, time; print('up', flush=True); time.sleep(60)"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == "up\n"
+        found = PyFrames()._find_runtime(proc.pid)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert found is not None
+    table = found[1]
+    assert table["tstate_cframe"] == -1 and table["frame_owner_cstack"] == 3
+    # PyCodeObject's co_firstlineno lies past PyObject_VAR_HEAD; PyBytes' ob_sval after ob_size
+    assert table["code_firstlineno"] > 24 and table["bytes_sval"] == 32 and table["bytes_size"] == 16
