@@ -630,9 +630,8 @@ class Symbolizer:
         if not chain or chain[-1] < PY_TAG:  # native only (Python frames come last)
             return None
         key = tuple(chain)
-        hit = self._py_cache.get(key, False)
-        if hit is not False:
-            return hit
+        if key in self._py_cache:
+            return self._py_cache[key]
         table = self.python_frames
         for v in chain:
             if v >= PY_TAG:
@@ -797,7 +796,7 @@ class Symbolizer:
 
 def python_stack(chain: list[int] | None, table: list[Any]) -> list[tuple[str, int | None, str]]:
     """The Python frames of one recorded callchain, innermost first: (file, line, function)."""
-    return [tuple(table[v - PY_TAG]) for v in chain or () if v >= PY_TAG and v - PY_TAG < len(table)]  # type: ignore[misc]
+    return [tuple(table[v - PY_TAG]) for v in chain or () if v >= PY_TAG and v - PY_TAG < len(table)]
 
 
 def source_text(file: str | None, line: int | None, func: str | None) -> str:

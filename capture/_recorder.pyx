@@ -1372,11 +1372,11 @@ cdef class Recorder:
                 self.cap_pyprocs = self.cap_pyprocs * 2 if self.cap_pyprocs else 16
                 grown = <PyProc**>realloc(self.pyprocs, self.cap_pyprocs * sizeof(PyProc*))
                 if grown == NULL:
-                    fail(b"realloc", 12)
+                    fail(b"realloc", ENOMEM)
                 self.pyprocs = grown
             p = <PyProc*>calloc(1, sizeof(PyProc))
             if p == NULL:
-                fail(b"calloc", 12)
+                fail(b"calloc", ENOMEM)
             p.pid = pid
             self.pyprocs[self.npyprocs] = p
             self.npyprocs += 1
@@ -1596,7 +1596,7 @@ cdef class Recorder:
             p.keys = <uint64_t*>calloc(p.cap, 8)
             p.ids = <uint32_t*>calloc(p.cap, 4)
             if p.keys == NULL or p.ids == NULL:
-                fail(b"calloc", 12)
+                fail(b"calloc", ENOMEM)
             p.used = 0
             for j in range(old_cap):
                 if okeys[j]:
