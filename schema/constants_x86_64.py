@@ -48,6 +48,11 @@ Headers read, in order:
     linux/ptrace.h
     linux/netlink.h
     linux/udp.h
+    linux/rtnetlink.h
+    linux/sock_diag.h
+    linux/inet_diag.h
+    linux/if_packet.h
+    linux/icmp.h
     x86_64-linux-gnu/bits/socket.h
     x86_64-linux-gnu/bits/socket_type.h
     x86_64-linux-gnu/sys/socket.h
@@ -1560,6 +1565,245 @@ UDP: dict[str, int] = {
     'UDP_NO_CHECK6_RX': 102,
     'UDP_SEGMENT': 103,
     'UDP_GRO': 104,
+}
+
+# SOL_SOCKET control message types
+CMSG_SOCKET: dict[str, int] = {
+    'SCM_RIGHTS': 1,
+    'SCM_CREDENTIALS': 2,
+    'SCM_SECURITY': 3,
+    'SO_TIMESTAMP_OLD': 29,
+    'SO_TIMESTAMPNS_OLD': 35,
+    'SO_TIMESTAMPING_OLD': 37,
+    'SCM_WIFI_STATUS': 41,
+    'SCM_TIMESTAMPING_OPT_STATS': 54,
+    'SCM_TIMESTAMPING_PKTINFO': 58,
+    'SCM_TXTIME': 61,
+    'SO_TIMESTAMP_NEW': 63,
+    'SO_TIMESTAMPNS_NEW': 64,
+    'SO_TIMESTAMPING_NEW': 65,
+}
+
+# SOL_IP control message types
+CMSG_IP: dict[str, int] = {
+    'IP_TOS': 1,
+    'IP_TTL': 2,
+    'IP_HDRINCL': 3,
+    'IP_OPTIONS': 4,
+    'IP_ROUTER_ALERT': 5,
+    'IP_RECVOPTS': 6,
+    'IP_RETOPTS': 7,
+    'IP_PKTINFO': 8,
+    'IP_PKTOPTIONS': 9,
+    'IP_MTU_DISCOVER': 10,
+    'IP_RECVERR': 11,
+    'IP_RECVTTL': 12,
+    'IP_RECVTOS': 13,
+    'IP_MTU': 14,
+    'IP_FREEBIND': 15,
+    'IP_IPSEC_POLICY': 16,
+    'IP_XFRM_POLICY': 17,
+    'IP_PASSSEC': 18,
+    'IP_TRANSPARENT': 19,
+    'IP_ORIGDSTADDR': 20,
+    'IP_RECVORIGDSTADDR': 20,
+    'IP_MINTTL': 21,
+    'IP_NODEFRAG': 22,
+    'IP_CHECKSUM': 23,
+    'IP_BIND_ADDRESS_NO_PORT': 24,
+    'IP_RECVFRAGSIZE': 25,
+    'IP_RECVERR_RFC4884': 26,
+    'IP_UNICAST_IF': 50,
+    'IP_LOCAL_PORT_RANGE': 51,
+    'IP_PROTOCOL': 52,
+}
+
+# netlink control message types
+NLMSG: dict[str, int] = {
+    'NLMSG_NOOP': 1,
+    'NLMSG_ERROR': 2,
+    'NLMSG_DONE': 3,
+    'NLMSG_OVERRUN': 4,
+}
+
+# netlink header flags, every message
+NLM_F: dict[str, int] = {
+    'NLM_F_REQUEST': 0x1,
+    'NLM_F_MULTI': 0x2,
+    'NLM_F_ACK': 0x4,
+    'NLM_F_ECHO': 0x8,
+    'NLM_F_DUMP_INTR': 0x10,
+    'NLM_F_DUMP_FILTERED': 0x20,
+}
+
+# netlink header flags of GET requests
+NLM_F_GET: dict[str, int] = {
+    'NLM_F_DUMP': 0x300,
+    'NLM_F_ROOT': 0x100,
+    'NLM_F_MATCH': 0x200,
+    'NLM_F_ATOMIC': 0x400,
+}
+
+# netlink header flags of NEW requests
+NLM_F_NEW: dict[str, int] = {
+    'NLM_F_REPLACE': 0x100,
+    'NLM_F_EXCL': 0x200,
+    'NLM_F_CREATE': 0x400,
+    'NLM_F_APPEND': 0x800,
+}
+
+# netlink header flags of DEL requests
+NLM_F_DEL: dict[str, int] = {
+    'NLM_F_NONREC': 0x100,
+    'NLM_F_BULK': 0x200,
+}
+
+# netlink header flags of NLMSG_ERROR acknowledgements
+NLM_F_ACK: dict[str, int] = {
+    'NLM_F_CAPPED': 0x100,
+    'NLM_F_ACK_TLVS': 0x200,
+}
+
+# NETLINK_ROUTE message types
+RTM: dict[str, int] = {
+    'RTM_NEWLINK': 16,
+    'RTM_DELLINK': 17,
+    'RTM_GETLINK': 18,
+    'RTM_SETLINK': 19,
+    'RTM_NEWADDR': 20,
+    'RTM_DELADDR': 21,
+    'RTM_GETADDR': 22,
+    'RTM_NEWROUTE': 24,
+    'RTM_DELROUTE': 25,
+    'RTM_GETROUTE': 26,
+    'RTM_NEWNEIGH': 28,
+    'RTM_DELNEIGH': 29,
+    'RTM_GETNEIGH': 30,
+    'RTM_NEWRULE': 32,
+    'RTM_DELRULE': 33,
+    'RTM_GETRULE': 34,
+    'RTM_NEWQDISC': 36,
+    'RTM_DELQDISC': 37,
+    'RTM_GETQDISC': 38,
+    'RTM_NEWTCLASS': 40,
+    'RTM_DELTCLASS': 41,
+    'RTM_GETTCLASS': 42,
+    'RTM_NEWTFILTER': 44,
+    'RTM_DELTFILTER': 45,
+    'RTM_GETTFILTER': 46,
+    'RTM_NEWACTION': 48,
+    'RTM_DELACTION': 49,
+    'RTM_GETACTION': 50,
+    'RTM_NEWPREFIX': 52,
+    'RTM_GETMULTICAST': 58,
+    'RTM_GETANYCAST': 62,
+    'RTM_NEWNEIGHTBL': 64,
+    'RTM_GETNEIGHTBL': 66,
+    'RTM_SETNEIGHTBL': 67,
+    'RTM_NEWNDUSEROPT': 68,
+    'RTM_NEWADDRLABEL': 72,
+    'RTM_DELADDRLABEL': 73,
+    'RTM_GETADDRLABEL': 74,
+    'RTM_GETDCB': 78,
+    'RTM_SETDCB': 79,
+    'RTM_NEWNETCONF': 80,
+    'RTM_DELNETCONF': 81,
+    'RTM_GETNETCONF': 82,
+    'RTM_NEWMDB': 84,
+    'RTM_DELMDB': 85,
+    'RTM_GETMDB': 86,
+    'RTM_NEWNSID': 88,
+    'RTM_DELNSID': 89,
+    'RTM_GETNSID': 90,
+    'RTM_NEWSTATS': 92,
+    'RTM_GETSTATS': 94,
+    'RTM_SETSTATS': 95,
+    'RTM_NEWCACHEREPORT': 96,
+    'RTM_NEWCHAIN': 100,
+    'RTM_DELCHAIN': 101,
+    'RTM_GETCHAIN': 102,
+    'RTM_NEWNEXTHOP': 104,
+    'RTM_DELNEXTHOP': 105,
+    'RTM_GETNEXTHOP': 106,
+    'RTM_NEWLINKPROP': 108,
+    'RTM_DELLINKPROP': 109,
+    'RTM_GETLINKPROP': 110,
+    'RTM_NEWVLAN': 112,
+    'RTM_DELVLAN': 113,
+    'RTM_GETVLAN': 114,
+    'RTM_NEWNEXTHOPBUCKET': 116,
+    'RTM_DELNEXTHOPBUCKET': 117,
+    'RTM_GETNEXTHOPBUCKET': 118,
+    'RTM_NEWTUNNEL': 120,
+    'RTM_DELTUNNEL': 121,
+    'RTM_GETTUNNEL': 122,
+}
+
+# NETLINK_SOCK_DIAG message types
+SOCK_DIAG: dict[str, int] = {
+    'TCPDIAG_GETSOCK': 18,
+    'DCCPDIAG_GETSOCK': 19,
+    'SOCK_DIAG_BY_FAMILY': 20,
+    'SOCK_DESTROY': 21,
+}
+
+# SOL_NETLINK options
+NETLINK_OPT: dict[str, int] = {
+    'NETLINK_ADD_MEMBERSHIP': 1,
+    'NETLINK_DROP_MEMBERSHIP': 2,
+    'NETLINK_PKTINFO': 3,
+    'NETLINK_BROADCAST_ERROR': 4,
+    'NETLINK_NO_ENOBUFS': 5,
+    'NETLINK_RX_RING': 6,
+    'NETLINK_TX_RING': 7,
+    'NETLINK_LISTEN_ALL_NSID': 8,
+    'NETLINK_LIST_MEMBERSHIPS': 9,
+    'NETLINK_CAP_ACK': 10,
+    'NETLINK_EXT_ACK': 11,
+    'NETLINK_GET_STRICT_CHK': 12,
+}
+
+# SOL_PACKET options
+PACKET_OPT: dict[str, int] = {
+    'PACKET_ADD_MEMBERSHIP': 1,
+    'PACKET_DROP_MEMBERSHIP': 2,
+    'PACKET_RECV_OUTPUT': 3,
+    'PACKET_RX_RING': 5,
+    'PACKET_STATISTICS': 6,
+    'PACKET_COPY_THRESH': 7,
+    'PACKET_AUXDATA': 8,
+    'PACKET_ORIGDEV': 9,
+    'PACKET_VERSION': 10,
+    'PACKET_HDRLEN': 11,
+    'PACKET_RESERVE': 12,
+    'PACKET_TX_RING': 13,
+    'PACKET_LOSS': 14,
+    'PACKET_VNET_HDR': 15,
+    'PACKET_TX_TIMESTAMP': 16,
+    'PACKET_TIMESTAMP': 17,
+    'PACKET_FANOUT': 18,
+    'PACKET_TX_HAS_OFF': 19,
+    'PACKET_QDISC_BYPASS': 20,
+    'PACKET_ROLLOVER_STATS': 21,
+    'PACKET_FANOUT_DATA': 22,
+    'PACKET_IGNORE_OUTGOING': 23,
+}
+
+# sockaddr_ll packet types
+PACKET_TYPE: dict[str, int] = {
+    'PACKET_HOST': 0,
+    'PACKET_BROADCAST': 1,
+    'PACKET_MULTICAST': 2,
+    'PACKET_OTHERHOST': 3,
+    'PACKET_OUTGOING': 4,
+    'PACKET_LOOPBACK': 5,
+    'PACKET_USER': 6,
+    'PACKET_KERNEL': 7,
+}
+
+# SOL_RAW options
+RAW_OPT: dict[str, int] = {
+    'ICMP_FILTER': 1,
 }
 
 # masks, shifts and limits for composite arguments

@@ -70,6 +70,11 @@ HEADERS: tuple[tuple[str, ...], ...] = (
     ("linux/ptrace.h",),
     ("linux/netlink.h",),
     ("linux/udp.h",),
+    ("linux/rtnetlink.h",),
+    ("linux/sock_diag.h",),
+    ("linux/inet_diag.h",),
+    ("linux/if_packet.h",),
+    ("linux/icmp.h",),
     (f"{MULTIARCH}/bits/socket.h", "bits/socket.h"),
     (f"{MULTIARCH}/bits/socket_type.h", "bits/socket_type.h"),
     (f"{MULTIARCH}/sys/socket.h", "sys/socket.h"),
@@ -319,6 +324,47 @@ TABLES: tuple[TableSpec, ...] = (
               r"SCM_\w+"),
     TableSpec("UDP", "SOL_UDP options", ("linux/udp.h",), r"UDP_\w+",
               exclude=r"UDP_ENCAP_\w+"),
+    # Control message types (cmsg_type) by level, as strace names them (its scmvals and
+    # ip_cmsg_types): SOL_SOCKET's timestamps under their SO_*_OLD/_NEW names.
+    TableSpec("CMSG_SOCKET", "SOL_SOCKET control message types",
+              (*_BITS_SOCKET_H, "asm-generic/socket.h"),
+              r"SCM_(RIGHTS|CREDENTIALS|WIFI_STATUS|TIMESTAMPING_OPT_STATS|TIMESTAMPING_PKTINFO"
+              r"|TXTIME)|SO_TIMESTAMP(NS|ING)?_(OLD|NEW)",
+              # the kernel's include/linux/socket.h, not exported to user space
+              extra=(("SCM_SECURITY", 3),)),
+    TableSpec("CMSG_IP", "SOL_IP control message types", ("linux/in.h",), r"IP_\w+",
+              exclude=r"IP_(PMTUDISC_\w+|DEFAULT_MULTICAST_\w+|MAX_MEMBERSHIPS|MULTICAST_\w+"
+                      r"|ADD_\w+|DROP_\w+|BLOCK_SOURCE|UNBLOCK_SOURCE|MSFILTER|RECVRETOPTS)",
+              prefer=("IP_ORIGDSTADDR",)),
+    # Netlink: message types, header flags (by the kind of request), families' message types
+    TableSpec("NLMSG", "netlink control message types", ("linux/netlink.h",),
+              r"NLMSG_(NOOP|ERROR|DONE|OVERRUN)"),
+    TableSpec("NLM_F", "netlink header flags, every message", ("linux/netlink.h",),
+              r"NLM_F_(REQUEST|MULTI|ACK|ECHO|DUMP_INTR|DUMP_FILTERED)", flags=True),
+    TableSpec("NLM_F_GET", "netlink header flags of GET requests", ("linux/netlink.h",),
+              r"NLM_F_(DUMP|ROOT|MATCH|ATOMIC)", flags=True, order=("NLM_F_DUMP",)),
+    TableSpec("NLM_F_NEW", "netlink header flags of NEW requests", ("linux/netlink.h",),
+              r"NLM_F_(REPLACE|EXCL|CREATE|APPEND)", flags=True),
+    TableSpec("NLM_F_DEL", "netlink header flags of DEL requests", ("linux/netlink.h",),
+              r"NLM_F_(NONREC|BULK)", flags=True),
+    TableSpec("NLM_F_ACK", "netlink header flags of NLMSG_ERROR acknowledgements",
+              ("linux/netlink.h",), r"NLM_F_(CAPPED|ACK_TLVS)", flags=True),
+    TableSpec("RTM", "NETLINK_ROUTE message types", ("linux/rtnetlink.h",),
+              r"RTM_(NEW|DEL|GET|SET)\w+"),
+    TableSpec("SOCK_DIAG", "NETLINK_SOCK_DIAG message types",
+              ("linux/sock_diag.h", "linux/inet_diag.h"),
+              r"SOCK_DIAG_BY_FAMILY|SOCK_DESTROY|TCPDIAG_GETSOCK|DCCPDIAG_GETSOCK"),
+    # Option names of the levels strace knows beyond SOL_SOCKET/IP/IPV6/TCP/UDP
+    TableSpec("NETLINK_OPT", "SOL_NETLINK options", ("linux/netlink.h",),
+              r"NETLINK_(ADD_MEMBERSHIP|DROP_MEMBERSHIP|PKTINFO|BROADCAST_ERROR|NO_ENOBUFS"
+              r"|RX_RING|TX_RING|LISTEN_ALL_NSID|LIST_MEMBERSHIPS|CAP_ACK|EXT_ACK|GET_STRICT_CHK)"),
+    TableSpec("PACKET_OPT", "SOL_PACKET options", ("linux/if_packet.h",), r"PACKET_\w+",
+              # packet types (sll_pkttype), fanout modes and flags, membership types
+              exclude=r"PACKET_(HOST|BROADCAST|MULTICAST|OTHERHOST|OUTGOING|LOOPBACK|USER|KERNEL"
+                      r"|FASTROUTE|FANOUT_(?!DATA)\w+|MR_\w+)"),
+    TableSpec("PACKET_TYPE", "sockaddr_ll packet types", ("linux/if_packet.h",),
+              r"PACKET_(HOST|BROADCAST|MULTICAST|OTHERHOST|OUTGOING|LOOPBACK|USER|KERNEL)"),
+    TableSpec("RAW_OPT", "SOL_RAW options", ("linux/icmp.h",), r"ICMP_FILTER"),
     # Masks, shifts and limits the helpers in constants.py need to split a value into parts.
     TableSpec("MASKS", "masks, shifts and limits for composite arguments",
               ("asm-generic/fcntl.h", "linux/sched.h", *_MMAN_H, *_SIGNAL_H),

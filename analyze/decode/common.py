@@ -27,6 +27,12 @@ class Row(Protocol):
 class DecodeOptions:
     string_size: int = 32  # strace's -s: bytes of each string, elements of each array
     xflag: int = 0  # strace's -x (1: hex strings with non-ASCII bytes) and -xx (2: all hex)
+    # The recording host's interfaces (index -> name, from the trace's metadata): strace names
+    # an interface index by asking the running system, a trace by what the recorder saw.
+    interfaces: Mapping[int, str] | None = None
+    # What the renderer learned so far of each process's sockets (fd -> family and protocol),
+    # for the calls whose bytes depend on it (netlink messages); None: nothing known.
+    sockets: Any = None
 
 
 class Decoded(NamedTuple):

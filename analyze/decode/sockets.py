@@ -11,6 +11,7 @@ import struct
 
 from renacer.schema import constants as C
 
+from .cmsg import cmsgs
 from .common import (
     Decoded,
     DecodeOptions,
@@ -341,31 +342,7 @@ _MSGHDR = "<QI4xQQQQi"  # name, namelen, iov, iovlen, control, controllen, flags
 
 
 def _cmsgs(control: bytes | None, addr: int, length: int, opts: DecodeOptions) -> str:
-    if control is None or len(control) < 16:
-        return xval(addr)
-    items: list[str] = []
-    data = control[:length]
-    pos = 0
-    while len(data) - pos >= 16:
-        clen, level, ctype = struct.unpack_from("<Qii", data, pos)
-        level_text = xlat(C.SOL, level, "SOL_???")
-        body_end = min(pos + clen, len(data))
-        body = data[pos + 16:body_end]
-        scm = table("SCM")
-        if level == C.SOL["SOL_SOCKET"] and ctype == 1 and len(body) >= 4:  # SCM_RIGHTS
-            fds = struct.unpack_from(f"<{len(body) // 4}i", body)
-            value = "[" + ", ".join(map(str, fds)) + "]"
-        elif level == C.SOL["SOL_SOCKET"] and ctype == 2 and len(body) >= 12:  # SCM_CREDENTIALS
-            pid, uid, gid = struct.unpack_from("<iII", body)
-            value = f"{{pid={pid}, uid={uid}, gid={gid}}}"
-        else:
-            value = quote(body, opts) if body else '""'
-        type_text = xlat(scm, ctype, "SCM_???") if level == C.SOL["SOL_SOCKET"] and scm else str(ctype)
-        items.append(f"{{cmsg_len={clen}, cmsg_level={level_text}, cmsg_type={type_text}, cmsg_data={value}}}")
-        if clen < 16:
-            break
-        pos += (clen + 7) & ~7
-    return "[" + ", ".join(items) + "]"
+    return cmsgs(control, addr, length, opts)
 
 
 def msghdr(row: Row, opts: DecodeOptions, total: int | None, namelen_in: int | None = None) -> str:
