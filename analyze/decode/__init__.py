@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from renacer.schema import constants as C
 
-from . import files, generic, memory, processes, signals, sockets
+from . import files, generic, memory, netlink, processes, signals, sockets
 from .common import Decoded, DecodeOptions, Decoder, Row
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
 DECODERS: dict[str, Decoder] = {
     **files.DECODERS,
     **sockets.DECODERS,
+    **netlink.DECODERS,  # the same calls on netlink sockets (falls back to sockets' decoders)
     **processes.DECODERS,
     **memory.DECODERS,
     **signals.DECODERS,

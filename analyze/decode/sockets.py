@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket as _socket
 import struct
+from typing import Callable
 
 from renacer.schema import constants as C
 
@@ -73,12 +74,31 @@ def _sa_netlink(data: bytes, addrlen: int, opts: DecodeOptions) -> str:
     return text + f"nl_pid={pid}, nl_groups=" + ("%#08x" % groups if groups else "00000000")
 
 
+def _sa_packet(data: bytes, addrlen: int, opts: DecodeOptions) -> str:
+    """sockaddr_ll: strace's print_sockaddr_data_ll."""
+    from .cmsg import ifindex
+
+    proto = struct.unpack_from(">H", data, 2)[0]
+    index, hatype, pkttype, halen = struct.unpack_from("<iHBB", data, 4)
+    text = (f"sll_protocol=htons({xlat(table('ETH_P'), proto, 'ETH_P_???')}), "
+            f"sll_ifindex={ifindex(index, opts)}, sll_hatype={xlat(table('ARPHRD'), hatype, 'ARPHRD_???')}, "
+            f"sll_pkttype={xlat(table('PACKET_TYPE'), pkttype, 'PACKET_???')}, sll_halen={halen}")
+    if halen:
+        shown = data[12:12 + min(halen, 8, max(addrlen - 12, 0))]
+        items = ["%#02x" % b for b in shown]
+        if halen > len(shown):
+            items.append("...")
+        text += ", sll_addr=[" + ", ".join(items) + "]"
+    return text
+
+
 # family -> (printer, minimum length), as strace's sa_printers
 _SA_PRINTERS = {
     1: (_sa_unix, 3),
     2: (_sa_inet, 16),
     10: (_sa_inet6, 24),
     16: (_sa_netlink, 12),
+    17: (_sa_packet, 20),  # AF_PACKET
 }
 
 
@@ -112,6 +132,8 @@ def sockaddr(data: bytes | None, addrlen: int, opts: DecodeOptions, addr: int | 
 def _protocol(domain: int, proto: int) -> str:
     if domain in (C.AF["AF_INET"], C.AF["AF_INET6"]):
         return xlat(C.IPPROTO, proto, "IPPROTO_???")
+    if domain == C.AF["AF_PACKET"]:  # a link-layer protocol, in network byte order
+        return f"htons({xlat(table('ETH_P'), ((proto & 0xFF) << 8) | (proto >> 8 & 0xFF), 'ETH_P_???')})"
     if domain == C.AF["AF_NETLINK"]:
         nl = table("NETLINK_PROTO")
         return xlat(nl, proto, "NETLINK_???") if nl else str(proto)
@@ -261,7 +283,8 @@ _U32 = struct.Struct("<I")
 
 
 def iovec_array(array: bytes | None, counts: bytes | None, count: int, data: bytes | None,
-                total: int | None, opts: DecodeOptions, addr: int | None, addresses: bool = False) -> str:
+                total: int | None, opts: DecodeOptions, addr: int | None, addresses: bool = False,
+                payload: Callable[[bytes | None, int, int | None], str] | None = None) -> str:
     """An iovec array from the recorder's extra parts (captures.IOV_IN): the raw entries read,
     and per entry the bytes of its buffer taken into ``data`` (each buffer's first -s bytes,
     up to what is left of ``total``, the bytes transferred; None: all). strace's tprint_iov_upto:
@@ -295,7 +318,9 @@ def iovec_array(array: bytes | None, counts: bytes | None, count: int, data: byt
         if addresses or taken is None or taken == 0xFFFFFFFF or data is None:
             text = ptr(base)
         else:
-            text = buf(data[offset:offset + taken], shown, opts)
+            piece = data[offset:offset + taken]
+            # ``payload``: the buffer's bytes as a protocol (netlink messages), else a string
+            text = buf(piece, shown, opts) if payload is None else payload(piece, shown, base)
             offset += taken
         items.append(f"{{iov_base={text}, iov_len={length}}}")
     if n_read < min(count, tried):  # the array's tail is unmapped
@@ -345,7 +370,8 @@ def _cmsgs(control: bytes | None, addr: int, length: int, opts: DecodeOptions) -
     return cmsgs(control, addr, length, opts)
 
 
-def msghdr(row: Row, opts: DecodeOptions, total: int | None, namelen_in: int | None = None) -> str:
+def msghdr(row: Row, opts: DecodeOptions, total: int | None, namelen_in: int | None = None,
+           payload: Callable[[bytes | None, int, int | None], str] | None = None) -> str:
     """struct msghdr from its captured header (mem part 0), name (sockaddr), control bytes (mem
     part 1), and iovecs (data, with the raw array and per-entry counts in the extra parts)."""
     header = part(row, 0)
@@ -362,7 +388,8 @@ def msghdr(row: Row, opts: DecodeOptions, total: int | None, namelen_in: int | N
         iov_text = iovecs(None, iovlen, row["data"], total, opts, iov)
     else:
         k = 1 if row["name"] == "recvmsg" else 0  # recvmsg's extra 0 is msg_namelen as passed
-        iov_text = iovec_array(extra(xs, k), extra(xs, k + 1), iovlen, row["data"], total, opts, iov)
+        iov_text = iovec_array(extra(xs, k), extra(xs, k + 1), iovlen, row["data"], total, opts, iov,
+                               payload=payload)
     namelen_text = f"{namelen_in} => {namelen}" if namelen_in is not None and namelen_in != namelen else str(namelen)
     text = (
         f"{{msg_name={name_text}, msg_namelen={namelen_text}, "
@@ -473,6 +500,9 @@ _INT_LIKE_SO = frozenset({
     "SO_BUSY_POLL_BUDGET", "SO_RESERVE_MEM", "SO_RCVMARK",
 })
 _SOL_SOCKET, _SOL_IP, _SOL_NETLINK = 1, 0, 270
+# the option levels strace names beyond those: SOL_RAW, SOL_PACKET, SOL_NETLINK
+_OPTNAME_TABLES.update({255: ("RAW_OPT", "ICMP_???"), 263: ("PACKET_OPT", "PACKET_???"),
+                        270: ("NETLINK_OPT", "NETLINK_???")})
 
 
 # SOL_SOCKET options that getsockopt names differently: the same number reads something else.
