@@ -85,7 +85,7 @@ def _sa_packet(data: bytes, addrlen: int, opts: DecodeOptions) -> str:
             f"sll_pkttype={xlat(table('PACKET_TYPE'), pkttype, 'PACKET_???')}, sll_halen={halen}")
     if halen:
         shown = data[12:12 + min(halen, 8, max(addrlen - 12, 0))]
-        items = ["%#02x" % b for b in shown]
+        items = [xval(b) for b in shown]
         if halen > len(shown):
             items.append("...")
         text += ", sll_addr=[" + ", ".join(items) + "]"

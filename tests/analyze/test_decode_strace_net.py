@@ -70,3 +70,31 @@ def test_netlink_requests_and_replies_render_as_strace_prints_them(
     assert "nlmsg_type=SOCK_DIAG_BY_FAMILY" in text and "nlmsg_type=NLMSG_DONE" in text
     if os.geteuid() == 0:
         assert 'sll_ifindex=if_nametoindex("lo")' in text
+
+
+@pytest.mark.skipif(not HAVE_RECORDER, reason="the Cython recorder is not built")
+@pytest.mark.parametrize("name", ["decode_netlink", "decode_cmsg"])
+def test_live_text_and_replay_agree_on_netlink_and_control_messages(
+    name: str, program: Callable[..., str], tmp_path: Path
+) -> None:
+    """The socket table is learned while rendering, the interface names come from the metadata:
+    live and replayed text must still be the same bytes."""
+    import subprocess
+    import sys
+
+    from tests.conftest import run_renacer
+
+    work = tmp_path / "work"
+    work.mkdir()
+    trace = tmp_path / "t.parquet"
+    live = run_renacer(["--style", "strace", "-w", str(trace), "--", program(name), str(work)])
+    assert live.returncode == 0, live.stderr
+    replay = subprocess.run(
+        [sys.executable, "-m", "renacer.analyze.cli", "replay", "--style", "strace", str(trace)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert replay.returncode == 0, replay.stderr
+    assert replay.stdout + replay.stderr == live.stderr
+    assert 'if_nametoindex("lo")' in live.stderr
+    if name == "decode_netlink":
+        assert "nlmsg_type=RTM_GETLINK" in live.stderr
