@@ -52,7 +52,7 @@ DEF OP_FDSETS_OUT = 24
 DEF OP_PSEL_MASK = 25
 DEF OP_FLOCK = 26
 DEF OP_IOCTL_INT = 27
-DEF MMSG_MAX = 8
+DEF MMSG_MAX = 1024
 DEF MMSGHDR_SIZE = 64
 
 DEF NR_MAX = 1024
@@ -68,7 +68,7 @@ DEF MAX_SOCKADDR = 128
 DEF MSGHDR_SIZE = 56
 DEF MSG_CONTROL_MAX = 256
 DEF ARGV_MAX = 256
-DEF IOV_MAX_READ = 64
+DEF IOV_MAX_READ = 1024
 DEF MEM_UNREADABLE = 0xFFFFFFFFU
 DEF MEM_EXTRAS = 0xFFFFFFFEU    # first word of a mem cell with extra parts: then the base-part count
 DEF FDSET_MAX = 128             # bytes of an fd_set captured (1024 descriptors)
@@ -1229,6 +1229,8 @@ cdef class Recorder:
         cdef size_t at
         if n > MMSG_MAX:
             n = MMSG_MAX
+        if n > self.strsize:  # strace shows -s messages at most
+            n = self.strsize
         if n == 0 or peek(s.tid, addr, h, <size_t>(n * MMSGHDR_SIZE)) != <ssize_t>(n * MMSGHDR_SIZE):
             self.mem_part(s, 0, 0, 1)
             return 0
@@ -1507,7 +1509,8 @@ cdef inline bint is_ioctl_int_in(uint64_t req) noexcept nogil:
 
 cdef inline bint is_ioctl_int_out(uint64_t req) noexcept nogil:
     req &= 0xFFFFFFFFU
-    return req == 0x541B or req == 0x5411 or req == 0x894B or req == 0x8905
+    return (req == 0x541B or req == 0x5411 or req == 0x894B or req == 0x8905 or req == 0x8903
+            or req == 0x8904)
 
 
 cdef inline bint is_lock_cmd(uint64_t cmd) noexcept nogil:

@@ -56,7 +56,7 @@ MEM_OUT_LENPTR = 16  # exit: the socklen_t at args[n] (at most LEN_IN's) bytes a
 #                      part (getsockopt); extras: see LEN_IN
 ARGV = 17  # entry: NULL-terminated pointer array at arg -> one mem part of NUL-ended strings;
 #            a trailing empty string (two NULs) marks a list cut at 256 entries
-MMSG_IN = 18  # entry (sendmmsg): args[n] struct mmsghdr at arg, at most 8 -> one mem part with
+MMSG_IN = 18  # entry (sendmmsg): args[n] struct mmsghdr at arg, at most -s and MMSG_MAX -> one mem part with
 #               the raw array (64 bytes each), then one part per message with its iovecs' bytes
 #               (as IOV_IN) and two extras per message (its raw iovec array, IOV_COUNTS); the
 #               first message's address -> ``sockaddr``
@@ -74,9 +74,9 @@ FLOCK = 26  # entry: struct flock at arg -> mem part, when fcntl's command args[
 #             again for F_GETLK/F_OFD_GETLK
 IOCTL_INT = 27  # the int at arg -> mem part, for the ioctl requests (args[n]) that pass one: at
 #                 entry FIONBIO, FIOASYNC; at exit FIONREAD/SIOCINQ, TIOCOUTQ/SIOCOUTQ,
-#                 SIOCOUTQNSD, SIOCATMARK
+#                 SIOCOUTQNSD, SIOCATMARK, FIOGETOWN, SIOCGPGRP
 IOCTL_INT_IN = frozenset({0x5421, 0x5452})
-IOCTL_INT_OUT = frozenset({0x541B, 0x5411, 0x894B, 0x8905})
+IOCTL_INT_OUT = frozenset({0x541B, 0x5411, 0x894B, 0x8905, 0x8903, 0x8904})  # … FIOGETOWN, SIOCGPGRP
 
 OP_NAMES = {
     value: name
@@ -86,7 +86,7 @@ OP_NAMES = {
 
 MAX_OPS = 6  # per syscall, as laid out in the C table
 MEM_EXTRAS = 0xFFFFFFFE  # first word of a mem cell with extra parts
-IOV_MAX_READ = 64
+IOV_MAX_READ = 1024  # the kernel's IOV_MAX: strace shows up to -s of them
 FDSET_MAX = 128
 FLOCK_SIZE = 32
 UTSNAME_SIZE = 390
@@ -94,7 +94,7 @@ MAX_MEM_PART = 4096
 MAX_SOCKADDR = 128
 MSGHDR_SIZE = 56
 MMSGHDR_SIZE = 64
-MMSG_MAX = 8
+MMSG_MAX = 1024  # the kernel's UIO_MAXIOV cap on vlen
 MSG_CONTROL_MAX = 256
 ARGV_MAX = 256
 
@@ -109,6 +109,7 @@ class Op(NamedTuple):
 STAT_SIZE = 144  # struct stat on x86_64
 STATX_SIZE = 256
 TIMESPEC = 16
+ITIMERSPEC = 32
 SIGACTION = 32  # the kernel's struct sigaction on x86_64: handler, flags, restorer, mask
 SIGSET = 8
 POLLFD = 8
@@ -210,6 +211,9 @@ CAPTURES: dict[str, tuple[Op, ...]] = {
     "poll": (Op(MEM_IN_N, 0, 1, POLLFD), Op(MEM_OUT_N, 0, 1, POLLFD)),
     "ppoll": (Op(MEM_IN_N, 0, 1, POLLFD), Op(MEM_IN, 2, 0, TIMESPEC), Op(MEM_OUT_N, 0, 1, POLLFD),
               Op(XMEM_IN, 3, 0, SIGSET), Op(XMEM_OUT, 2, 0, TIMESPEC)),
+    "signalfd4": (Op(MEM_IN, 1, 0, SIGSET),),
+    "timerfd_settime": (Op(MEM_IN, 2, 0, ITIMERSPEC), Op(MEM_OUT, 3, 0, ITIMERSPEC)),
+    "timerfd_gettime": (Op(MEM_OUT, 1, 0, ITIMERSPEC),),
     "epoll_ctl": (Op(MEM_IN, 3, 0, EPOLL_EVENT),),
     "epoll_wait": (Op(MEM_OUT_RET, 1, 0, EPOLL_EVENT),),
     "epoll_pwait": (Op(MEM_OUT_RET, 1, 0, EPOLL_EVENT),),

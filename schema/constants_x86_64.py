@@ -58,6 +58,10 @@ Headers read, in order:
     linux/if.h
     linux/if_addr.h
     linux/unix_diag.h
+    x86_64-linux-gnu/bits/eventfd.h
+    x86_64-linux-gnu/bits/signalfd.h
+    x86_64-linux-gnu/bits/timerfd.h
+    x86_64-linux-gnu/sys/timerfd.h
     x86_64-linux-gnu/bits/socket.h
     x86_64-linux-gnu/bits/socket_type.h
     x86_64-linux-gnu/sys/socket.h
@@ -1108,6 +1112,8 @@ IOCTL: dict[str, int] = {
     'TIOCGPKT': 0x80045438,
     'TIOCGPTLCK': 0x80045439,
     'TIOCGEXCL': 0x80045440,
+    'SIOCGSTAMP_NEW': 0x80108906,
+    'SIOCGSTAMPNS_NEW': 0x80108907,
     'TIOCGISO7816': 0x80205442,
     'TCGETS2': 0x802c542a,
     'TIOCSISO7816': 0xc0205443,
@@ -2056,6 +2062,56 @@ UDIAG_SHOW: dict[str, int] = {
     'UDIAG_SHOW_RQLEN': 0x10,
     'UDIAG_SHOW_MEMINFO': 0x20,
     'UDIAG_SHOW_UID': 0x40,
+}
+
+# eventfd2 flags
+EFD: dict[str, int] = {
+    'EFD_SEMAPHORE': 0x1,
+    'EFD_CLOEXEC': 0x80000,
+    'EFD_NONBLOCK': 0x800,
+}
+
+# signalfd4 flags
+SFD: dict[str, int] = {
+    'SFD_CLOEXEC': 0x80000,
+    'SFD_NONBLOCK': 0x800,
+}
+
+# timerfd_create flags
+TFD: dict[str, int] = {
+    'TFD_CLOEXEC': 0x80000,
+    'TFD_NONBLOCK': 0x800,
+}
+
+# timerfd_settime flags
+TFD_TIMER: dict[str, int] = {
+    'TFD_TIMER_ABSTIME': 0x1,
+    'TFD_TIMER_CANCEL_ON_SET': 0x2,
+}
+
+# splice/tee/vmsplice flags
+SPLICE_F: dict[str, int] = {
+    'SPLICE_F_MOVE': 0x1,
+    'SPLICE_F_NONBLOCK': 0x2,
+    'SPLICE_F_MORE': 0x4,
+    'SPLICE_F_GIFT': 0x8,
+}
+
+# ICMP message types (SOL_RAW ICMP_FILTER bits)
+ICMP_TYPE: dict[str, int] = {
+    'ICMP_ECHOREPLY': 0,
+    'ICMP_DEST_UNREACH': 3,
+    'ICMP_SOURCE_QUENCH': 4,
+    'ICMP_REDIRECT': 5,
+    'ICMP_ECHO': 8,
+    'ICMP_TIME_EXCEEDED': 11,
+    'ICMP_PARAMETERPROB': 12,
+    'ICMP_TIMESTAMP': 13,
+    'ICMP_TIMESTAMPREPLY': 14,
+    'ICMP_INFO_REQUEST': 15,
+    'ICMP_INFO_REPLY': 16,
+    'ICMP_ADDRESS': 17,
+    'ICMP_ADDRESSREPLY': 18,
 }
 
 # SOL_RAW options

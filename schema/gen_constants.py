@@ -80,6 +80,10 @@ HEADERS: tuple[tuple[str, ...], ...] = (
     ("linux/if.h",),
     ("linux/if_addr.h",),
     ("linux/unix_diag.h",),
+    (f"{MULTIARCH}/bits/eventfd.h", "bits/eventfd.h"),
+    (f"{MULTIARCH}/bits/signalfd.h", "bits/signalfd.h"),
+    (f"{MULTIARCH}/bits/timerfd.h", "bits/timerfd.h"),
+    (f"{MULTIARCH}/sys/timerfd.h", "sys/timerfd.h"),
     (f"{MULTIARCH}/bits/socket.h", "bits/socket.h"),
     (f"{MULTIARCH}/bits/socket_type.h", "bits/socket_type.h"),
     (f"{MULTIARCH}/sys/socket.h", "sys/socket.h"),
@@ -120,6 +124,7 @@ SIZEOF: dict[str, int] = {
     "unsigned long": 8,
     "struct termios2": 44,
     "struct serial_iso7816": 32,
+    "long long[2]": 16,  # SIOCGSTAMP_NEW, SIOCGSTAMPNS_NEW
 }
 
 # Errno values the kernel returns to a traced process (seen at syscall exit, e.g. a call
@@ -385,6 +390,19 @@ TABLES: tuple[TableSpec, ...] = (
               r"|LAST_ACK|LISTEN|CLOSING)"),
     TableSpec("UDIAG_SHOW", "unix_diag_req udiag_show flags", ("linux/unix_diag.h",),
               r"UDIAG_SHOW_\w+", flags=True),
+    TableSpec("EFD", "eventfd2 flags", _glibc("eventfd.h"), r"EFD_\w+", flags=True,
+              order=("EFD_SEMAPHORE", "EFD_CLOEXEC", "EFD_NONBLOCK")),
+    TableSpec("SFD", "signalfd4 flags", _glibc("signalfd.h"), r"SFD_\w+", flags=True,
+              order=("SFD_CLOEXEC", "SFD_NONBLOCK")),
+    TableSpec("TFD", "timerfd_create flags", _glibc("timerfd.h"), r"TFD_(CLOEXEC|NONBLOCK)",
+              flags=True, order=("TFD_CLOEXEC", "TFD_NONBLOCK")),
+    TableSpec("TFD_TIMER", "timerfd_settime flags", (f"{MULTIARCH}/sys/timerfd.h", "sys/timerfd.h"),
+              r"TFD_TIMER_\w+", flags=True),
+    TableSpec("SPLICE_F", "splice/tee/vmsplice flags", _glibc("fcntl-linux.h"), r"SPLICE_F_\w+",
+              flags=True),
+    TableSpec("ICMP_TYPE", "ICMP message types (SOL_RAW ICMP_FILTER bits)", ("linux/icmp.h",),
+              r"ICMP_(ECHOREPLY|DEST_UNREACH|SOURCE_QUENCH|REDIRECT|ECHO|TIME_EXCEEDED|PARAMETERPROB"
+              r"|TIMESTAMP|TIMESTAMPREPLY|INFO_REQUEST|INFO_REPLY|ADDRESS|ADDRESSREPLY)"),
     TableSpec("RAW_OPT", "SOL_RAW options", ("linux/icmp.h",), r"ICMP_FILTER"),
     # Masks, shifts and limits the helpers in constants.py need to split a value into parts.
     TableSpec("MASKS", "masks, shifts and limits for composite arguments",

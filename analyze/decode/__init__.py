@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from renacer.schema import constants as C
 
-from . import files, generic, memory, netlink, processes, signals, sockets
+from . import fdcalls, files, generic, memory, netlink, processes, signals, sockets
 from .common import Decoded, DecodeOptions, Decoder, Row
 
 __all__ = [
@@ -29,6 +29,7 @@ DECODERS: dict[str, Decoder] = {
     **processes.DECODERS,
     **memory.DECODERS,
     **signals.DECODERS,
+    **fdcalls.DECODERS,
 }
 
 _ERESTART = frozenset(

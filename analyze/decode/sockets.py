@@ -457,6 +457,8 @@ def _mmsgvec(row: Row, opts: DecodeOptions, count: int, received: bool) -> str:
             f"{{msg_hdr={{msg_name={name_text}, msg_namelen={namelen}, msg_iov={iov_text}, msg_iovlen={iovlen}, "
             f"msg_controllen={controllen}, msg_flags={_msg_flags(mflags)}}}, msg_len={msg_len}}}"
         )
+    if count > len(items) and len(items) >= opts.string_size:
+        items.append("...")  # strace shows -s messages (the recorder captures no more)
     return "[" + ", ".join(items) + "]"
 
 
@@ -528,6 +530,27 @@ def _linger(data: bytes) -> str:
     return "{" + ", ".join(values) + "}"
 
 
+_SOL_IPV6, _SOL_RAW = 41, 255
+
+
+def _icmp_filter(v: int) -> str:
+    """The ICMP types let through: ``~[ICMP_ECHOREPLY ICMP_ECHO]`` (the bits clear in the filter)."""
+    names = []
+    for bit in range(32):
+        if not v >> bit & 1:
+            names.append(xlat(table("ICMP_TYPE"), bit, "ICMP_???"))
+    return "~[" + " ".join(names) + "]"
+_IPV6_MREQ = frozenset({20, 21, 27, 28})  # IPV6_ADD/DROP_MEMBERSHIP, IPV6_JOIN/LEAVE_ANYCAST
+
+
+def _ipv6_mreq(data: bytes, opts: DecodeOptions) -> str:
+    from .cmsg import ifindex
+
+    group = _socket.inet_ntop(_socket.AF_INET6, data[:16])
+    index = struct.unpack_from("<i", data, 16)[0]
+    return f'{{inet_pton(AF_INET6, "{group}", &ipv6mr_multiaddr), ipv6mr_interface={ifindex(index, opts)}}}'
+
+
 def _optval_set(level: int, name: int, data: bytes | None, length: int, addr: int,
                 opts: DecodeOptions) -> str:
     so = _so_name(level, name)
@@ -536,6 +559,10 @@ def _optval_set(level: int, name: int, data: bytes | None, length: int, addr: in
             return ptr(addr) if length < 8 or len(data) < 8 else _linger(data[:8])
         if so in _INT_LIKE_SO or level == _SOL_NETLINK:
             return ptr(addr) if length < 4 or len(data) < 4 else f"[{struct.unpack_from('<i', data)[0]}]"
+        if level == _SOL_RAW and name == 1 and length >= 4 and len(data) >= 4:  # ICMP_FILTER
+            return _icmp_filter(struct.unpack_from("<I", data)[0])
+        if level == _SOL_IPV6 and name in _IPV6_MREQ and length >= 20 and len(data) >= 20:
+            return _ipv6_mreq(data, opts)
         if level == _SOL_IP and name in (35, 36) and len(data) >= 8:  # IP_ADD/DROP_MEMBERSHIP
             return ('{imr_multiaddr=inet_addr("%s"), imr_interface=inet_addr("%s")}'
                     % (_socket.inet_ntoa(data[:4]), _socket.inet_ntoa(data[4:8])))

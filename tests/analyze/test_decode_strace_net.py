@@ -98,3 +98,15 @@ def test_live_text_and_replay_agree_on_netlink_and_control_messages(
     assert 'if_nametoindex("lo")' in live.stderr
     if name == "decode_netlink":
         assert "nlmsg_type=RTM_GETLINK" in live.stderr
+
+
+@needs("strace")
+@pytest.mark.skipif(not HAVE_RECORDER, reason="the Cython recorder is not built")
+@pytest.mark.parametrize("string_size", [32, 4, 128])
+def test_option_structures_fd_calls_wide_arguments_and_long_arrays_render_as_strace_prints_them(
+    string_size: int, program: Callable[..., str], tmp_path: Path
+) -> None:
+    """ip_mreq/ipv6_mreq/linger/ICMP_FILTER values, SOL_RAW/SOL_NETLINK names, ioctl NULL and
+    FIOGETOWN's int, SIOCGSTAMP_NEW, eventfd2/signalfd4/timerfd_*, ppoll's and splice's 32-bit
+    arguments, modes with garbage high bits, 100 iovecs (-s 128 shows them all) and 12 mmsgs."""
+    _compare("decode_wide", string_size, program, tmp_path, 60)
