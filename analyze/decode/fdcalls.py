@@ -12,6 +12,7 @@ import struct
 
 from renacer.schema import constants as C
 
+from . import files
 from .common import Decoded, DecodeOptions, Row, fd, flags, part, ptr, s32, sigmask, succeeded, table, u32, xlat
 
 
@@ -58,7 +59,23 @@ def splice(row: Row, opts: DecodeOptions) -> list[str]:
             str(row["a4"] or 0), flags(table("SPLICE_F"), u32(row["a5"]), "SPLICE_F_???")]
 
 
+_F_GETLEASE = C.FCNTL_CMD["F_GETLEASE"]
+_LEASES = {0: "F_RDLCK", 1: "F_WRLCK", 2: "F_UNLCK"}  # asm-generic/fcntl.h's lock types
+
+
+def fcntl(row: Row, opts: DecodeOptions) -> Decoded:
+    """files.fcntl, and F_GETLEASE's return annotated as strace does: ``= 0x2 (F_UNLCK)``."""
+    result = files.fcntl(row, opts)
+    if result.__class__ is not Decoded:
+        result = Decoded(list(result))
+    ret = row["ret"]
+    if u32(row["a1"]) == _F_GETLEASE and succeeded(row) and ret in _LEASES:
+        return Decoded(result.args, result.entry, f"{hex(ret)} ({_LEASES[ret]})", result.entry_sep, result.late)
+    return result
+
+
 DECODERS = {
+    "fcntl": fcntl,
     "eventfd2": eventfd2,
     "signalfd4": signalfd4,
     "timerfd_create": timerfd_create,

@@ -62,9 +62,16 @@ def _sa_inet6(data: bytes, addrlen: int, opts: DecodeOptions) -> str:
         f'inet_pton(AF_INET6, "{addr}", &sin6_addr)'
     )
     if addrlen > 24:
-        # strace names the interface of a link-local scope by asking the running system; a
-        # recording may be rendered elsewhere, so the index stays a number.
-        text += f", sin6_scope_id={struct.unpack_from('<I', data, 24)[0]}"
+        scope = struct.unpack_from('<I', data, 24)[0]
+        # a link-local (fe80::/10) or link-local multicast (ff02::/16) scope names an interface:
+        # the recording host's (metadata), as strace names it on the host it runs on
+        linklocal = (data[8] == 0xFE and data[9] & 0xC0 == 0x80) or (data[8] == 0xFF and data[9] & 0x0F == 0x02)
+        if linklocal:
+            from .cmsg import ifindex
+
+            text += f", sin6_scope_id={ifindex(scope, opts)}"
+        else:
+            text += f", sin6_scope_id={scope}"
     return text
 
 

@@ -151,6 +151,31 @@ static void long_arrays(const char *dir) {
     close(sv[1]);
 }
 
+static void annotations(const char *dir) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/fl", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    fcntl(fd, F_GETFD);
+    fcntl(fd, F_GETFL);
+    fcntl(fd, F_GETLEASE);
+    fcntl(fd, F_GETSIG);
+    close(fd);
+    unlink(path);
+    int p[2];
+    pipe(p);
+    fcntl(p[0], F_GETPIPE_SZ);
+    close(p[0]);
+    close(p[1]);
+    /* a link-local IPv6 address scoped to lo */
+    int u6 = socket(AF_INET6, SOCK_DGRAM, 0);
+    if (u6 >= 0) {
+        struct sockaddr_in6 ll = {.sin6_family = AF_INET6, .sin6_port = htons(9), .sin6_scope_id = 1};
+        inet_pton(AF_INET6, "fe80::1", &ll.sin6_addr);
+        connect(u6, (struct sockaddr *)&ll, sizeof ll);
+        close(u6);
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: %s TMPDIR\n", argv[0]);
@@ -161,5 +186,6 @@ int main(int argc, char **argv) {
     fds();
     wide_args(argv[1]);
     long_arrays(argv[1]);
+    annotations(argv[1]);
     return 0;
 }
