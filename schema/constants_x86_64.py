@@ -2114,6 +2114,22 @@ ICMP_TYPE: dict[str, int] = {
     'ICMP_ADDRESSREPLY': 18,
 }
 
+# RTM_*ADDR attribute types (nla_type)
+IFA_ATTR: dict[str, int] = {
+    'IFA_UNSPEC': 0,
+    'IFA_ADDRESS': 1,
+    'IFA_LOCAL': 2,
+    'IFA_LABEL': 3,
+    'IFA_BROADCAST': 4,
+    'IFA_ANYCAST': 5,
+    'IFA_CACHEINFO': 6,
+    'IFA_MULTICAST': 7,
+    'IFA_FLAGS': 8,
+    'IFA_RT_PRIORITY': 9,
+    'IFA_TARGET_NETNSID': 10,
+    'IFA_PROTO': 11,
+}
+
 # SOL_RAW options
 RAW_OPT: dict[str, int] = {
     'ICMP_FILTER': 1,

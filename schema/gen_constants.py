@@ -403,6 +403,9 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec("ICMP_TYPE", "ICMP message types (SOL_RAW ICMP_FILTER bits)", ("linux/icmp.h",),
               r"ICMP_(ECHOREPLY|DEST_UNREACH|SOURCE_QUENCH|REDIRECT|ECHO|TIME_EXCEEDED|PARAMETERPROB"
               r"|TIMESTAMP|TIMESTAMPREPLY|INFO_REQUEST|INFO_REPLY|ADDRESS|ADDRESSREPLY)"),
+    TableSpec("IFA_ATTR", "RTM_*ADDR attribute types (nla_type)", ("linux/if_addr.h",),
+              r"IFA_(UNSPEC|ADDRESS|LOCAL|LABEL|BROADCAST|ANYCAST|CACHEINFO|MULTICAST|FLAGS"
+              r"|RT_PRIORITY|TARGET_NETNSID|PROTO)"),
     TableSpec("RAW_OPT", "SOL_RAW options", ("linux/icmp.h",), r"ICMP_FILTER"),
     # Masks, shifts and limits the helpers in constants.py need to split a value into parts.
     TableSpec("MASKS", "masks, shifts and limits for composite arguments",

@@ -100,13 +100,113 @@ def _ifinfomsg(body: bytes, opts: DecodeOptions) -> str | None:
             f"ifi_change={flags(table('IFF'), change, 'IFF_???')}}}")
 
 
+_NLA = struct.Struct("<HH")  # nla_len, nla_type
+_NLA_TYPE_MASK = 0x3FFF
+NlaValue = Callable[[bytes, DecodeOptions, int], "str | None"]
+
+
+def attributes(data: bytes, names: str, unknown: str, values: dict[int, NlaValue], opts: DecodeOptions,
+               context: int = 0) -> str:
+    """decode_nlattr: ``[{nla_len=8, nla_type=IFA_ADDRESS}, value]`` per attribute, several in
+    an array (at most -s); a value without a decoder, or one its decoder refuses, in hex."""
+    items: list[str] = []
+    pos, left = 0, len(data)
+    is_array = False
+    while True:
+        if left < _NLA.size:
+            items.append(_hex(data[pos:pos + left], left, opts))
+            break
+        if is_array and len(items) == opts.string_size:
+            items.append("...")
+            break
+        length, ntype = _NLA.unpack_from(data, pos)
+        step = (length + 3) & ~3
+        next_left = left - step if length >= _NLA.size and left >= step else 0
+        if not is_array and next_left:
+            is_array = True
+        shown = min(length, left)
+        head = f"{{nla_len={length}, nla_type={_nla_type(ntype, names, unknown)}}}"
+        if shown > _NLA.size:
+            body = data[pos + _NLA.size:pos + shown]
+            printer = values.get(ntype & _NLA_TYPE_MASK)
+            value = printer(body, opts, context) if printer is not None else None
+            items.append(f"[{head}, {value if value is not None else _hex(body, len(body), opts)}]")
+        else:
+            items.append(head)
+        if not next_left:
+            break
+        pos += step
+        left = next_left
+    return "[" + ", ".join(items) + "]" if is_array else items[0]
+
+
+def _nla_type(ntype: int, names: str, unknown: str) -> str:
+    text = xlat(table(names), ntype & _NLA_TYPE_MASK, unknown)
+    prefix = ("NLA_F_NESTED|" if ntype & 0x8000 else "") + ("NLA_F_NET_BYTEORDER|" if ntype & 0x4000 else "")
+    return prefix + text
+
+
+def _nla_inet(body: bytes, opts: DecodeOptions, family: int) -> str | None:
+    import socket as _socket
+
+    if family == 2 and len(body) == 4:
+        return f'inet_addr("{_socket.inet_ntop(_socket.AF_INET, body)}")'
+    if family == 10 and len(body) == 16:
+        return f'inet_pton(AF_INET6, "{_socket.inet_ntop(_socket.AF_INET6, body)}")'
+    return None
+
+
+def _nla_str(body: bytes, opts: DecodeOptions, context: int) -> str | None:
+    from .common import cstr
+
+    return cstr(body, opts)
+
+
+def _nla_u32(body: bytes, opts: DecodeOptions, context: int) -> str | None:
+    return str(struct.unpack_from("<I", body)[0]) if len(body) == 4 else None
+
+
+def _nla_s32(body: bytes, opts: DecodeOptions, context: int) -> str | None:
+    return str(struct.unpack_from("<i", body)[0]) if len(body) == 4 else None
+
+
+def _nla_u8(body: bytes, opts: DecodeOptions, context: int) -> str | None:
+    return str(body[0]) if len(body) == 1 else None
+
+
+def _ifa_flags(body: bytes, opts: DecodeOptions, context: int) -> str | None:
+    return flags(table("IFA_F"), struct.unpack_from("<I", body)[0], "IFA_F_???") if len(body) == 4 else None
+
+
+def _ifa_cacheinfo(body: bytes, opts: DecodeOptions, context: int) -> str | None:
+    if len(body) < 16:
+        return None
+    prefered, valid, cstamp, tstamp = struct.unpack_from("<IIII", body)
+    return f"{{ifa_prefered={prefered}, ifa_valid={valid}, cstamp={cstamp}, tstamp={tstamp}}}"
+
+
+# RTM_*ADDR attributes (strace's rtnl_addr.c), keyed by nla_type; the context is ifa_family
+IFA_VALUES: dict[int, NlaValue] = {
+    1: _nla_inet, 2: _nla_inet, 4: _nla_inet, 5: _nla_inet, 7: _nla_inet,  # addresses
+    3: _nla_str,  # IFA_LABEL
+    6: _ifa_cacheinfo,
+    8: _ifa_flags,
+    9: _nla_u32,  # IFA_RT_PRIORITY
+    10: _nla_s32,  # IFA_TARGET_NETNSID
+    11: _nla_u8,  # IFA_PROTO
+}
+
+
 def _ifaddrmsg(body: bytes, opts: DecodeOptions) -> str | None:
-    if len(body) != 8:
+    if len(body) < 8:
         return None
     family, prefixlen, aflags, scope, index = struct.unpack_from("<BBBBi", body)
-    return (f"{{ifa_family={xlat(C.AF, family, 'AF_???')}, ifa_prefixlen={prefixlen}, "
+    text = (f"{{ifa_family={xlat(C.AF, family, 'AF_???')}, ifa_prefixlen={prefixlen}, "
             f"ifa_flags={flags(table('IFA_F'), aflags, 'IFA_F_???')}, "
             f"ifa_scope={xlat(table('RT_SCOPE'), scope, 'RT_SCOPE_???')}, ifa_index={ifindex(index, opts)}}}")
+    if len(body) > 8:
+        text += ", " + attributes(body[8:], "IFA_ATTR", "IFA_???", IFA_VALUES, opts, family)
+    return text
 
 
 def _states(v: int) -> str:

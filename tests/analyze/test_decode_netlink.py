@@ -111,3 +111,19 @@ def test_a_link_layer_address_is_decoded_with_the_recording_hosts_interface_name
         "sll_addr=[0, 0, 0, 0, 0, 0x1f]}")
     other_host = DecodeOptions(string_size=32)  # a trace recorded before interfaces were kept
     assert "sll_ifindex=1," in decode(row, other_host).args[1]
+
+
+def test_an_address_dump_reply_decodes_its_attributes_and_hex_for_the_unknown() -> None:
+    def nla(ntype: int, value: bytes) -> bytes:
+        raw = struct.pack("<HH", 4 + len(value), ntype) + value
+        return raw + b"\0" * (-len(raw) % 4)
+
+    body = struct.pack("<BBBBi", 2, 8, 0x80, 254, 1) + nla(1, socket.inet_aton("127.0.0.1")) + nla(3, b"lo\0") + \
+        nla(8, struct.pack("<I", 0x80)) + nla(99, b"\x01")
+    msg = _hdr(16 + len(body), C.RTM["RTM_NEWADDR"], 2, 4) + body
+    text = messages(msg, len(msg), 0, OPTS)
+    assert text.endswith(
+        '{ifa_family=AF_INET, ifa_prefixlen=8, ifa_flags=IFA_F_PERMANENT, ifa_scope=RT_SCOPE_HOST, '
+        'ifa_index=if_nametoindex("lo")}, [[{nla_len=8, nla_type=IFA_ADDRESS}, inet_addr("127.0.0.1")], '
+        '[{nla_len=7, nla_type=IFA_LABEL}, "lo"], [{nla_len=8, nla_type=IFA_FLAGS}, IFA_F_PERMANENT], '
+        '[{nla_len=5, nla_type=0x63 /* IFA_??? */}, "\\x01"]]]')
