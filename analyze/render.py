@@ -926,6 +926,8 @@ class _RecordRenderer(_Renderer):
     def _record(self, row: RowView, done: bool) -> dict[str, Any]:
         cols, i = row._cols, row._i
         result = decode_fast(row, self.dopts)
+        if done and row["name"] in LEARNS:
+            self.dopts.sockets.learn(row)  # which fds are netlink sockets, as the text renderer
         args = result.args if result.__class__ is Decoded else result
         value, error = None, None
         if done and cols["exit_seq"][i] is not None:
