@@ -66,12 +66,12 @@ def main() -> int:
             exe = tmp / name
             subprocess.run(["gcc", "-O1", "-o", str(exe), str(ROOT / "tests/programs" / f"{name}.c"), "-pthread"],
                            check=True)
-            work = tmp / f"work-{name}"
+            work = tmp / f"work-{name}-{size}"
             work.mkdir()
-            strace_out = tmp / f"{name}.strace"
+            strace_out = tmp / f"{name}-{size}.strace"
             subprocess.run(["strace", "-f", "-s", str(size), "-o", str(strace_out), str(exe), str(work)],
                            check=True, capture_output=True)
-            trace = tmp / f"{name}.parquet"
+            trace = tmp / f"{name}-{size}.parquet"
             subprocess.run([sys.executable, "-m", "renacer.capture.cli", "-q", "-s", str(size), "-w", str(trace),
                             "--", str(exe), str(work)], check=True, capture_output=True)
             strace_text = strace_out.read_text()
