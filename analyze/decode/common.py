@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, NamedTuple, Protocol, Union
 
 from renacer.schema import constants as C
@@ -29,10 +29,10 @@ class DecodeOptions:
     xflag: int = 0  # strace's -x (1: hex strings with non-ASCII bytes) and -xx (2: all hex)
     # The recording host's interfaces (index -> name, from the trace's metadata): strace names
     # an interface index by asking the running system, a trace by what the recorder saw.
-    interfaces: Mapping[int, str] | None = None
+    interfaces: Mapping[int, str] | None = field(default=None, hash=False, compare=False)
     # What the renderer learned so far of each process's sockets (fd -> family and protocol),
     # for the calls whose bytes depend on it (netlink messages); None: nothing known.
-    sockets: Any = None
+    sockets: Any = field(default=None, hash=False, compare=False)
 
 
 class Decoded(NamedTuple):
