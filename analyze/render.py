@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Iterator, TextIO
 
 from renacer.analyze.decode import DECODERS, Decoded, DecodeOptions, decode_fast, error_parts, format_return
 from renacer.analyze.decode.common import part, u32
+from renacer.analyze.decode.fdtable import LEARNS, SocketTable, interfaces_from
 from renacer.analyze.decode.common import signal as signal_text
 from renacer.analyze.decode.generic import decode as generic_decode
 from renacer.analyze.decode.signals import signal_line
@@ -59,6 +60,10 @@ FORMATS = ("text", "json", "jsonl", "csv")
 STYLES = ("guide", "strace")
 COLUMN = 40  # strace pads ``name(args)`` to this column before `` = ``
 _CLONES = frozenset({"clone", "clone3", "fork", "vfork"})
+# Calls whose text depends on the socket their fd names (netlink messages: fdtable.py), and the
+# calls that teach the renderer which socket an fd names.
+_BY_SOCKET = frozenset({"sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg"})
+_AFTER = _CLONES | LEARNS
 # strace prints these with `` = ?`` as soon as they are entered: they never return.
 _EXITS = frozenset({"exit", "exit_group"})
 # Timeline events: (position, kind, payload, columns). _LINE and _POINT carry a row index into
@@ -104,8 +109,11 @@ class RenderOptions:
         }
         return replace(cls(), **{k: v for k, v in fields.items() if v is not None})
 
-    def decode_options(self) -> DecodeOptions:
-        return DecodeOptions(string_size=self.string_size, xflag=self.xflag)
+    def decode_options(self, metadata: dict[str, Any] | None = None) -> DecodeOptions:
+        """The decoders' options for one trace: its recording host's interfaces, and a fresh
+        table of the sockets its calls create (fdtable.SocketTable)."""
+        return DecodeOptions(string_size=self.string_size, xflag=self.xflag,
+                             interfaces=interfaces_from(metadata), sockets=SocketTable())
 
     @property
     def strace(self) -> bool:
@@ -212,6 +220,7 @@ class _Renderer:
         """Start a trace (a renderer can render several traces one after the other)."""
         self.metadata = metadata
         self.start_wall_ns = int(metadata.get("start_wall_ns") or 0)
+        self.dopts = self.options.decode_options(metadata)
         self.shown_from(metadata)
         self._events: list[tuple[int, int, Any, Any]] = []
         self._calls: dict[int, _Call] = {}
@@ -631,6 +640,8 @@ class TextRenderer(_Renderer):
                 # (loops): a call seen before with the same values prints the same text.
                 key = (name, a0s[obj], a1s[obj], a2s[obj], a3s[obj], a4s[obj], a5s[obj], rets[obj],
                        datas[obj], sas[obj], paths[obj], mems[obj])
+                if name in _BY_SOCKET:
+                    key += (dopts.sockets.get(pids[obj], a0s[obj]),)
                 decoded = memo.get(key)
                 if decoded is None:
                     decoded = memo[key] = self._decode_line(row, name, rets[obj], decoders_get, dopts)
@@ -651,8 +662,8 @@ class TextRenderer(_Renderer):
                 if src is not None or (has_source and cols["src_func"][obj] is not None):
                     text += "   " + source_text(src, cols["src_line"][obj], cols["src_func"][obj])
                 append(f"{line}= {text}\n")
-                if name in _CLONES:
-                    self._clone_child(row)
+                if name in _AFTER:
+                    self._after(row)
                 continue
             if kind == _ENTRY:
                 call: _Call = obj
@@ -734,6 +745,13 @@ class TextRenderer(_Renderer):
         unfinished = "" if k == len(args) else " <unfinished ...>"
         out.append(self._pad(head + _entry_text(args, k, sep, late) + unfinished + ") ") + "= ?\n")
 
+    def _after(self, row: RowView) -> None:
+        """A call that changes what later lines print: a new thread or process, a socket."""
+        if row["name"] in _CLONES:
+            self._clone_child(row)
+        if row["name"] in LEARNS:
+            self.dopts.sockets.learn(row)
+
     def _clone_child(self, row: RowView) -> None:
         ret = row["ret"]
         if ret is not None and ret > 0 and ret not in self._live:
@@ -745,8 +763,8 @@ class TextRenderer(_Renderer):
             return  # printed on one line at its entry
         row = call.row
         self._touch(row)
-        if row["name"] in _CLONES:
-            self._clone_child(row)
+        if row["name"] in _AFTER:
+            self._after(row)
         result = decode_fast(row, self.dopts)
         args, k, sep, late = _split(result)
         ts = row["ts_ns"] + (row["dur_ns"] or 0)
@@ -908,6 +926,8 @@ class _RecordRenderer(_Renderer):
     def _record(self, row: RowView, done: bool) -> dict[str, Any]:
         cols, i = row._cols, row._i
         result = decode_fast(row, self.dopts)
+        if done and row["name"] in LEARNS:
+            self.dopts.sockets.learn(row)  # which fds are netlink sockets, as the text renderer
         args = result.args if result.__class__ is Decoded else result
         value, error = None, None
         if done and cols["exit_seq"][i] is not None:
@@ -1049,6 +1069,7 @@ class LiveRenderer:
     def begin(self, metadata: dict[str, Any]) -> None:
         self.renderer.metadata = metadata
         self.renderer.start_wall_ns = int(metadata.get("start_wall_ns") or 0)
+        self.renderer.dopts = self.renderer.options.decode_options(metadata)
         self.renderer.shown_from(metadata)
 
     def write(self, batch: Any, pending: Any, next_seq: int) -> None:

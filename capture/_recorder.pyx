@@ -1281,6 +1281,8 @@ cdef class Recorder:
         cdef size_t at
         if n > MMSG_MAX:
             n = MMSG_MAX
+        if n > self.strsize:  # strace shows -s messages at most
+            n = self.strsize
         if n == 0 or peek(s.tid, addr, h, <size_t>(n * MMSGHDR_SIZE)) != <ssize_t>(n * MMSGHDR_SIZE):
             self.mem_part(s, 0, 0, 1)
             return 0
@@ -1896,7 +1898,7 @@ cdef inline bint is_ioctl_int_in(uint64_t req) noexcept nogil:
 cdef inline bint is_ioctl_int_out(uint64_t req) noexcept nogil:
     req &= 0xFFFFFFFFU
     return (req == IOCTL_FIONREAD or req == IOCTL_TIOCOUTQ or req == IOCTL_SIOCOUTQNSD
-            or req == IOCTL_SIOCATMARK)
+            or req == IOCTL_SIOCATMARK or req == IOCTL_FIOGETOWN or req == IOCTL_SIOCGPGRP)
 
 
 cdef inline bint is_lock_cmd(uint64_t cmd) noexcept nogil:

@@ -86,6 +86,24 @@ def check_pid(pid: int) -> None:
         raise UsageError(f"cannot attach to pid {pid}: no such process")
 
 
+def host_interfaces() -> dict[str, str]:
+    """This host's network interfaces, index -> name (JSON keys are strings), kept in the trace's
+    metadata so that a replay elsewhere names them as strace names them here
+    (``if_nametoindex("lo")``). Read from /sys/class/net: no socket, no netlink."""
+    found: dict[int, str] = {}
+    try:
+        names = os.listdir("/sys/class/net")
+    except OSError:
+        return {}
+    for name in names:
+        try:
+            with open(f"/sys/class/net/{name}/ifindex", encoding="ascii") as f:
+                found[int(f.read().strip())] = name
+        except (OSError, ValueError):
+            continue
+    return {str(index): found[index] for index in sorted(found)}
+
+
 def base_metadata(request: RecordRequest) -> dict[str, Any]:
     tf = request.trace_filter
     uname = os.uname()  # what platform.machine()/release() and socket.gethostname() return, unimported
@@ -102,6 +120,7 @@ def base_metadata(request: RecordRequest) -> dict[str, Any]:
         "hidden_syscalls": [] if tf is None or tf.everything else sorted(SYSCALLS[n] for n in tf.companions),
         "string_size": request.string_size,
         "seccomp": False,
+        "interfaces": host_interfaces(),
         **({"run": request.run} if request.run else {}),
     }
 

@@ -60,7 +60,7 @@ MEM_OUT_LENPTR = 16  # exit: the socklen_t at args[n] (at most LEN_IN's) bytes a
 #                      part (getsockopt); extras: see LEN_IN
 ARGV = 17  # entry: NULL-terminated pointer array at arg -> one mem part of NUL-ended strings;
 #            a trailing empty string (two NULs) marks a list cut at 256 entries
-MMSG_IN = 18  # entry (sendmmsg): args[n] struct mmsghdr at arg, at most 8 -> one mem part with
+MMSG_IN = 18  # entry (sendmmsg): args[n] struct mmsghdr at arg, at most -s and MMSG_MAX -> one mem part with
 #               the raw array (64 bytes each), then one part per message with its iovecs' bytes
 #               (as IOV_IN) and two extras per message (its raw iovec array, IOV_COUNTS); the
 #               first message's address -> ``sockaddr``
@@ -78,10 +78,11 @@ FLOCK = 26  # entry: struct flock at arg -> mem part, when fcntl's command args[
 #             again for F_GETLK/F_OFD_GETLK
 IOCTL_INT = 27  # the int at arg -> mem part, for the ioctl requests (args[n]) that pass one: at
 #                 entry FIONBIO, FIOASYNC; at exit FIONREAD/SIOCINQ, TIOCOUTQ/SIOCOUTQ,
-#                 SIOCOUTQNSD, SIOCATMARK
+#                 SIOCOUTQNSD, SIOCATMARK, FIOGETOWN, SIOCGPGRP
 # The ioctl requests IOCTL_INT captures, by name (the recorder's generated constants use them).
 IOCTL_INT_IN_REQUESTS = {"FIONBIO": 0x5421, "FIOASYNC": 0x5452}
-IOCTL_INT_OUT_REQUESTS = {"FIONREAD": 0x541B, "TIOCOUTQ": 0x5411, "SIOCOUTQNSD": 0x894B, "SIOCATMARK": 0x8905}
+IOCTL_INT_OUT_REQUESTS = {"FIONREAD": 0x541B, "TIOCOUTQ": 0x5411, "SIOCOUTQNSD": 0x894B, "SIOCATMARK": 0x8905,
+                          "FIOGETOWN": 0x8903, "SIOCGPGRP": 0x8904}
 IOCTL_INT_IN = frozenset(IOCTL_INT_IN_REQUESTS.values())
 IOCTL_INT_OUT = frozenset(IOCTL_INT_OUT_REQUESTS.values())
 # fcntl commands whose third argument is a struct flock (FLOCK), and those that fill it in.
@@ -96,7 +97,7 @@ OP_NAMES = {
 
 MAX_OPS = 6  # per syscall, as laid out in the C table
 MEM_EXTRAS = 0xFFFFFFFE  # first word of a mem cell with extra parts
-IOV_MAX_READ = 64
+IOV_MAX_READ = 1024  # the kernel's IOV_MAX: strace shows up to -s of them
 FDSET_MAX = 128
 FLOCK_SIZE = 32
 UTSNAME_SIZE = 390
@@ -104,7 +105,7 @@ MAX_MEM_PART = 4096
 MAX_SOCKADDR = 128
 MSGHDR_SIZE = 56
 MMSGHDR_SIZE = 64
-MMSG_MAX = 8
+MMSG_MAX = 1024  # the kernel's UIO_MAXIOV cap on vlen
 MSG_CONTROL_MAX = 256
 ARGV_MAX = 256
 
@@ -119,6 +120,7 @@ class Op(NamedTuple):
 STAT_SIZE = 144  # struct stat on x86_64
 STATX_SIZE = 256
 TIMESPEC = 16
+ITIMERSPEC = 32
 SIGACTION = 32  # the kernel's struct sigaction on x86_64: handler, flags, restorer, mask
 SIGSET = 8
 POLLFD = 8

@@ -107,6 +107,47 @@ TABLES: dict[str, dict[str, int]] = {
     "TCP": TCP, "TIMER_FLAGS": TIMER_FLAGS, "TRAP_CODE": TRAP_CODE, "UDP": UDP, "WAIT": WAIT,
 }
 
+# Control message types, netlink header and message types, more option levels (netdecode).
+from . import constants_x86_64 as _generated  # noqa: E402
+
+CMSG_SOCKET = _generated.CMSG_SOCKET
+CMSG_IP = _generated.CMSG_IP
+NLMSG = _generated.NLMSG
+NLM_F = _generated.NLM_F
+NLM_F_GET = _generated.NLM_F_GET
+NLM_F_NEW = _generated.NLM_F_NEW
+NLM_F_DEL = _generated.NLM_F_DEL
+NLM_F_ACK = _generated.NLM_F_ACK
+RTM = _generated.RTM
+SOCK_DIAG = _generated.SOCK_DIAG
+NETLINK_OPT = _generated.NETLINK_OPT
+PACKET_OPT = _generated.PACKET_OPT
+PACKET_TYPE = _generated.PACKET_TYPE
+RAW_OPT = _generated.RAW_OPT
+ARPHRD = _generated.ARPHRD
+ETH_P = _generated.ETH_P
+IFF = _generated.IFF
+RT_SCOPE = _generated.RT_SCOPE
+IFA_F = _generated.IFA_F
+TCP_STATE = _generated.TCP_STATE
+UDIAG_SHOW = _generated.UDIAG_SHOW
+EFD = _generated.EFD
+SFD = _generated.SFD
+TFD = _generated.TFD
+TFD_TIMER = _generated.TFD_TIMER
+SPLICE_F = _generated.SPLICE_F
+ICMP_TYPE = _generated.ICMP_TYPE
+IFA_ATTR = _generated.IFA_ATTR
+TABLES.update({
+    "CMSG_SOCKET": CMSG_SOCKET, "CMSG_IP": CMSG_IP, "NLMSG": NLMSG, "NLM_F": NLM_F,
+    "NLM_F_GET": NLM_F_GET, "NLM_F_NEW": NLM_F_NEW, "NLM_F_DEL": NLM_F_DEL, "NLM_F_ACK": NLM_F_ACK,
+    "RTM": RTM, "SOCK_DIAG": SOCK_DIAG, "NETLINK_OPT": NETLINK_OPT, "PACKET_OPT": PACKET_OPT,
+    "PACKET_TYPE": PACKET_TYPE, "RAW_OPT": RAW_OPT, "ARPHRD": ARPHRD, "ETH_P": ETH_P, "IFF": IFF,
+    "RT_SCOPE": RT_SCOPE, "IFA_F": IFA_F, "TCP_STATE": TCP_STATE, "UDIAG_SHOW": UDIAG_SHOW,
+    "EFD": EFD, "SFD": SFD, "TFD": TFD, "TFD_TIMER": TFD_TIMER, "SPLICE_F": SPLICE_F,
+    "ICMP_TYPE": ICMP_TYPE, "IFA_ATTR": IFA_ATTR,
+})
+
 O_ACCMODE = MASKS["O_ACCMODE"]
 MAP_TYPE_MASK = MASKS["MAP_TYPE"]
 MAP_HUGE_SHIFT = MASKS["MAP_HUGE_SHIFT"]

@@ -48,6 +48,20 @@ Headers read, in order:
     linux/ptrace.h
     linux/netlink.h
     linux/udp.h
+    linux/rtnetlink.h
+    linux/sock_diag.h
+    linux/inet_diag.h
+    linux/if_packet.h
+    linux/icmp.h
+    linux/if_arp.h
+    linux/if_ether.h
+    linux/if.h
+    linux/if_addr.h
+    linux/unix_diag.h
+    x86_64-linux-gnu/bits/eventfd.h
+    x86_64-linux-gnu/bits/signalfd.h
+    x86_64-linux-gnu/bits/timerfd.h
+    x86_64-linux-gnu/sys/timerfd.h
     x86_64-linux-gnu/bits/socket.h
     x86_64-linux-gnu/bits/socket_type.h
     x86_64-linux-gnu/sys/socket.h
@@ -1098,6 +1112,8 @@ IOCTL: dict[str, int] = {
     'TIOCGPKT': 0x80045438,
     'TIOCGPTLCK': 0x80045439,
     'TIOCGEXCL': 0x80045440,
+    'SIOCGSTAMP_NEW': 0x80108906,
+    'SIOCGSTAMPNS_NEW': 0x80108907,
     'TIOCGISO7816': 0x80205442,
     'TCGETS2': 0x802c542a,
     'TIOCSISO7816': 0xc0205443,
@@ -1560,6 +1576,563 @@ UDP: dict[str, int] = {
     'UDP_NO_CHECK6_RX': 102,
     'UDP_SEGMENT': 103,
     'UDP_GRO': 104,
+}
+
+# SOL_SOCKET control message types
+CMSG_SOCKET: dict[str, int] = {
+    'SCM_RIGHTS': 1,
+    'SCM_CREDENTIALS': 2,
+    'SCM_SECURITY': 3,
+    'SO_TIMESTAMP_OLD': 29,
+    'SO_TIMESTAMPNS_OLD': 35,
+    'SO_TIMESTAMPING_OLD': 37,
+    'SCM_WIFI_STATUS': 41,
+    'SCM_TIMESTAMPING_OPT_STATS': 54,
+    'SCM_TIMESTAMPING_PKTINFO': 58,
+    'SCM_TXTIME': 61,
+    'SO_TIMESTAMP_NEW': 63,
+    'SO_TIMESTAMPNS_NEW': 64,
+    'SO_TIMESTAMPING_NEW': 65,
+}
+
+# SOL_IP control message types
+CMSG_IP: dict[str, int] = {
+    'IP_TOS': 1,
+    'IP_TTL': 2,
+    'IP_HDRINCL': 3,
+    'IP_OPTIONS': 4,
+    'IP_ROUTER_ALERT': 5,
+    'IP_RECVOPTS': 6,
+    'IP_RETOPTS': 7,
+    'IP_PKTINFO': 8,
+    'IP_PKTOPTIONS': 9,
+    'IP_MTU_DISCOVER': 10,
+    'IP_RECVERR': 11,
+    'IP_RECVTTL': 12,
+    'IP_RECVTOS': 13,
+    'IP_MTU': 14,
+    'IP_FREEBIND': 15,
+    'IP_IPSEC_POLICY': 16,
+    'IP_XFRM_POLICY': 17,
+    'IP_PASSSEC': 18,
+    'IP_TRANSPARENT': 19,
+    'IP_ORIGDSTADDR': 20,
+    'IP_RECVORIGDSTADDR': 20,
+    'IP_MINTTL': 21,
+    'IP_NODEFRAG': 22,
+    'IP_CHECKSUM': 23,
+    'IP_BIND_ADDRESS_NO_PORT': 24,
+    'IP_RECVFRAGSIZE': 25,
+    'IP_RECVERR_RFC4884': 26,
+    'IP_UNICAST_IF': 50,
+    'IP_LOCAL_PORT_RANGE': 51,
+    'IP_PROTOCOL': 52,
+}
+
+# netlink control message types
+NLMSG: dict[str, int] = {
+    'NLMSG_NOOP': 1,
+    'NLMSG_ERROR': 2,
+    'NLMSG_DONE': 3,
+    'NLMSG_OVERRUN': 4,
+}
+
+# netlink header flags, every message
+NLM_F: dict[str, int] = {
+    'NLM_F_REQUEST': 0x1,
+    'NLM_F_MULTI': 0x2,
+    'NLM_F_ACK': 0x4,
+    'NLM_F_ECHO': 0x8,
+    'NLM_F_DUMP_INTR': 0x10,
+    'NLM_F_DUMP_FILTERED': 0x20,
+}
+
+# netlink header flags of GET requests
+NLM_F_GET: dict[str, int] = {
+    'NLM_F_DUMP': 0x300,
+    'NLM_F_ROOT': 0x100,
+    'NLM_F_MATCH': 0x200,
+    'NLM_F_ATOMIC': 0x400,
+}
+
+# netlink header flags of NEW requests
+NLM_F_NEW: dict[str, int] = {
+    'NLM_F_REPLACE': 0x100,
+    'NLM_F_EXCL': 0x200,
+    'NLM_F_CREATE': 0x400,
+    'NLM_F_APPEND': 0x800,
+}
+
+# netlink header flags of DEL requests
+NLM_F_DEL: dict[str, int] = {
+    'NLM_F_NONREC': 0x100,
+    'NLM_F_BULK': 0x200,
+}
+
+# netlink header flags of NLMSG_ERROR acknowledgements
+NLM_F_ACK: dict[str, int] = {
+    'NLM_F_CAPPED': 0x100,
+    'NLM_F_ACK_TLVS': 0x200,
+}
+
+# NETLINK_ROUTE message types
+RTM: dict[str, int] = {
+    'RTM_NEWLINK': 16,
+    'RTM_DELLINK': 17,
+    'RTM_GETLINK': 18,
+    'RTM_SETLINK': 19,
+    'RTM_NEWADDR': 20,
+    'RTM_DELADDR': 21,
+    'RTM_GETADDR': 22,
+    'RTM_NEWROUTE': 24,
+    'RTM_DELROUTE': 25,
+    'RTM_GETROUTE': 26,
+    'RTM_NEWNEIGH': 28,
+    'RTM_DELNEIGH': 29,
+    'RTM_GETNEIGH': 30,
+    'RTM_NEWRULE': 32,
+    'RTM_DELRULE': 33,
+    'RTM_GETRULE': 34,
+    'RTM_NEWQDISC': 36,
+    'RTM_DELQDISC': 37,
+    'RTM_GETQDISC': 38,
+    'RTM_NEWTCLASS': 40,
+    'RTM_DELTCLASS': 41,
+    'RTM_GETTCLASS': 42,
+    'RTM_NEWTFILTER': 44,
+    'RTM_DELTFILTER': 45,
+    'RTM_GETTFILTER': 46,
+    'RTM_NEWACTION': 48,
+    'RTM_DELACTION': 49,
+    'RTM_GETACTION': 50,
+    'RTM_NEWPREFIX': 52,
+    'RTM_GETMULTICAST': 58,
+    'RTM_GETANYCAST': 62,
+    'RTM_NEWNEIGHTBL': 64,
+    'RTM_GETNEIGHTBL': 66,
+    'RTM_SETNEIGHTBL': 67,
+    'RTM_NEWNDUSEROPT': 68,
+    'RTM_NEWADDRLABEL': 72,
+    'RTM_DELADDRLABEL': 73,
+    'RTM_GETADDRLABEL': 74,
+    'RTM_GETDCB': 78,
+    'RTM_SETDCB': 79,
+    'RTM_NEWNETCONF': 80,
+    'RTM_DELNETCONF': 81,
+    'RTM_GETNETCONF': 82,
+    'RTM_NEWMDB': 84,
+    'RTM_DELMDB': 85,
+    'RTM_GETMDB': 86,
+    'RTM_NEWNSID': 88,
+    'RTM_DELNSID': 89,
+    'RTM_GETNSID': 90,
+    'RTM_NEWSTATS': 92,
+    'RTM_GETSTATS': 94,
+    'RTM_SETSTATS': 95,
+    'RTM_NEWCACHEREPORT': 96,
+    'RTM_NEWCHAIN': 100,
+    'RTM_DELCHAIN': 101,
+    'RTM_GETCHAIN': 102,
+    'RTM_NEWNEXTHOP': 104,
+    'RTM_DELNEXTHOP': 105,
+    'RTM_GETNEXTHOP': 106,
+    'RTM_NEWLINKPROP': 108,
+    'RTM_DELLINKPROP': 109,
+    'RTM_GETLINKPROP': 110,
+    'RTM_NEWVLAN': 112,
+    'RTM_DELVLAN': 113,
+    'RTM_GETVLAN': 114,
+    'RTM_NEWNEXTHOPBUCKET': 116,
+    'RTM_DELNEXTHOPBUCKET': 117,
+    'RTM_GETNEXTHOPBUCKET': 118,
+    'RTM_NEWTUNNEL': 120,
+    'RTM_DELTUNNEL': 121,
+    'RTM_GETTUNNEL': 122,
+}
+
+# NETLINK_SOCK_DIAG message types
+SOCK_DIAG: dict[str, int] = {
+    'TCPDIAG_GETSOCK': 18,
+    'DCCPDIAG_GETSOCK': 19,
+    'SOCK_DIAG_BY_FAMILY': 20,
+    'SOCK_DESTROY': 21,
+}
+
+# SOL_NETLINK options
+NETLINK_OPT: dict[str, int] = {
+    'NETLINK_ADD_MEMBERSHIP': 1,
+    'NETLINK_DROP_MEMBERSHIP': 2,
+    'NETLINK_PKTINFO': 3,
+    'NETLINK_BROADCAST_ERROR': 4,
+    'NETLINK_NO_ENOBUFS': 5,
+    'NETLINK_RX_RING': 6,
+    'NETLINK_TX_RING': 7,
+    'NETLINK_LISTEN_ALL_NSID': 8,
+    'NETLINK_LIST_MEMBERSHIPS': 9,
+    'NETLINK_CAP_ACK': 10,
+    'NETLINK_EXT_ACK': 11,
+    'NETLINK_GET_STRICT_CHK': 12,
+}
+
+# SOL_PACKET options
+PACKET_OPT: dict[str, int] = {
+    'PACKET_ADD_MEMBERSHIP': 1,
+    'PACKET_DROP_MEMBERSHIP': 2,
+    'PACKET_RECV_OUTPUT': 3,
+    'PACKET_RX_RING': 5,
+    'PACKET_STATISTICS': 6,
+    'PACKET_COPY_THRESH': 7,
+    'PACKET_AUXDATA': 8,
+    'PACKET_ORIGDEV': 9,
+    'PACKET_VERSION': 10,
+    'PACKET_HDRLEN': 11,
+    'PACKET_RESERVE': 12,
+    'PACKET_TX_RING': 13,
+    'PACKET_LOSS': 14,
+    'PACKET_VNET_HDR': 15,
+    'PACKET_TX_TIMESTAMP': 16,
+    'PACKET_TIMESTAMP': 17,
+    'PACKET_FANOUT': 18,
+    'PACKET_TX_HAS_OFF': 19,
+    'PACKET_QDISC_BYPASS': 20,
+    'PACKET_ROLLOVER_STATS': 21,
+    'PACKET_FANOUT_DATA': 22,
+    'PACKET_IGNORE_OUTGOING': 23,
+}
+
+# sockaddr_ll packet types
+PACKET_TYPE: dict[str, int] = {
+    'PACKET_HOST': 0,
+    'PACKET_BROADCAST': 1,
+    'PACKET_MULTICAST': 2,
+    'PACKET_OTHERHOST': 3,
+    'PACKET_OUTGOING': 4,
+    'PACKET_LOOPBACK': 5,
+    'PACKET_USER': 6,
+    'PACKET_KERNEL': 7,
+}
+
+# link types (ifi_type, sll_hatype)
+ARPHRD: dict[str, int] = {
+    'ARPHRD_NETROM': 0,
+    'ARPHRD_ETHER': 1,
+    'ARPHRD_EETHER': 2,
+    'ARPHRD_AX25': 3,
+    'ARPHRD_PRONET': 4,
+    'ARPHRD_CHAOS': 5,
+    'ARPHRD_IEEE802': 6,
+    'ARPHRD_ARCNET': 7,
+    'ARPHRD_APPLETLK': 8,
+    'ARPHRD_DLCI': 15,
+    'ARPHRD_ATM': 19,
+    'ARPHRD_METRICOM': 23,
+    'ARPHRD_IEEE1394': 24,
+    'ARPHRD_EUI64': 27,
+    'ARPHRD_INFINIBAND': 32,
+    'ARPHRD_SLIP': 256,
+    'ARPHRD_CSLIP': 257,
+    'ARPHRD_SLIP6': 258,
+    'ARPHRD_CSLIP6': 259,
+    'ARPHRD_RSRVD': 260,
+    'ARPHRD_ADAPT': 264,
+    'ARPHRD_ROSE': 270,
+    'ARPHRD_X25': 271,
+    'ARPHRD_HWX25': 272,
+    'ARPHRD_CAN': 280,
+    'ARPHRD_MCTP': 290,
+    'ARPHRD_PPP': 512,
+    'ARPHRD_CISCO': 513,
+    'ARPHRD_HDLC': 513,
+    'ARPHRD_LAPB': 516,
+    'ARPHRD_DDCMP': 517,
+    'ARPHRD_RAWHDLC': 518,
+    'ARPHRD_RAWIP': 519,
+    'ARPHRD_TUNNEL': 768,
+    'ARPHRD_TUNNEL6': 769,
+    'ARPHRD_FRAD': 770,
+    'ARPHRD_SKIP': 771,
+    'ARPHRD_LOOPBACK': 772,
+    'ARPHRD_LOCALTLK': 773,
+    'ARPHRD_FDDI': 774,
+    'ARPHRD_BIF': 775,
+    'ARPHRD_SIT': 776,
+    'ARPHRD_IPDDP': 777,
+    'ARPHRD_IPGRE': 778,
+    'ARPHRD_PIMREG': 779,
+    'ARPHRD_HIPPI': 780,
+    'ARPHRD_ASH': 781,
+    'ARPHRD_ECONET': 782,
+    'ARPHRD_IRDA': 783,
+    'ARPHRD_FCPP': 784,
+    'ARPHRD_FCAL': 785,
+    'ARPHRD_FCPL': 786,
+    'ARPHRD_FCFABRIC': 787,
+    'ARPHRD_IEEE802_TR': 800,
+    'ARPHRD_IEEE80211': 801,
+    'ARPHRD_IEEE80211_PRISM': 802,
+    'ARPHRD_IEEE80211_RADIOTAP': 803,
+    'ARPHRD_IEEE802154': 804,
+    'ARPHRD_IEEE802154_MONITOR': 805,
+    'ARPHRD_PHONET': 820,
+    'ARPHRD_PHONET_PIPE': 821,
+    'ARPHRD_CAIF': 822,
+    'ARPHRD_IP6GRE': 823,
+    'ARPHRD_NETLINK': 824,
+    'ARPHRD_6LOWPAN': 825,
+    'ARPHRD_VSOCKMON': 826,
+    'ARPHRD_NONE': 65534,
+    'ARPHRD_VOID': 65535,
+}
+
+# link-layer protocols (sll_protocol, AF_PACKET socket protocol)
+ETH_P: dict[str, int] = {
+    'ETH_P_802_3': 0x1,
+    'ETH_P_AX25': 0x2,
+    'ETH_P_ALL': 0x3,
+    'ETH_P_802_2': 0x4,
+    'ETH_P_SNAP': 0x5,
+    'ETH_P_DDCMP': 0x6,
+    'ETH_P_WAN_PPP': 0x7,
+    'ETH_P_PPP_MP': 0x8,
+    'ETH_P_LOCALTALK': 0x9,
+    'ETH_P_CAN': 0xc,
+    'ETH_P_CANFD': 0xd,
+    'ETH_P_CANXL': 0xe,
+    'ETH_P_PPPTALK': 0x10,
+    'ETH_P_TR_802_2': 0x11,
+    'ETH_P_MOBITEX': 0x15,
+    'ETH_P_CONTROL': 0x16,
+    'ETH_P_IRDA': 0x17,
+    'ETH_P_ECONET': 0x18,
+    'ETH_P_HDLC': 0x19,
+    'ETH_P_ARCNET': 0x1a,
+    'ETH_P_DSA': 0x1b,
+    'ETH_P_TRAILER': 0x1c,
+    'ETH_P_LOOP': 0x60,
+    'ETH_P_PHONET': 0xf5,
+    'ETH_P_IEEE802154': 0xf6,
+    'ETH_P_CAIF': 0xf7,
+    'ETH_P_XDSA': 0xf8,
+    'ETH_P_MAP': 0xf9,
+    'ETH_P_MCTP': 0xfa,
+    'ETH_P_PUP': 0x200,
+    'ETH_P_PUPAT': 0x201,
+    'ETH_P_802_3_MIN': 0x600,
+    'ETH_P_IP': 0x800,
+    'ETH_P_X25': 0x805,
+    'ETH_P_ARP': 0x806,
+    'ETH_P_BPQ': 0x8ff,
+    'ETH_P_IEEEPUP': 0xa00,
+    'ETH_P_IEEEPUPAT': 0xa01,
+    'ETH_P_ERSPAN2': 0x22eb,
+    'ETH_P_TSN': 0x22f0,
+    'ETH_P_BATMAN': 0x4305,
+    'ETH_P_DEC': 0x6000,
+    'ETH_P_DNA_DL': 0x6001,
+    'ETH_P_DNA_RC': 0x6002,
+    'ETH_P_DNA_RT': 0x6003,
+    'ETH_P_LAT': 0x6004,
+    'ETH_P_DIAG': 0x6005,
+    'ETH_P_CUST': 0x6006,
+    'ETH_P_SCA': 0x6007,
+    'ETH_P_TEB': 0x6558,
+    'ETH_P_RARP': 0x8035,
+    'ETH_P_ATALK': 0x809b,
+    'ETH_P_AARP': 0x80f3,
+    'ETH_P_8021Q': 0x8100,
+    'ETH_P_IPX': 0x8137,
+    'ETH_P_IPV6': 0x86dd,
+    'ETH_P_PAUSE': 0x8808,
+    'ETH_P_SLOW': 0x8809,
+    'ETH_P_WCCP': 0x883e,
+    'ETH_P_MPLS_UC': 0x8847,
+    'ETH_P_MPLS_MC': 0x8848,
+    'ETH_P_ATMMPOA': 0x884c,
+    'ETH_P_PPP_DISC': 0x8863,
+    'ETH_P_PPP_SES': 0x8864,
+    'ETH_P_LINK_CTL': 0x886c,
+    'ETH_P_ATMFATE': 0x8884,
+    'ETH_P_PAE': 0x888e,
+    'ETH_P_PROFINET': 0x8892,
+    'ETH_P_REALTEK': 0x8899,
+    'ETH_P_AOE': 0x88a2,
+    'ETH_P_ETHERCAT': 0x88a4,
+    'ETH_P_8021AD': 0x88a8,
+    'ETH_P_802_EX1': 0x88b5,
+    'ETH_P_ERSPAN': 0x88be,
+    'ETH_P_PREAUTH': 0x88c7,
+    'ETH_P_TIPC': 0x88ca,
+    'ETH_P_LLDP': 0x88cc,
+    'ETH_P_MRP': 0x88e3,
+    'ETH_P_MACSEC': 0x88e5,
+    'ETH_P_8021AH': 0x88e7,
+    'ETH_P_MVRP': 0x88f5,
+    'ETH_P_1588': 0x88f7,
+    'ETH_P_NCSI': 0x88f8,
+    'ETH_P_PRP': 0x88fb,
+    'ETH_P_CFM': 0x8902,
+    'ETH_P_FCOE': 0x8906,
+    'ETH_P_TDLS': 0x890d,
+    'ETH_P_FIP': 0x8914,
+    'ETH_P_IBOE': 0x8915,
+    'ETH_P_80221': 0x8917,
+    'ETH_P_HSR': 0x892f,
+    'ETH_P_NSH': 0x894f,
+    'ETH_P_LOOPBACK': 0x9000,
+    'ETH_P_QINQ1': 0x9100,
+    'ETH_P_QINQ2': 0x9200,
+    'ETH_P_QINQ3': 0x9300,
+    'ETH_P_EDSA': 0xdada,
+    'ETH_P_DSA_8021Q': 0xdadb,
+    'ETH_P_DSA_A5PSW': 0xe001,
+    'ETH_P_IFE': 0xed3e,
+    'ETH_P_AF_IUCV': 0xfbfb,
+}
+
+# interface flags (ifi_flags)
+IFF: dict[str, int] = {
+    'IFF_UP': 0x1,
+    'IFF_BROADCAST': 0x2,
+    'IFF_DEBUG': 0x4,
+    'IFF_LOOPBACK': 0x8,
+    'IFF_POINTOPOINT': 0x10,
+    'IFF_NOTRAILERS': 0x20,
+    'IFF_RUNNING': 0x40,
+    'IFF_NOARP': 0x80,
+    'IFF_PROMISC': 0x100,
+    'IFF_ALLMULTI': 0x200,
+    'IFF_MASTER': 0x400,
+    'IFF_SLAVE': 0x800,
+    'IFF_MULTICAST': 0x1000,
+    'IFF_PORTSEL': 0x2000,
+    'IFF_AUTOMEDIA': 0x4000,
+    'IFF_DYNAMIC': 0x8000,
+    'IFF_LOWER_UP': 0x10000,
+    'IFF_DORMANT': 0x20000,
+    'IFF_ECHO': 0x40000,
+}
+
+# route and address scopes
+RT_SCOPE: dict[str, int] = {
+    'RT_SCOPE_UNIVERSE': 0,
+    'RT_SCOPE_SITE': 200,
+    'RT_SCOPE_LINK': 253,
+    'RT_SCOPE_HOST': 254,
+    'RT_SCOPE_NOWHERE': 255,
+}
+
+# address flags (ifa_flags)
+IFA_F: dict[str, int] = {
+    'IFA_F_SECONDARY': 0x1,
+    'IFA_F_TEMPORARY': 0x1,
+    'IFA_F_NODAD': 0x2,
+    'IFA_F_OPTIMISTIC': 0x4,
+    'IFA_F_DADFAILED': 0x8,
+    'IFA_F_HOMEADDRESS': 0x10,
+    'IFA_F_DEPRECATED': 0x20,
+    'IFA_F_TENTATIVE': 0x40,
+    'IFA_F_PERMANENT': 0x80,
+    'IFA_F_MANAGETEMPADDR': 0x100,
+    'IFA_F_NOPREFIXROUTE': 0x200,
+    'IFA_F_MCAUTOJOIN': 0x400,
+    'IFA_F_STABLE_PRIVACY': 0x800,
+}
+
+# TCP states (sock_diag's state bit sets: 1<<TCP_…)
+TCP_STATE: dict[str, int] = {
+    'TCP_ESTABLISHED': 1,
+    'TCP_SYN_SENT': 2,
+    'TCP_SYN_RECV': 3,
+    'TCP_FIN_WAIT1': 4,
+    'TCP_FIN_WAIT2': 5,
+    'TCP_TIME_WAIT': 6,
+    'TCP_CLOSE': 7,
+    'TCP_CLOSE_WAIT': 8,
+    'TCP_LAST_ACK': 9,
+    'TCP_LISTEN': 10,
+    'TCP_CLOSING': 11,
+}
+
+# unix_diag_req udiag_show flags
+UDIAG_SHOW: dict[str, int] = {
+    'UDIAG_SHOW_NAME': 0x1,
+    'UDIAG_SHOW_VFS': 0x2,
+    'UDIAG_SHOW_PEER': 0x4,
+    'UDIAG_SHOW_ICONS': 0x8,
+    'UDIAG_SHOW_RQLEN': 0x10,
+    'UDIAG_SHOW_MEMINFO': 0x20,
+    'UDIAG_SHOW_UID': 0x40,
+}
+
+# eventfd2 flags
+EFD: dict[str, int] = {
+    'EFD_SEMAPHORE': 0x1,
+    'EFD_CLOEXEC': 0x80000,
+    'EFD_NONBLOCK': 0x800,
+}
+
+# signalfd4 flags
+SFD: dict[str, int] = {
+    'SFD_CLOEXEC': 0x80000,
+    'SFD_NONBLOCK': 0x800,
+}
+
+# timerfd_create flags
+TFD: dict[str, int] = {
+    'TFD_CLOEXEC': 0x80000,
+    'TFD_NONBLOCK': 0x800,
+}
+
+# timerfd_settime flags
+TFD_TIMER: dict[str, int] = {
+    'TFD_TIMER_ABSTIME': 0x1,
+    'TFD_TIMER_CANCEL_ON_SET': 0x2,
+}
+
+# splice/tee/vmsplice flags
+SPLICE_F: dict[str, int] = {
+    'SPLICE_F_MOVE': 0x1,
+    'SPLICE_F_NONBLOCK': 0x2,
+    'SPLICE_F_MORE': 0x4,
+    'SPLICE_F_GIFT': 0x8,
+}
+
+# ICMP message types (SOL_RAW ICMP_FILTER bits)
+ICMP_TYPE: dict[str, int] = {
+    'ICMP_ECHOREPLY': 0,
+    'ICMP_DEST_UNREACH': 3,
+    'ICMP_SOURCE_QUENCH': 4,
+    'ICMP_REDIRECT': 5,
+    'ICMP_ECHO': 8,
+    'ICMP_TIME_EXCEEDED': 11,
+    'ICMP_PARAMETERPROB': 12,
+    'ICMP_TIMESTAMP': 13,
+    'ICMP_TIMESTAMPREPLY': 14,
+    'ICMP_INFO_REQUEST': 15,
+    'ICMP_INFO_REPLY': 16,
+    'ICMP_ADDRESS': 17,
+    'ICMP_ADDRESSREPLY': 18,
+}
+
+# RTM_*ADDR attribute types (nla_type)
+IFA_ATTR: dict[str, int] = {
+    'IFA_UNSPEC': 0,
+    'IFA_ADDRESS': 1,
+    'IFA_LOCAL': 2,
+    'IFA_LABEL': 3,
+    'IFA_BROADCAST': 4,
+    'IFA_ANYCAST': 5,
+    'IFA_CACHEINFO': 6,
+    'IFA_MULTICAST': 7,
+    'IFA_FLAGS': 8,
+    'IFA_RT_PRIORITY': 9,
+    'IFA_TARGET_NETNSID': 10,
+    'IFA_PROTO': 11,
+}
+
+# SOL_RAW options
+RAW_OPT: dict[str, int] = {
+    'ICMP_FILTER': 1,
 }
 
 # masks, shifts and limits for composite arguments

@@ -70,6 +70,20 @@ HEADERS: tuple[tuple[str, ...], ...] = (
     ("linux/ptrace.h",),
     ("linux/netlink.h",),
     ("linux/udp.h",),
+    ("linux/rtnetlink.h",),
+    ("linux/sock_diag.h",),
+    ("linux/inet_diag.h",),
+    ("linux/if_packet.h",),
+    ("linux/icmp.h",),
+    ("linux/if_arp.h",),
+    ("linux/if_ether.h",),
+    ("linux/if.h",),
+    ("linux/if_addr.h",),
+    ("linux/unix_diag.h",),
+    (f"{MULTIARCH}/bits/eventfd.h", "bits/eventfd.h"),
+    (f"{MULTIARCH}/bits/signalfd.h", "bits/signalfd.h"),
+    (f"{MULTIARCH}/bits/timerfd.h", "bits/timerfd.h"),
+    (f"{MULTIARCH}/sys/timerfd.h", "sys/timerfd.h"),
     (f"{MULTIARCH}/bits/socket.h", "bits/socket.h"),
     (f"{MULTIARCH}/bits/socket_type.h", "bits/socket_type.h"),
     (f"{MULTIARCH}/sys/socket.h", "sys/socket.h"),
@@ -110,6 +124,7 @@ SIZEOF: dict[str, int] = {
     "unsigned long": 8,
     "struct termios2": 44,
     "struct serial_iso7816": 32,
+    "long long[2]": 16,  # SIOCGSTAMP_NEW, SIOCGSTAMPNS_NEW
 }
 
 # Errno values the kernel returns to a traced process (seen at syscall exit, e.g. a call
@@ -319,6 +334,79 @@ TABLES: tuple[TableSpec, ...] = (
               r"SCM_\w+"),
     TableSpec("UDP", "SOL_UDP options", ("linux/udp.h",), r"UDP_\w+",
               exclude=r"UDP_ENCAP_\w+"),
+    # Control message types (cmsg_type) by level, as strace names them (its scmvals and
+    # ip_cmsg_types): SOL_SOCKET's timestamps under their SO_*_OLD/_NEW names.
+    TableSpec("CMSG_SOCKET", "SOL_SOCKET control message types",
+              (*_BITS_SOCKET_H, "asm-generic/socket.h"),
+              r"SCM_(RIGHTS|CREDENTIALS|WIFI_STATUS|TIMESTAMPING_OPT_STATS|TIMESTAMPING_PKTINFO"
+              r"|TXTIME)|SO_TIMESTAMP(NS|ING)?_(OLD|NEW)",
+              # the kernel's include/linux/socket.h, not exported to user space
+              extra=(("SCM_SECURITY", 3),)),
+    TableSpec("CMSG_IP", "SOL_IP control message types", ("linux/in.h",), r"IP_\w+",
+              exclude=r"IP_(PMTUDISC_\w+|DEFAULT_MULTICAST_\w+|MAX_MEMBERSHIPS|MULTICAST_\w+"
+                      r"|ADD_\w+|DROP_\w+|BLOCK_SOURCE|UNBLOCK_SOURCE|MSFILTER|RECVRETOPTS)",
+              prefer=("IP_ORIGDSTADDR",)),
+    # Netlink: message types, header flags (by the kind of request), families' message types
+    TableSpec("NLMSG", "netlink control message types", ("linux/netlink.h",),
+              r"NLMSG_(NOOP|ERROR|DONE|OVERRUN)"),
+    TableSpec("NLM_F", "netlink header flags, every message", ("linux/netlink.h",),
+              r"NLM_F_(REQUEST|MULTI|ACK|ECHO|DUMP_INTR|DUMP_FILTERED)", flags=True),
+    TableSpec("NLM_F_GET", "netlink header flags of GET requests", ("linux/netlink.h",),
+              r"NLM_F_(DUMP|ROOT|MATCH|ATOMIC)", flags=True, order=("NLM_F_DUMP",)),
+    TableSpec("NLM_F_NEW", "netlink header flags of NEW requests", ("linux/netlink.h",),
+              r"NLM_F_(REPLACE|EXCL|CREATE|APPEND)", flags=True),
+    TableSpec("NLM_F_DEL", "netlink header flags of DEL requests", ("linux/netlink.h",),
+              r"NLM_F_(NONREC|BULK)", flags=True),
+    TableSpec("NLM_F_ACK", "netlink header flags of NLMSG_ERROR acknowledgements",
+              ("linux/netlink.h",), r"NLM_F_(CAPPED|ACK_TLVS)", flags=True),
+    TableSpec("RTM", "NETLINK_ROUTE message types", ("linux/rtnetlink.h",),
+              r"RTM_(NEW|DEL|GET|SET)\w+"),
+    TableSpec("SOCK_DIAG", "NETLINK_SOCK_DIAG message types",
+              ("linux/sock_diag.h", "linux/inet_diag.h"),
+              r"SOCK_DIAG_BY_FAMILY|SOCK_DESTROY|TCPDIAG_GETSOCK|DCCPDIAG_GETSOCK"),
+    # Option names of the levels strace knows beyond SOL_SOCKET/IP/IPV6/TCP/UDP
+    TableSpec("NETLINK_OPT", "SOL_NETLINK options", ("linux/netlink.h",),
+              r"NETLINK_(ADD_MEMBERSHIP|DROP_MEMBERSHIP|PKTINFO|BROADCAST_ERROR|NO_ENOBUFS"
+              r"|RX_RING|TX_RING|LISTEN_ALL_NSID|LIST_MEMBERSHIPS|CAP_ACK|EXT_ACK|GET_STRICT_CHK)"),
+    TableSpec("PACKET_OPT", "SOL_PACKET options", ("linux/if_packet.h",), r"PACKET_\w+",
+              # packet types (sll_pkttype), fanout modes and flags, membership types
+              exclude=r"PACKET_(HOST|BROADCAST|MULTICAST|OTHERHOST|OUTGOING|LOOPBACK|USER|KERNEL"
+                      r"|FASTROUTE|FANOUT_(?!DATA)\w+|MR_\w+)"),
+    TableSpec("PACKET_TYPE", "sockaddr_ll packet types", ("linux/if_packet.h",),
+              r"PACKET_(HOST|BROADCAST|MULTICAST|OTHERHOST|OUTGOING|LOOPBACK|USER|KERNEL)"),
+    TableSpec("ARPHRD", "link types (ifi_type, sll_hatype)", ("linux/if_arp.h",), r"ARPHRD_\w+",
+              prefer=("ARPHRD_NETROM",)),
+    TableSpec("ETH_P", "link-layer protocols (sll_protocol, AF_PACKET socket protocol)",
+              ("linux/if_ether.h",), r"ETH_P_\w+", hex_values=True),
+    TableSpec("IFF", "interface flags (ifi_flags)", ("linux/if.h",),
+              r"IFF_(UP|BROADCAST|DEBUG|LOOPBACK|POINTOPOINT|NOTRAILERS|RUNNING|NOARP|PROMISC"
+              r"|ALLMULTI|MASTER|SLAVE|MULTICAST|PORTSEL|AUTOMEDIA|DYNAMIC|LOWER_UP|DORMANT|ECHO)",
+              flags=True),
+    TableSpec("RT_SCOPE", "route and address scopes", ("linux/rtnetlink.h",), r"RT_SCOPE_\w+"),
+    TableSpec("IFA_F", "address flags (ifa_flags)", ("linux/if_addr.h",), r"IFA_F_\w+",
+              flags=True, prefer=("IFA_F_DADFAILED",)),
+    TableSpec("TCP_STATE", "TCP states (sock_diag's state bit sets: 1<<TCP_…)", ("netinet/tcp.h",),
+              r"TCP_(ESTABLISHED|SYN_SENT|SYN_RECV|FIN_WAIT1|FIN_WAIT2|TIME_WAIT|CLOSE|CLOSE_WAIT"
+              r"|LAST_ACK|LISTEN|CLOSING)"),
+    TableSpec("UDIAG_SHOW", "unix_diag_req udiag_show flags", ("linux/unix_diag.h",),
+              r"UDIAG_SHOW_\w+", flags=True),
+    TableSpec("EFD", "eventfd2 flags", _glibc("eventfd.h"), r"EFD_\w+", flags=True,
+              order=("EFD_SEMAPHORE", "EFD_CLOEXEC", "EFD_NONBLOCK")),
+    TableSpec("SFD", "signalfd4 flags", _glibc("signalfd.h"), r"SFD_\w+", flags=True,
+              order=("SFD_CLOEXEC", "SFD_NONBLOCK")),
+    TableSpec("TFD", "timerfd_create flags", _glibc("timerfd.h"), r"TFD_(CLOEXEC|NONBLOCK)",
+              flags=True, order=("TFD_CLOEXEC", "TFD_NONBLOCK")),
+    TableSpec("TFD_TIMER", "timerfd_settime flags", (f"{MULTIARCH}/sys/timerfd.h", "sys/timerfd.h"),
+              r"TFD_TIMER_\w+", flags=True),
+    TableSpec("SPLICE_F", "splice/tee/vmsplice flags", _glibc("fcntl-linux.h"), r"SPLICE_F_\w+",
+              flags=True),
+    TableSpec("ICMP_TYPE", "ICMP message types (SOL_RAW ICMP_FILTER bits)", ("linux/icmp.h",),
+              r"ICMP_(ECHOREPLY|DEST_UNREACH|SOURCE_QUENCH|REDIRECT|ECHO|TIME_EXCEEDED|PARAMETERPROB"
+              r"|TIMESTAMP|TIMESTAMPREPLY|INFO_REQUEST|INFO_REPLY|ADDRESS|ADDRESSREPLY)"),
+    TableSpec("IFA_ATTR", "RTM_*ADDR attribute types (nla_type)", ("linux/if_addr.h",),
+              r"IFA_(UNSPEC|ADDRESS|LOCAL|LABEL|BROADCAST|ANYCAST|CACHEINFO|MULTICAST|FLAGS"
+              r"|RT_PRIORITY|TARGET_NETNSID|PROTO)"),
+    TableSpec("RAW_OPT", "SOL_RAW options", ("linux/icmp.h",), r"ICMP_FILTER"),
     # Masks, shifts and limits the helpers in constants.py need to split a value into parts.
     TableSpec("MASKS", "masks, shifts and limits for composite arguments",
               ("asm-generic/fcntl.h", "linux/sched.h", *_MMAN_H, *_SIGNAL_H),

@@ -16,7 +16,7 @@ from __future__ import annotations
 from renacer.schema import constants as C
 from renacer.schema.syscall_table import DECODER_REFS
 
-from . import files, generic, memory, processes, signals, sockets
+from . import fdcalls, files, generic, memory, netlink, processes, signals, sockets
 from .common import Decoded, DecodeOptions, Decoder, Row
 
 __all__ = [
@@ -24,7 +24,8 @@ __all__ = [
     "format_return", "libc_return",
 ]
 
-_FAMILIES = {"files": files, "sockets": sockets, "processes": processes, "memory": memory, "signals": signals}
+_FAMILIES = {"files": files, "sockets": sockets, "netlink": netlink, "processes": processes, "memory": memory,
+             "signals": signals, "fdcalls": fdcalls}
 
 
 def _resolve(refs: dict[str, str]) -> dict[str, Decoder]:

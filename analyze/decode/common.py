@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, NamedTuple, Protocol, Union
 
 from renacer.schema import constants as C
@@ -28,6 +28,12 @@ class Row(Protocol):
 class DecodeOptions:
     string_size: int = 32  # strace's -s: bytes of each string, elements of each array
     xflag: int = 0  # strace's -x (1: hex strings with non-ASCII bytes) and -xx (2: all hex)
+    # The recording host's interfaces (index -> name, from the trace's metadata): strace names
+    # an interface index by asking the running system, a trace by what the recorder saw.
+    interfaces: Mapping[int, str] | None = field(default=None, hash=False, compare=False)
+    # What the renderer learned so far of each process's sockets (fd -> family and protocol),
+    # for the calls whose bytes depend on it (netlink messages); None: nothing known.
+    sockets: Any = field(default=None, hash=False, compare=False)
 
 
 class Decoded(NamedTuple):

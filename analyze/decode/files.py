@@ -68,7 +68,7 @@ def open_(row: Row, opts: DecodeOptions) -> list[str]:
     oflags = u32(row["a1"])
     args = [_path_arg(row, opts, "a0"), open_flags(oflags)]
     if _mode_follows(oflags):
-        args.append(octal(u32(row["a2"])))
+        args.append(octal(u32(row["a2"]) & 0xFFFF))  # a umode_t: the kernel keeps 16 bits
     return args
 
 
@@ -76,7 +76,7 @@ def openat(row: Row, opts: DecodeOptions) -> list[str]:
     oflags = u32(row["a2"])
     args = [dirfd(row["a0"]), _path_arg(row, opts, "a1"), open_flags(oflags)]
     if _mode_follows(oflags):
-        args.append(octal(u32(row["a3"])))
+        args.append(octal(u32(row["a3"]) & 0xFFFF))
     return args
 
 
@@ -95,7 +95,7 @@ def openat2(row: Row, opts: DecodeOptions) -> list[str]:
 
 
 def creat(row: Row, opts: DecodeOptions) -> list[str]:
-    return [_path_arg(row, opts, "a0"), octal(u32(row["a1"]))]
+    return [_path_arg(row, opts, "a0"), octal(u32(row["a1"]) & 0xFFFF)]
 
 
 def close(row: Row, opts: DecodeOptions) -> list[str]:
@@ -454,11 +454,11 @@ def unlinkat(row: Row, opts: DecodeOptions) -> list[str]:
 
 
 def mkdir(row: Row, opts: DecodeOptions) -> list[str]:
-    return [_path_arg(row, opts, "a0"), octal(u32(row["a1"]))]
+    return [_path_arg(row, opts, "a0"), octal(u32(row["a1"]) & 0xFFFF)]
 
 
 def mkdirat(row: Row, opts: DecodeOptions) -> list[str]:
-    return [dirfd(row["a0"]), _path_arg(row, opts, "a1"), octal(u32(row["a2"]))]
+    return [dirfd(row["a0"]), _path_arg(row, opts, "a1"), octal(u32(row["a2"]) & 0xFFFF)]
 
 
 def rename(row: Row, opts: DecodeOptions) -> list[str]:
@@ -482,15 +482,15 @@ def symlinkat(row: Row, opts: DecodeOptions) -> list[str]:
 
 
 def chmod(row: Row, opts: DecodeOptions) -> list[str]:
-    return [_path_arg(row, opts, "a0"), octal(u32(row["a1"]))]
+    return [_path_arg(row, opts, "a0"), octal(u32(row["a1"]) & 0xFFFF)]
 
 
 def fchmod(row: Row, opts: DecodeOptions) -> list[str]:
-    return [fd(row["a0"]), octal(u32(row["a1"]))]
+    return [fd(row["a0"]), octal(u32(row["a1"]) & 0xFFFF)]
 
 
 def fchmodat(row: Row, opts: DecodeOptions) -> list[str]:
-    return [dirfd(row["a0"]), _path_arg(row, opts, "a1"), octal(u32(row["a2"]))]
+    return [dirfd(row["a0"]), _path_arg(row, opts, "a1"), octal(u32(row["a2"]) & 0xFFFF)]
 
 
 def _id(v: int | None) -> str:
@@ -520,7 +520,7 @@ def ftruncate(row: Row, opts: DecodeOptions) -> list[str]:
 
 def umask(row: Row, opts: DecodeOptions) -> Decoded:
     ret = octal(row["ret"]) if succeeded(row) else None
-    return Decoded([octal(u32(row["a0"]))], ret=ret)
+    return Decoded([octal(u32(row["a0"]) & 0xFFFF)], ret=ret)
 
 
 def getdents64(row: Row, opts: DecodeOptions) -> Decoded:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import socket as _socket
 import struct
+from typing import Callable
 
 from renacer.schema import constants as C
 
+from .cmsg import cmsgs
 from .common import (
     Decoded,
     DecodeOptions,
@@ -61,9 +63,16 @@ def _sa_inet6(data: bytes, addrlen: int, opts: DecodeOptions) -> str:
         f'inet_pton(AF_INET6, "{addr}", &sin6_addr)'
     )
     if addrlen > 24:
-        # strace names the interface of a link-local scope by asking the running system; a
-        # recording may be rendered elsewhere, so the index stays a number.
-        text += f", sin6_scope_id={struct.unpack_from('<I', data, 24)[0]}"
+        scope = struct.unpack_from('<I', data, 24)[0]
+        # a link-local (fe80::/10) or link-local multicast (ff02::/16) scope names an interface:
+        # the recording host's (metadata), as strace names it on the host it runs on
+        linklocal = (data[8] == 0xFE and data[9] & 0xC0 == 0x80) or (data[8] == 0xFF and data[9] & 0x0F == 0x02)
+        if linklocal:
+            from .cmsg import ifindex
+
+            text += f", sin6_scope_id={ifindex(scope, opts)}"
+        else:
+            text += f", sin6_scope_id={scope}"
     return text
 
 
@@ -73,12 +82,31 @@ def _sa_netlink(data: bytes, addrlen: int, opts: DecodeOptions) -> str:
     return text + f"nl_pid={pid}, nl_groups=" + ("%#08x" % groups if groups else "00000000")
 
 
+def _sa_packet(data: bytes, addrlen: int, opts: DecodeOptions) -> str:
+    """sockaddr_ll: strace's print_sockaddr_data_ll."""
+    from .cmsg import ifindex
+
+    proto = struct.unpack_from(">H", data, 2)[0]
+    index, hatype, pkttype, halen = struct.unpack_from("<iHBB", data, 4)
+    text = (f"sll_protocol=htons({xlat(table('ETH_P'), proto, 'ETH_P_???')}), "
+            f"sll_ifindex={ifindex(index, opts)}, sll_hatype={xlat(table('ARPHRD'), hatype, 'ARPHRD_???')}, "
+            f"sll_pkttype={xlat(table('PACKET_TYPE'), pkttype, 'PACKET_???')}, sll_halen={halen}")
+    if halen:
+        shown = data[12:12 + min(halen, 8, max(addrlen - 12, 0))]
+        items = [xval(b) for b in shown]
+        if halen > len(shown):
+            items.append("...")
+        text += ", sll_addr=[" + ", ".join(items) + "]"
+    return text
+
+
 # family -> (printer, minimum length), as strace's sa_printers
 _SA_PRINTERS = {
     1: (_sa_unix, 3),
     2: (_sa_inet, 16),
     10: (_sa_inet6, 24),
     16: (_sa_netlink, 12),
+    17: (_sa_packet, 20),  # AF_PACKET
 }
 
 
@@ -112,6 +140,8 @@ def sockaddr(data: bytes | None, addrlen: int, opts: DecodeOptions, addr: int | 
 def _protocol(domain: int, proto: int) -> str:
     if domain in (C.AF["AF_INET"], C.AF["AF_INET6"]):
         return xlat(C.IPPROTO, proto, "IPPROTO_???")
+    if domain == C.AF["AF_PACKET"]:  # a link-layer protocol, in network byte order
+        return f"htons({xlat(table('ETH_P'), ((proto & 0xFF) << 8) | (proto >> 8 & 0xFF), 'ETH_P_???')})"
     if domain == C.AF["AF_NETLINK"]:
         nl = table("NETLINK_PROTO")
         return xlat(nl, proto, "NETLINK_???") if nl else str(proto)
@@ -263,7 +293,8 @@ _U32 = struct.Struct("<I")
 
 
 def iovec_array(array: bytes | None, counts: bytes | None, count: int, data: bytes | None,
-                total: int | None, opts: DecodeOptions, addr: int | None, addresses: bool = False) -> str:
+                total: int | None, opts: DecodeOptions, addr: int | None, addresses: bool = False,
+                payload: Callable[[bytes | None, int, int | None], str] | None = None) -> str:
     """An iovec array from the recorder's extra parts (captures.IOV_IN): the raw entries read,
     and per entry the bytes of its buffer taken into ``data`` (each buffer's first -s bytes,
     up to what is left of ``total``, the bytes transferred; None: all). strace's tprint_iov_upto:
@@ -297,7 +328,9 @@ def iovec_array(array: bytes | None, counts: bytes | None, count: int, data: byt
         if addresses or taken is None or taken == 0xFFFFFFFF or data is None:
             text = ptr(base)
         else:
-            text = buf(data[offset:offset + taken], shown, opts)
+            piece = data[offset:offset + taken]
+            # ``payload``: the buffer's bytes as a protocol (netlink messages), else a string
+            text = buf(piece, shown, opts) if payload is None else payload(piece, shown, base)
             offset += taken
         items.append(f"{{iov_base={text}, iov_len={length}}}")
     if n_read < min(count, tried):  # the array's tail is unmapped
@@ -345,34 +378,11 @@ _MSGHDR = "<QI4xQQQQi"  # name, namelen, iov, iovlen, control, controllen, flags
 
 
 def _cmsgs(control: bytes | None, addr: int, length: int, opts: DecodeOptions) -> str:
-    if control is None or len(control) < 16:
-        return xval(addr)
-    items: list[str] = []
-    data = control[:length]
-    pos = 0
-    while len(data) - pos >= 16:
-        clen, level, ctype = struct.unpack_from("<Qii", data, pos)
-        level_text = xlat(C.SOL, level, "SOL_???")
-        body_end = min(pos + clen, len(data))
-        body = data[pos + 16:body_end]
-        scm = table("SCM")
-        if level == C.SOL["SOL_SOCKET"] and ctype == 1 and len(body) >= 4:  # SCM_RIGHTS
-            fds = struct.unpack_from(f"<{len(body) // 4}i", body)
-            value = "[" + ", ".join(map(str, fds)) + "]"
-        elif level == C.SOL["SOL_SOCKET"] and ctype == 2 and len(body) >= 12:  # SCM_CREDENTIALS
-            pid, uid, gid = struct.unpack_from("<iII", body)
-            value = f"{{pid={pid}, uid={uid}, gid={gid}}}"
-        else:
-            value = quote(body, opts) if body else '""'
-        type_text = xlat(scm, ctype, "SCM_???") if level == C.SOL["SOL_SOCKET"] and scm else str(ctype)
-        items.append(f"{{cmsg_len={clen}, cmsg_level={level_text}, cmsg_type={type_text}, cmsg_data={value}}}")
-        if clen < 16:
-            break
-        pos += (clen + 7) & ~7
-    return "[" + ", ".join(items) + "]"
+    return cmsgs(control, addr, length, opts)
 
 
-def msghdr(row: Row, opts: DecodeOptions, total: int | None, namelen_in: int | None = None) -> str:
+def msghdr(row: Row, opts: DecodeOptions, total: int | None, namelen_in: int | None = None,
+           payload: Callable[[bytes | None, int, int | None], str] | None = None) -> str:
     """struct msghdr from its captured header (mem part 0), name (sockaddr), control bytes (mem
     part 1), and iovecs (data, with the raw array and per-entry counts in the extra parts)."""
     p = parts(row)
@@ -387,7 +397,7 @@ def msghdr(row: Row, opts: DecodeOptions, total: int | None, namelen_in: int | N
     if p.extras is None:
         iov_text = iovecs(None, iovlen, row["data"], total, opts, iov)
     else:
-        iov_text = iovec_array(p.iov, p.iov_counts, iovlen, row["data"], total, opts, iov)
+        iov_text = iovec_array(p.iov, p.iov_counts, iovlen, row["data"], total, opts, iov, payload=payload)
     namelen_text = f"{namelen_in} => {namelen}" if namelen_in is not None and namelen_in != namelen else str(namelen)
     text = (
         f"{{msg_name={name_text}, msg_namelen={namelen_text}, "
@@ -456,6 +466,8 @@ def _mmsgvec(row: Row, opts: DecodeOptions, count: int, received: bool) -> str:
             f"{{msg_hdr={{msg_name={name_text}, msg_namelen={namelen}, msg_iov={iov_text}, msg_iovlen={iovlen}, "
             f"msg_controllen={controllen}, msg_flags={_msg_flags(mflags)}}}, msg_len={msg_len}}}"
         )
+    if count > len(items) and len(items) >= opts.string_size:
+        items.append("...")  # strace shows -s messages (the recorder captures no more)
     return "[" + ", ".join(items) + "]"
 
 
@@ -499,6 +511,9 @@ _INT_LIKE_SO = frozenset({
     "SO_BUSY_POLL_BUDGET", "SO_RESERVE_MEM", "SO_RCVMARK",
 })
 _SOL_SOCKET, _SOL_IP, _SOL_NETLINK = 1, 0, 270
+# the option levels strace names beyond those: SOL_RAW, SOL_PACKET, SOL_NETLINK
+_OPTNAME_TABLES.update({255: ("RAW_OPT", "ICMP_???"), 263: ("PACKET_OPT", "PACKET_???"),
+                        270: ("NETLINK_OPT", "NETLINK_???")})
 
 
 # SOL_SOCKET options that getsockopt names differently: the same number reads something else.
@@ -524,6 +539,27 @@ def _linger(data: bytes) -> str:
     return "{" + ", ".join(values) + "}"
 
 
+_SOL_IPV6, _SOL_RAW = 41, 255
+
+
+def _icmp_filter(v: int) -> str:
+    """The ICMP types let through: ``~[ICMP_ECHOREPLY ICMP_ECHO]`` (the bits clear in the filter)."""
+    names = []
+    for bit in range(32):
+        if not v >> bit & 1:
+            names.append(xlat(table("ICMP_TYPE"), bit, "ICMP_???"))
+    return "~[" + " ".join(names) + "]"
+_IPV6_MREQ = frozenset({20, 21, 27, 28})  # IPV6_ADD/DROP_MEMBERSHIP, IPV6_JOIN/LEAVE_ANYCAST
+
+
+def _ipv6_mreq(data: bytes, opts: DecodeOptions) -> str:
+    from .cmsg import ifindex
+
+    group = _socket.inet_ntop(_socket.AF_INET6, data[:16])
+    index = struct.unpack_from("<i", data, 16)[0]
+    return f'{{inet_pton(AF_INET6, "{group}", &ipv6mr_multiaddr), ipv6mr_interface={ifindex(index, opts)}}}'
+
+
 def _optval_set(level: int, name: int, data: bytes | None, length: int, addr: int,
                 opts: DecodeOptions) -> str:
     so = _so_name(level, name)
@@ -532,6 +568,10 @@ def _optval_set(level: int, name: int, data: bytes | None, length: int, addr: in
             return ptr(addr) if length < 8 or len(data) < 8 else _linger(data[:8])
         if so in _INT_LIKE_SO or level == _SOL_NETLINK:
             return ptr(addr) if length < 4 or len(data) < 4 else f"[{struct.unpack_from('<i', data)[0]}]"
+        if level == _SOL_RAW and name == 1 and length >= 4 and len(data) >= 4:  # ICMP_FILTER
+            return _icmp_filter(struct.unpack_from("<I", data)[0])
+        if level == _SOL_IPV6 and name in _IPV6_MREQ and length >= 20 and len(data) >= 20:
+            return _ipv6_mreq(data, opts)
         if level == _SOL_IP and name in (35, 36) and len(data) >= 8:  # IP_ADD/DROP_MEMBERSHIP
             return ('{imr_multiaddr=inet_addr("%s"), imr_interface=inet_addr("%s")}'
                     % (_socket.inet_ntoa(data[:4]), _socket.inet_ntoa(data[4:8])))
