@@ -18,6 +18,7 @@ import typer
 import typer.core
 
 from renacer.analyze import engine as eng
+from renacer.analyze import inputs
 from renacer.analyze import output
 
 # typer escapes "[required]" and "[default: …]" for rich markup whenever rich is installed, even
@@ -40,11 +41,8 @@ EXIT_BAD_INPUT = 2
 EXIT_GATE_FAILED = 1  # a CI gate failed (diff --fail-on)
 
 
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    markdown = "markdown"
+# The output layer's formats, as the choices of --format.
+Format = Enum("Format", {name: name for name in output.FORMATS}, type=str)  # type: ignore[misc]
 
 
 TracesArg = typer.Argument(
@@ -135,8 +133,7 @@ def _symbolized_copies(traces: list[str], debug_dirs: list[str], tmp: str) -> li
     from renacer.analyze.symbolize import symbolize_file
     from renacer.schema.trace import TraceFormatError
 
-    paths = eng.expand_inputs(traces)
-    eng.inspect_inputs(eng.duckdb.connect(), paths)
+    paths = inputs.checked_paths(traces)
     common = os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in paths])
     out = []
     for p in paths:
@@ -411,10 +408,6 @@ def replay(
     debug_dirs: List[str] = typer.Option([], "--debug-dir", help="With a --source trace: symbolize again, finding binaries and debug files here (by build-id, .build-id/xx/rest.debug, or by name); repeatable."),
 ) -> None:
     """Print a recorded trace exactly as the live run printed it."""
-    try:
-        from renacer.analyze.render import RenderOptions, render_trace_file
-    except ImportError:
-        raise eng.InputError("replay is not available in this build (no renacer.analyze.render)") from None
     from types import SimpleNamespace
 
     from renacer.schema.trace import TraceFormatError
@@ -429,14 +422,14 @@ def replay(
             raise eng.InputError(str(e)) from None
     if style not in ("guide", "strace"):
         raise eng.InputError(f"unknown --style {style!r} for replay; choose guide or strace")
-    if fmt not in ("text", "json", "jsonl", "csv"):
-        raise eng.InputError(f"unknown --format {fmt!r} for replay; choose text, json, jsonl or csv")
+    if fmt not in output.EVENT_FORMATS:
+        raise eng.InputError(f"unknown --format {fmt!r} for replay; choose {', '.join(output.EVENT_FORMATS[:-1])} "
+                             f"or {output.EVENT_FORMATS[-1]}")
     if string_size is not None and string_size < 0:
         raise eng.InputError(f"-s must be a non-negative number of bytes, not {string_size}")
     _check_debug_dirs(debug_dirs)
-    paths = eng.expand_inputs(traces)
-    eng.inspect_inputs(eng.duckdb.connect(), paths)  # bad files get the analyzer's messages
-    from renacer.analyze.render import recorded_string_size
+    paths = inputs.checked_paths(traces)  # bad files get the analyzer's messages
+    from renacer.analyze.render import RenderOptions, recorded_string_size, render_trace_file
 
     options = RenderOptions.from_cli(SimpleNamespace(
         format=fmt, strsize=string_size if string_size is not None else recorded_string_size(paths),
@@ -619,8 +612,7 @@ def symbolize(
         except re.error as e:
             raise eng.InputError(f"--source-skip {skip!r} is not a regular expression: {e}") from None
     _check_debug_dirs(debug_dirs)
-    paths = eng.expand_inputs([trace])
-    eng.inspect_inputs(eng.duckdb.connect(), paths)
+    paths = inputs.checked_paths([trace])
     if len(paths) != 1:
         raise eng.InputError("symbolize takes one trace file")
     try:

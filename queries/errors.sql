@@ -122,7 +122,7 @@ findings AS (
     FROM socket_calls
     WHERE dir = 'in' AND ret > 0
     GROUP BY trace, pid, open_seq, name, peer, peer_port
-    HAVING count(*) >= coalesce($tiny_calls, 100) AND avg(size) < coalesce($tiny_bytes, 64)
+    HAVING count(*) >= $tiny_calls AND avg(size) < $tiny_bytes
 ),
 grouped AS (
     SELECT

@@ -78,12 +78,6 @@ IOCTL_INT = 27  # the int at arg -> mem part, for the ioctl requests (args[n]) t
 IOCTL_INT_IN = frozenset({0x5421, 0x5452})
 IOCTL_INT_OUT = frozenset({0x541B, 0x5411, 0x894B, 0x8905})
 
-OP_NAMES = {
-    value: name
-    for name, value in dict(globals()).items()
-    if name.isupper() and isinstance(value, int) and not name.startswith("_")
-}
-
 MAX_OPS = 6  # per syscall, as laid out in the C table
 MEM_EXTRAS = 0xFFFFFFFE  # first word of a mem cell with extra parts
 IOV_MAX_READ = 64

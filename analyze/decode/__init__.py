@@ -13,6 +13,7 @@ call enters), or a ``Decoded`` saying which are printed at exit and how to show 
 from __future__ import annotations
 
 from renacer.schema import constants as C
+from renacer.schema.trace import failed
 
 from . import files, generic, memory, processes, signals, sockets
 from .common import Decoded, DecodeOptions, Decoder, Row
@@ -59,7 +60,7 @@ def decode(row: Row, options: DecodeOptions) -> Decoded:
 def error_parts(row: Row) -> tuple[int, str] | None:
     """(errno, name) when the call failed, else None."""
     ret = row["ret"]
-    if ret is None or not -4096 < ret < 0:
+    if not failed(ret):
         return None
     err = -ret
     return err, C.errno_name(err) or row["errno"] or f"E{err}"

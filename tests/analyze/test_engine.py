@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.analyze import scenarios
+from renacer.analyze import catalogue
 from renacer.analyze import engine as eng
 from renacer.schema.trace import TRACE_SCHEMA, schema_with_metadata
 from tests.analyze.tracebuilder import TraceBuilder
@@ -146,6 +147,54 @@ def test_unknown_query_parameters_are_rejected(small_trace: Path) -> None:
     with pytest.raises(eng.InputError, match="has no parameter top"):
         e.run("summary", {"top": 3})
     e.close()
+
+
+def test_a_parameter_left_unset_gets_the_default_its_header_declares(tmp_path: Path) -> None:
+    b = TraceBuilder(pid=42)
+    for i in range(30):
+        b.close(100 + i, dur=1_000 + i)
+    path = str(b.save(tmp_path / "many.parquet"))
+    assert catalogue.load_query("slow").defaults == {"top": 20}
+    assert len(_run([path], "slow").rows) == 20
+    assert len(_run([path], "slow", top=5).rows) == 5
+    assert len(_run([path], "slow", top=None).rows) == 20
+
+
+def test_a_dollar_in_a_string_or_a_comment_is_not_a_parameter() -> None:
+    q = catalogue.parse_header("x", Path("x.sql"), "-- x: about $not_this\nSELECT '$nor_this' AS a, $this AS b -- $nor\n")
+    assert q.used_params == ["this"]
+
+
+def test_a_canned_query_that_is_not_one_select_is_refused(small_trace: Path) -> None:
+    e = eng.load([str(small_trace)])
+    try:
+        for text, why in [("DROP VIEW events", "must be a SELECT, not DROP"),
+                          ("SELECT 1; SELECT 2", "must be one statement, not 2")]:
+            q = catalogue.parse_header("bad", Path("bad.sql"), f"-- bad: bad\n{text}\n")
+            with pytest.raises(eng.QueryError, match=why):
+                e.run(q)
+        assert e.execute("SELECT count(*) FROM events").rows[0][0] > 0  # events is still there
+    finally:
+        e.close()
+
+
+def test_sql_that_is_only_comments_is_empty(small_trace: Path) -> None:
+    e = eng.load([str(small_trace)])
+    try:
+        for text in ["", "  ;  ", "-- nothing\n/* at all */ ;"]:
+            with pytest.raises(eng.QueryError, match="the SQL is empty"):
+                e.execute(text)
+    finally:
+        e.close()
+
+
+def test_names_in_comments_and_strings_create_no_shared_view(small_trace: Path) -> None:
+    e = eng.load([str(small_trace)])
+    try:
+        e.execute("SELECT 'sockets' AS s /* connects */ FROM syscalls -- procs")
+        assert e._created == {"syscalls"}
+    finally:
+        e.close()
 
 
 def test_progress_is_reported_while_a_query_runs(small_trace: Path) -> None:
