@@ -7,7 +7,7 @@ are created when it first needs them (analyze/views.py). Canned queries and thei
 analyze/catalogue.py; ``export`` and ``info`` have their own modules.
 
 Paths and values reach DuckDB only as bound parameters or session variables, never as SQL text.
-This module never imports typer (the CLI is thin) nor, on the command path, pyarrow (it costs
+This module never imports click (the CLI is thin) nor, on the command path, pyarrow (it costs
 ~0.3 s of start-up; DuckDB reads the Parquet footers itself).
 """
 from __future__ import annotations

@@ -13,7 +13,7 @@
 -- "timeout" then attempt 2 answered by the next server, with a note.
 --
 -- Parameters:
---   $port        the DNS server port (default 53)
+--   $port        DNS server port (default 53)
 --
 -- Columns:
 --   trace        trace file (only when several traces are loaded)

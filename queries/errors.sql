@@ -11,8 +11,8 @@
 -- socket. Other errors show the C library's text. Known patterns come first, then by count.
 --
 -- Parameters:
---   $tiny_calls  receives on one socket needed to report tiny receives (default 100)
---   $tiny_bytes  average receive size under which they are tiny, bytes (default 64)
+--   $tiny_calls  receives on one socket that make 'tiny receives' (default 100)
+--   $tiny_bytes  average receive size under which they are tiny (default 64 bytes)
 --
 -- Columns:
 --   trace        trace file (only when several traces are loaded)
