@@ -207,7 +207,8 @@ def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, right: S
     """The one plain-text table: columns padded to their widest cell (at least ``min_widths``)
     two spaces apart, ``right`` ones right-aligned, each line without trailing blanks, and a rule
     of dashes before each body row listed in ``rules_before`` (default: under the header; ``()``
-    for none). Every text table of the analyzer and of ``-c`` is this layout."""
+    for none; an index listed twice, two rules). The analyzer's tables off a terminal are this
+    layout, and ``-c``'s two (strace's and the guide's) are too."""
     widths = [max([len(h), *(len(r[i]) for r in rows), min_widths[i] if i < len(min_widths) else 0])
               for i, h in enumerate(header)]
     aligned = [right[i] if i < len(right) else False for i in range(len(header))]
@@ -218,11 +219,10 @@ def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, right: S
     rule = "  ".join("-" * w for w in widths) + "\n"
     out = [line(header)]
     for i, row in enumerate(rows):
-        if i in rules_before:
-            out.append(rule)
+        out += [rule] * list(rules_before).count(i)
         out.append(line(row))
-    if not rows and 0 in rules_before:
-        out.append(rule)
+    if not rows:
+        out += [rule] * list(rules_before).count(0)
     return "".join(out)
 
 

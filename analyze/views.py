@@ -8,7 +8,6 @@ and ``sockets`` first, in dependency order.
 """
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Container, Sequence
 from typing import Any
 
@@ -23,16 +22,22 @@ FUNCTIONS = ("rn_mem_part", "rn_mem_i32", "rn_mem_timeval_ns", "rn_errno_name", 
              "rn_argv", "rn_dns", "rn_protocol")
 
 
-@functools.lru_cache(maxsize=1)
-def shared_objects() -> dict[str, str]:
-    """The statements of ``_views.sql`` by the view or macro each creates, in file order."""
+_OBJECTS: dict[str, str] = {}
+
+
+def shared_objects(con: duckdb.DuckDBPyConnection | None = None) -> dict[str, str]:
+    """The statements of ``_views.sql`` by the view or macro each creates, in file order (read
+    once per process; ``con`` parses them, else DuckDB's default connection, ~50 ms to create)."""
+    if _OBJECTS:
+        return _OBJECTS
     objects: dict[str, str] = {}
-    for statement in catalogue.statements(catalogue.shared_sql("views")):
+    for statement in catalogue.statements(catalogue.shared_sql("views"), con):
         head = _leading_words(statement.query, 5)
         if [w.upper() for w in head[:3]] == ["CREATE", "OR", "REPLACE"] and len(head) == 5 \
                 and head[3].upper() in ("VIEW", "MACRO"):
             objects[head[4]] = statement.query.strip().rstrip(";")
-    return objects
+    _OBJECTS.update(objects)
+    return _OBJECTS
 
 
 def _leading_words(sql: str, n: int) -> list[str]:
@@ -45,10 +50,11 @@ def references(sql: str, names: Container[str]) -> set[str]:
     return {w for w in catalogue.words(sql) if w in names}
 
 
-def creation_order(sql: str, created: Container[str], skip: Callable[[str], bool] = lambda name: False) -> list[str]:
+def creation_order(sql: str, created: Container[str], skip: Callable[[str], bool] = lambda name: False,
+                   con: duckdb.DuckDBPyConnection | None = None) -> list[str]:
     """The shared objects ``sql`` needs that are not ``created`` yet, each after the ones it
     needs itself. ``skip``: objects the caller provides otherwise (Spark inlines the macros)."""
-    objects = shared_objects()
+    objects = shared_objects(con)
     order: list[str] = []
 
     def visit(name: str, path: tuple[str, ...]) -> None:
@@ -100,8 +106,8 @@ def prepare(con: duckdb.DuckDBPyConnection, sql: str, created: set[str], functio
     """Create on ``con`` the shared views and macros ``sql`` uses (and theirs), and register the
     Python functions they call; ``created`` and ``functions`` say what ``con`` has already and are
     updated."""
-    objects = shared_objects()
-    order = creation_order(sql, created)
+    objects = shared_objects(con)
+    order = creation_order(sql, created, con=con)
     wanted = {w for text in [sql] + [objects[name] for name in order]
               for w in catalogue.words(text) if w in FUNCTIONS}
     if wanted - functions:
