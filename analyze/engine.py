@@ -16,7 +16,7 @@ import dataclasses
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 
@@ -29,17 +29,12 @@ from renacer.analyze.inputs import TraceInput, common_prefix_len, duckdb_literal
 from renacer.analyze.views import shared_objects
 from renacer.schema import captures
 
-if TYPE_CHECKING:
-    import pyarrow as pa
-
 __all__ = [
     "Engine", "InputError", "Query", "QueryError", "Result", "TraceInput", "exit_text", "expand_inputs",
-    "export_events", "from_table", "info_rows", "inspect_inputs", "list_queries", "load", "load_query",
-    "load_sides", "shared_objects", "summary_rows",
+    "connect", "export_events", "info_rows", "inspect_inputs", "list_queries", "load", "load_query",
+    "load_sides", "shared_objects",
 ]
 
-# Trace labels for a single input and for an in-memory table (live ``-c``).
-LIVE_LABEL = "live"
 # Larger inputs get a progress bar while a query runs (when the caller asks for one).
 PROGRESS_MIN_BYTES = 64 << 20
 
@@ -59,7 +54,7 @@ class Result:
 
 
 class Engine:
-    """A DuckDB connection with traces loaded as views; build it with ``load`` or ``from_table``."""
+    """A DuckDB connection with traces loaded as views; build it with ``load`` or ``load_sides``."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, traces: list[TraceInput]) -> None:
         self.con = con
@@ -181,7 +176,8 @@ def _result(cur: duckdb.DuckDBPyConnection) -> Result:
     return Result(columns, cur.fetchall())
 
 
-def _connect() -> duckdb.DuckDBPyConnection:
+def connect() -> duckdb.DuckDBPyConnection:
+    """A new in-memory DuckDB connection set up for trace queries (no trace loaded yet)."""
     # Progress is polled with query_progress(); DuckDB must track it but never print its own bar.
     con = duckdb.connect(":memory:")
     con.execute("SET enable_progress_bar = true")
@@ -194,7 +190,7 @@ def load(specs: Sequence[str], con: duckdb.DuckDBPyConnection | None = None, *, 
     """Find, check and load traces; raises InputError naming the first bad one. ``views=False``
     stops after reading the footers (``info``: no view to bind, no row to read)."""
     paths = expand_inputs(specs)
-    con = con or _connect()
+    con = con or connect()
     traces = inspect_inputs(con, paths)
     if not views:
         return Engine(con, traces)
@@ -216,39 +212,6 @@ def load(specs: Sequence[str], con: duckdb.DuckDBPyConnection | None = None, *, 
     return Engine(con, traces)
 
 
-def from_table(table: pa.Table, label: str = LIVE_LABEL) -> Engine:
-    """An engine over an in-memory Arrow table of trace rows (the live ``-c`` summary)."""
-    con = _connect()
-    con.register("rn_live_events", table)
-    con.execute("SET VARIABLE rn_live_label = $label", {"label": label})
-    con.execute("CREATE VIEW events AS SELECT *, getvariable('rn_live_label') AS trace FROM rn_live_events")
-    meta: dict[str, Any] = {}
-    if table.schema.metadata:
-        from renacer.schema.trace import TraceFormatError, read_metadata
-
-        try:
-            meta = read_metadata(table.schema.metadata, source=label)
-        except TraceFormatError:
-            meta = {}
-    trace = TraceInput(label, label, {}, meta, table.num_rows, 0, table.nbytes)
-    create_metadata_tables(con, [trace])
-    return Engine(con, [trace])
-
-
-# -- the live summary ------------------------------------------------------------------------------
-
-
-def summary_rows(table: pa.Table) -> list[dict[str, Any]]:
-    """Per syscall: syscall, calls, errors, total_ns, avg_ns, p50_ns, p90_ns, p99_ns, max_ns —
-    queries/summary.sql over an in-memory table, so the live ``-c`` summary and the analyzer
-    share one definition of a percentile."""
-    engine = from_table(table)
-    try:
-        return engine.run("summary").dicts()
-    finally:
-        engine.close()
-
-
 # -- two sides, for diff (issue 11) ----------------------------------------------------------------
 
 SIDES = ("base", "head")
@@ -261,7 +224,7 @@ def load_sides(base: Sequence[str], head: Sequence[str]) -> Engine:
     partition columns are not read: the two sides may be partitioned differently, and the diff
     compares sides, not partitions. Raises InputError naming the side of a bad or empty input,
     and when the sides were recorded with different trace schema versions."""
-    con = _connect()
+    con = connect()
     traces: list[TraceInput] = []
     reads = []
     for side, specs in zip(SIDES, (base, head)):

@@ -15,6 +15,7 @@ from tests.analyze import scenarios
 from renacer.analyze import catalogue
 from renacer.analyze import engine as eng
 from renacer.schema.trace import TRACE_SCHEMA, schema_with_metadata
+from tests.analyze.summary_query import summary_rows
 from tests.analyze.tracebuilder import TraceBuilder
 
 
@@ -211,7 +212,7 @@ def test_progress_is_reported_while_a_query_runs(small_trace: Path) -> None:
 def test_summary_rows_percentiles_equal_numpys_linear_percentiles() -> None:
     b = scenarios.big_summary()
     table = b.table()
-    rows = {r["syscall"]: r for r in eng.summary_rows(table)}
+    rows = {r["syscall"]: r for r in summary_rows(table)}
     for name in ("read", "write"):
         durations = np.array([r["dur_ns"] for r in b.rows if r["name"] == name], dtype=np.float64)
         got = rows[name]
@@ -224,7 +225,7 @@ def test_summary_rows_percentiles_equal_numpys_linear_percentiles() -> None:
 
 
 def test_summary_percentiles_are_null_under_two_calls() -> None:
-    rows = {r["syscall"]: r for r in eng.summary_rows(scenarios.big_summary(3).table())}
+    rows = {r["syscall"]: r for r in summary_rows(scenarios.big_summary(3).table())}
     assert rows["getpid"] == {"syscall": "getpid", "calls": 1, "errors": 0, "total_ns": 10, "avg_ns": 10,
                               "p50_ns": None, "p90_ns": None, "p99_ns": None, "max_ns": 10}
     assert rows["read"]["p50_ns"] is not None
@@ -236,7 +237,7 @@ def test_summary_rows_sorts_by_total_time_and_counts_errors() -> None:
     b.openat("/b", 3, dur=30)
     b.call("read", (3, 0, 10), 10, dur=100)
     b.exit(0)
-    rows = eng.summary_rows(b.table())
+    rows = summary_rows(b.table())
     assert [(r["syscall"], r["calls"], r["errors"], r["total_ns"]) for r in rows] == [
         ("read", 1, 0, 100), ("openat", 2, 1, 40), ("exit_group", 1, 0, 0)]
 
