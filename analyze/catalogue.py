@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 import renacer.queries
 from renacer.analyze.errors import InputError, QueryError
+
+if TYPE_CHECKING:
+    import duckdb
 
 QUERIES_DIR = Path(renacer.queries.__file__).resolve().parent
 
@@ -125,6 +126,8 @@ def statements(sql: str, con: duckdb.DuckDBPyConnection | None = None) -> list[A
     """The statements of ``sql`` (type, ``named_parameters``, text), as DuckDB parses them; a
     syntax error is a QueryError with DuckDB's message. ``con`` saves creating DuckDB's default
     connection (about 25 ms) on a command that has its own."""
+    import duckdb  # here: the CLI reads headers for its options without loading DuckDB
+
     try:
         return (con or duckdb).extract_statements(sql)
     except duckdb.Error as e:
@@ -134,6 +137,8 @@ def statements(sql: str, con: duckdb.DuckDBPyConnection | None = None) -> list[A
 def select_statement(sql: str, what: str, con: duckdb.DuckDBPyConnection | None = None) -> Any:
     """The one SELECT (``WITH … SELECT`` too) that ``sql`` must be, else a QueryError naming
     ``what``."""
+    import duckdb
+
     found = statements(sql, con)
     if len(found) != 1:
         raise QueryError(f"{what} must be one statement, not {len(found)}")
@@ -144,6 +149,8 @@ def select_statement(sql: str, what: str, con: duckdb.DuckDBPyConnection | None 
 
 def tokens(sql: str) -> list[tuple[str, Any]]:
     """``sql`` cut into DuckDB's tokens: (text with the blanks after it, token_type)."""
+    import duckdb
+
     raw = sql.encode()  # tokenize's offsets count UTF-8 bytes, and the headers hold µ, —, →
     found = duckdb.tokenize(sql)
     ends = [offset for offset, _ in found[1:]] + [len(raw)]
@@ -153,6 +160,8 @@ def tokens(sql: str) -> list[tuple[str, Any]]:
 def words(sql: str) -> set[str]:
     """The identifiers and keywords of ``sql`` (quoted identifiers unquoted), outside comments and
     string literals: the names a statement may refer to."""
+    import duckdb
+
     out: set[str] = set()
     for text, kind in tokens(sql):
         if kind in (duckdb.token_type.identifier, duckdb.token_type.keyword):
@@ -165,6 +174,8 @@ def words(sql: str) -> set[str]:
 def code(sql: str) -> str:
     """``sql`` without its comments, string literals as ``''``: the text a check may search for
     a keyword or a ``$`` without matching prose."""
+    import duckdb
+
     out = []
     for text, kind in tokens(sql):
         if kind == duckdb.token_type.comment:

@@ -18,12 +18,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from renacer.analyze import catalogue, inputs, output
-from renacer.analyze import engine as eng
+from renacer.analyze import catalogue, output
+from renacer.analyze.errors import InputError, QueryError
+
+if TYPE_CHECKING:
+    from renacer.analyze.engine import Engine
+
+# The engine (and DuckDB, ~0.1 s) is imported by the commands that run a query, so that
+# ``--help`` and usage errors do not wait for it.
 
 EXIT_BAD_INPUT = 2
 EXIT_GATE_FAILED = 1  # a CI gate failed (diff --fail-on)
@@ -72,6 +78,18 @@ debug_dir_option = click.option("--debug-dir", "debug_dirs", multiple=True, help
                                  "name); repeatable.")
 
 
+def _engine() -> Any:
+    from renacer.analyze import engine
+
+    return engine
+
+
+def _checked_paths(specs: list[str]) -> list[str]:
+    from renacer.analyze.inputs import checked_paths
+
+    return checked_paths(specs)
+
+
 def _load(traces: list[str], engine: str = "duckdb", master: str | None = None) -> Any:
     """The DuckDB engine, or the Spark engine with the same interface."""
     if engine == "spark":
@@ -79,8 +97,8 @@ def _load(traces: list[str], engine: str = "duckdb", master: str | None = None) 
 
         return spark.load(traces, master)
     if master:
-        raise eng.InputError("--spark-master needs --engine spark")
-    return eng.load(traces)
+        raise InputError("--spark-master needs --engine spark")
+    return _engine().load(traces)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -93,7 +111,7 @@ def _fails_cleanly(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (eng.InputError, eng.QueryError, output.OutputError) as e:
+        except (InputError, QueryError, output.OutputError) as e:
             output.error(str(e))
             raise click.exceptions.Exit(EXIT_BAD_INPUT) from None
         except BrokenPipeError:  # `renacer-analyze … | head`
@@ -116,16 +134,18 @@ def _open_output(path: str) -> Any:
 PROGRESS_MIN_TRACES = 50
 
 
-def _long(engine: eng.Engine) -> bool:
+def _long(engine: Engine) -> bool:
     """Whether a query over these traces is worth a progress bar: big files, or many of them
     (each file costs DuckDB an open and a footer, and the views' joins grow with them)."""
-    return engine.total_bytes >= eng.PROGRESS_MIN_BYTES or len(engine.traces) >= PROGRESS_MIN_TRACES
+    from renacer.analyze.engine import PROGRESS_MIN_BYTES
+
+    return engine.total_bytes >= PROGRESS_MIN_BYTES or len(engine.traces) >= PROGRESS_MIN_TRACES
 
 
 def _check_debug_dirs(debug_dirs: list[str]) -> None:
     for d in debug_dirs:
         if not os.path.isdir(d):
-            raise eng.InputError(f"--debug-dir {d!r} is not a directory")
+            raise InputError(f"--debug-dir {d!r} is not a directory")
 
 
 def _symbolized_copies(traces: list[str], debug_dirs: list[str], tmp: str) -> list[str]:
@@ -134,7 +154,7 @@ def _symbolized_copies(traces: list[str], debug_dirs: list[str], tmp: str) -> li
     from renacer.analyze.symbolize import symbolize_file
     from renacer.schema.trace import TraceFormatError
 
-    paths = inputs.checked_paths(traces)
+    paths = _checked_paths(traces)
     common = os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in paths])
     out = []
     for p in paths:
@@ -228,7 +248,7 @@ def _canned_command(name: str, spec: Canned) -> click.Command:
         if "by" in values:
             by = values.pop("by")
             if by not in ("syscall", "source"):
-                raise eng.InputError(f"unknown --by {by!r}; choose syscall or source")
+                raise InputError(f"unknown --by {by!r}; choose syscall or source")
             query = "summary" if by == "syscall" else "summary_by_source"
         rows = _canned(query, list(traces), fmt, values, engine_name=engine, master=spark_master,
                        debug_dirs=list(debug_dirs))
@@ -253,7 +273,7 @@ def _dns_elsewhere(rows: list[tuple[Any, ...]], traces: list[str], engine: str, 
     if rows or engine != "duckdb":
         return
     port = values.get("port")
-    loaded = eng.load(traces)
+    loaded = _engine().load(traces)
     try:
         elsewhere = loaded.run("dns_ports", {"port": port}).dicts()
     finally:
@@ -281,9 +301,9 @@ for _name, _spec in CANNED.items():
 @_fails_cleanly
 def info(traces: tuple[str, ...], fmt: str) -> None:
     """What, where, when it was recorded; events seen/written (reads no rows)."""
-    engine = eng.load(list(traces), views=False)
+    engine = _engine().load(list(traces), views=False)
     try:
-        rows = eng.info_rows(engine)
+        rows = _engine().info_rows(engine)
     finally:
         engine.close()
     columns = list(rows[0]) if rows else []
@@ -321,7 +341,7 @@ def sql(query: str, traces: tuple[str, ...], fmt: str, engine: str, spark_master
 def list_queries(fmt: str) -> None:
     """List every canned query and what it answers."""
     rows = [(q.name, q.summary, ", ".join(f"${p}" for p in q.params) or None, str(q.path))
-            for q in eng.list_queries()]
+            for q in catalogue.list_queries()]
     output.render(["query", "answers", "parameters", "file"], rows, fmt)
 
 
@@ -336,11 +356,11 @@ EXPORT_PROGRESS_MIN_EVENTS = 200_000
 @_fails_cleanly
 def export(traces: tuple[str, ...], fmt: str, out: str | None) -> None:
     """Export every event to another tool's format."""
-    engine = eng.load(list(traces))
+    engine = _engine().load(list(traces))
     try:
         target = _open_output(out) if out else sys.stdout
         try:
-            names, events = eng.export_events(engine)
+            names, events = _engine().export_events(engine)
             # A bar only when the JSON goes to a file: on stdout it is the output itself. Export
             # writes tens of thousands of events a second, so it counts events, not bytes.
             rows = sum(t.rows for t in engine.traces)
@@ -369,13 +389,13 @@ def recover(trace: str, out: str | None) -> None:
 
     journal = journal_for(trace)
     if not os.path.lexists(journal):
-        raise eng.InputError(f"no recovery journal for {trace} (looked for {trace}{JOURNAL_SUFFIX})")
+        raise InputError(f"no recovery journal for {trace} (looked for {trace}{JOURNAL_SUFFIX})")
     target = out or trace_for(journal)
     try:
         with output.spinner(f"recovering {journal}", output.interactive()):
             meta = recover_journal(journal, target)
     except (TraceFormatError, UnsafeOutput) as e:
-        raise eng.InputError(str(e)) from None
+        raise InputError(str(e)) from None
     events = meta.get("events_written")
     partial = meta.get("recovered_partial_batch")
     sys.stdout.write(f"Recovered {events if events is not None else 'the'} events into {target}"
@@ -417,16 +437,16 @@ def replay(traces: tuple[str, ...], expr: str | None, durations: bool, timestamp
         try:
             syscalls = parse_trace_expr(expr.split("=", 1)[1] if expr.startswith("trace=") else expr).numbers
         except FilterError as e:
-            raise eng.InputError(str(e)) from None
+            raise InputError(str(e)) from None
     if style not in ("guide", "strace"):
-        raise eng.InputError(f"unknown --style {style!r} for replay; choose guide or strace")
+        raise InputError(f"unknown --style {style!r} for replay; choose guide or strace")
     if fmt not in output.EVENT_FORMATS:
-        raise eng.InputError(f"unknown --format {fmt!r} for replay; choose {', '.join(output.EVENT_FORMATS[:-1])} "
+        raise InputError(f"unknown --format {fmt!r} for replay; choose {', '.join(output.EVENT_FORMATS[:-1])} "
                              f"or {output.EVENT_FORMATS[-1]}")
     if string_size is not None and string_size < 0:
-        raise eng.InputError(f"-s must be a non-negative number of bytes, not {string_size}")
+        raise InputError(f"-s must be a non-negative number of bytes, not {string_size}")
     _check_debug_dirs(list(debug_dirs))
-    paths = inputs.checked_paths(list(traces))  # bad files get the analyzer's messages
+    paths = _checked_paths(list(traces))  # bad files get the analyzer's messages
     from renacer.analyze.render import RenderOptions, recorded_string_size, render_trace_file
 
     options = RenderOptions.from_cli(SimpleNamespace(
@@ -438,7 +458,7 @@ def replay(traces: tuple[str, ...], expr: str | None, durations: bool, timestamp
     try:
         render_trace_file(paths, target, options, syscalls, debug_dirs=list(debug_dirs) or None)
     except TraceFormatError as e:
-        raise eng.InputError(str(e)) from None
+        raise InputError(str(e)) from None
     finally:
         if out:
             target.close()
@@ -517,8 +537,8 @@ def hist(traces: tuple[str, ...], syscall: str | None, by: str, linear: int | No
         from renacer.schema.syscalls_x86_64 import SYSCALLS
 
         if syscall not in SYSCALLS.values():
-            raise eng.InputError(f"unknown syscall {syscall!r}")
-    engine = eng.load(list(traces))
+            raise InputError(f"unknown syscall {syscall!r}")
+    engine = _engine().load(list(traces))
     try:
         show = output.interactive(fmt) and _long(engine)
         with output.progress(f"hist: {len(engine.traces)} trace(s)", show) as on_progress:
@@ -531,7 +551,7 @@ def hist(traces: tuple[str, ...], syscall: str | None, by: str, linear: int | No
         engine.close()
     hists = histo.from_rows(result.columns, result.rows, linear)
     if not hists and by == "source":
-        raise eng.InputError("no call in these traces has a source location (record with --source)")
+        raise InputError("no call in these traces has a source location (record with --source)")
     if fmt in ("json", "csv"):
         columns, rows = histo.records(hists, unit)
         output.render(columns, rows, fmt)
@@ -553,12 +573,12 @@ def report(sides: tuple[str, ...], out: str) -> None:
     """One self-contained HTML page: summary, latency histograms, connection timeline, refused
     targets, DNS, errors; two sides side by side."""
     if len(sides) > 2:
-        raise eng.InputError(f"report takes one side or two (base and head), not {len(sides)}: "
+        raise InputError(f"report takes one side or two (base and head), not {len(sides)}: "
                              "quote a glob ('runs/*.parquet') or give a folder to make one side of many traces")
     try:
         from renacer.analyze import report as rep
     except ImportError as e:  # jinja2/matplotlib: an optional extra, not this distribution's code
-        raise eng.InputError(f"report needs the 'report' extra ({e.name} is missing): "
+        raise InputError(f"report needs the 'report' extra ({e.name} is missing): "
                              "pip install 'renacer[report]'") from None
     rep.write_report(list(sides), Path(out), progress=output.interactive())
     sys.stdout.write(f"Wrote {out}\n")
@@ -585,15 +605,15 @@ def symbolize(trace: str, debug_dirs: tuple[str, ...], out: str, skip: str | Non
         try:
             re.compile(skip)
         except re.error as e:
-            raise eng.InputError(f"--source-skip {skip!r} is not a regular expression: {e}") from None
+            raise InputError(f"--source-skip {skip!r} is not a regular expression: {e}") from None
     _check_debug_dirs(list(debug_dirs))
-    paths = inputs.checked_paths([trace])
+    paths = _checked_paths([trace])
     if len(paths) != 1:
-        raise eng.InputError("symbolize takes one trace file")
+        raise InputError("symbolize takes one trace file")
     try:
         rows, located = symbolize_file(paths[0], out, list(debug_dirs), skip)
     except (TraceFormatError, UnsafeOutput) as e:
-        raise eng.InputError(str(e)) from None
+        raise InputError(str(e)) from None
     sys.stdout.write(f"{located} of {rows} calls located; wrote {out}\n")
 
 
