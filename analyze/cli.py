@@ -5,7 +5,7 @@ Thin by design: each command loads its traces through the engine, runs one canne
 ``Error: …`` on stderr and exit 2; a failed CI gate exits 1; anything else exits 0.
 
 Written with click (not typer, not argparse): bench/bench_cli_startup.py measured the choice,
-see the README's "The analyzer's command line". The commands that are a plain canned query
+see the README ("The command line is click"). The commands that are a plain canned query
 (``CANNED``) take their options from the query's header: its ``$parameters``, their help, their
 defaults; the engine binds the same defaults, so a default is written once, in the SQL file.
 """
