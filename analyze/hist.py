@@ -2,7 +2,7 @@
 as text bars the way bpftrace prints its ``hist()`` maps.
 
 The SQL counts (only non-empty buckets); this module fills the empty buckets between the first
-and the last so a histogram reads as a shape, and draws it. No typer here: the CLI is thin.
+and the last so a histogram reads as a shape, and draws it. No click here: the CLI is thin.
 """
 from __future__ import annotations
 

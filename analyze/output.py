@@ -19,7 +19,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, TextIO
 
+# The analyzer's formats for rows (every question command) …
 FORMATS = ("table", "json", "csv", "markdown")
+# … and the formats of an event stream: the recorder's live output and ``replay``.
+EVENT_FORMATS = ("text", "json", "jsonl", "csv")
 NULL_TEXT = "-"
 
 
@@ -199,22 +202,39 @@ def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
     return "\n".join(lines) + "\n"
 
 
+def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, right: Sequence[bool] = (),
+               min_widths: Sequence[int] = (), rules_before: Sequence[int] = (0,)) -> str:
+    """The one plain-text table: columns padded to their widest cell (at least ``min_widths``)
+    two spaces apart, ``right`` ones right-aligned, each line without trailing blanks, and a rule
+    of dashes before each body row listed in ``rules_before`` (default: under the header; ``()``
+    for none; an index listed twice, two rules). The analyzer's tables off a terminal are this
+    layout, and ``-c``'s two (strace's and the guide's) are too."""
+    widths = [max([len(h), *(len(r[i]) for r in rows), min_widths[i] if i < len(min_widths) else 0])
+              for i, h in enumerate(header)]
+    aligned = [right[i] if i < len(right) else False for i in range(len(header))]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v.rjust(w) if r else v.ljust(w) for v, w, r in zip(values, widths, aligned)).rstrip() + "\n"
+
+    rule = "  ".join("-" * w for w in widths) + "\n"
+    out = [line(header)]
+    for i, row in enumerate(rows):
+        out += [rule] * list(rules_before).count(i)
+        out.append(line(row))
+    if not rows:
+        out += [rule] * list(rules_before).count(0)
+    return "".join(out)
+
+
 def plain_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, vertical: bool = False) -> str:
     """Columns padded to their widest cell, numbers right-aligned, a rule under the header."""
     if vertical and len(rows) == 1:
         width = max((len(display_name(c)) for c in columns), default=0)
         return "".join(f"{display_name(c):<{width}}  {cell_text(c, v, True)}\n" for c, v in zip(columns, rows[0]))
     cells = [[cell_text(c, v, True) for c, v in zip(columns, row)] for row in rows]
-    widths = [max([len(display_name(c))] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     numeric = [bool(rows) and all(isinstance(r[i], _RIGHT_ALIGNED) or r[i] is None for r in rows)
                for i in range(len(columns))]
-
-    def line(values: Sequence[str]) -> str:
-        parts = [v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric)]
-        return "  ".join(parts).rstrip() + "\n"
-
-    text = line([display_name(c) for c in columns]) + "  ".join("-" * w for w in widths) + "\n"
-    text += "".join(line(r) for r in cells)
+    text = text_table([display_name(c) for c in columns], cells, right=numeric)
     return text if rows else text + "(no rows)\n"
 
 

@@ -6,23 +6,13 @@ never raise on odd input: a trace may hold anything a program wrote.
 """
 from __future__ import annotations
 
-import errno as _errno
 import os
 import shlex
 import struct
 from typing import Any
 
 from renacer.analyze import dns
-
-# Linux errno numbers of the errors SO_ERROR reports (getsockopt gives a number, not a name);
-# fixed here because the analysis may run on another OS than the recording.
-SOCKET_ERRNOS = {
-    1: "EPERM", 4: "EINTR", 11: "EAGAIN", 13: "EACCES", 22: "EINVAL", 32: "EPIPE", 71: "EPROTO",
-    90: "EMSGSIZE", 97: "EAFNOSUPPORT", 98: "EADDRINUSE", 99: "EADDRNOTAVAIL", 100: "ENETDOWN",
-    101: "ENETUNREACH", 102: "ENETRESET", 103: "ECONNABORTED", 104: "ECONNRESET", 105: "ENOBUFS",
-    107: "ENOTCONN", 110: "ETIMEDOUT", 111: "ECONNREFUSED", 112: "EHOSTDOWN", 113: "EHOSTUNREACH",
-    114: "EALREADY", 115: "EINPROGRESS", 125: "ECANCELED",
-}
+from renacer.schema import constants
 
 
 def mem_part(mem: bytes | None, index: int) -> bytes | None:
@@ -69,15 +59,16 @@ def mem_timeval_ns(mem: bytes | None, index: int) -> int | None:
 
 
 def errno_name(code: int | None) -> str | None:
-    """Name of a Linux errno number; None for 0 (no error)."""
+    """Name of a Linux errno number (schema/constants.py: the names of the trace's errno column,
+    whatever OS the analysis runs on); None for 0 (no error)."""
     if not code:
         return None
-    return SOCKET_ERRNOS.get(code) or _errno.errorcode.get(code) or f"E{code}"
+    return constants.errno_name(code) or f"E{code}"
 
 
 def strerror(name: str | None) -> str | None:
     """The C library's text for an errno name (``ENOENT`` -> ``No such file or directory``)."""
-    code = getattr(_errno, name, None) if name else None
+    code = constants.ERRNO.get(name) if name else None
     return os.strerror(code) if code else None
 
 

@@ -29,9 +29,9 @@ import jinja2
 import markupsafe
 
 from renacer import files
+from renacer.analyze import catalogue, output
 from renacer.analyze import engine as eng
 from renacer.analyze import hist as histo
-from renacer.analyze import output
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # A syscall is busy when it is among the BUSY_MAX largest by total time and completed at least
@@ -386,7 +386,7 @@ def narrow(engine: eng.Engine) -> None:
     """Make ``events`` the rows the network and error sections read (``_report_rows.sql``),
     kept in a temporary table: those queries then give the same answers for a fraction of the
     cost. Run after the sections that need every row (summary, histograms)."""
-    sql = eng._shared_sql("report_rows")
+    sql = catalogue.shared_sql("report_rows")
     engine.prepare("SELECT * FROM fd_opens")
     con = engine.con
     # fd_opens once (a scan of every row), both small tables from it.

@@ -29,7 +29,9 @@ from typing import Any
 
 from renacer import storage
 from renacer.analyze import engine as eng
-from renacer.analyze import payload
+from renacer.analyze import info, inputs, payload, views
+from renacer.analyze.errors import first_line
+from renacer.schema import captures
 
 INSTALL_HINT = "pip install 'renacer[spark]' (pyspark and sqlglot; Spark also needs Java 17)"
 # Small shuffles for local mode: Spark's default of 200 partitions costs seconds on one machine.
@@ -84,7 +86,7 @@ def base_session(master: str | None = None) -> Any:
     try:
         spark = builder.getOrCreate()
     except Exception as e:  # Java missing, master unreachable: pyspark raises its own types
-        raise eng.InputError(f"Spark did not start ({key}): {eng._first_line(e)}") from None
+        raise eng.InputError(f"Spark did not start ({key}): {first_line(e)}") from None
     if not remote:
         spark.sparkContext.setLogLevel("FATAL")  # errors reach the user as Error: …
     _SESSIONS[key] = spark
@@ -164,26 +166,16 @@ class SparkEngine(eng.Engine):
     def __init__(self, spark: Any, traces: list[eng.TraceInput]) -> None:
         super().__init__(None, traces)  # type: ignore[arg-type]
         self.spark = spark
-        self.variables: dict[str, Any] = {"rn_fd_openers": sorted(eng.captures.FD_FROM_RET)}
+        self.variables: dict[str, Any] = {"rn_fd_openers": sorted(captures.FD_FROM_RET)}
         self._cached: list[Any] = []
 
     def prepare(self, sql: str) -> None:
         """Create the shared views ``sql`` needs (and theirs), translated, on first use."""
         from renacer.analyze import spark_sql
 
-        objects = eng.shared_objects()
+        objects = views.shared_objects()
         macros = spark_sql.macros()
-        order: list[str] = []
-
-        def visit(name: str, path: tuple[str, ...]) -> None:
-            if name in self._created or name in order or name in path or name.lower() in macros:
-                return
-            for dep in sorted(eng._references(objects[name], objects) - {name}):
-                visit(dep, path + (name,))
-            order.append(name)
-
-        for name in sorted(eng._references(sql, objects)):
-            visit(name, ())
+        order = views.creation_order(sql, self._created, skip=lambda name: name.lower() in macros)
         for name in order:
             try:
                 self._create_view(name, objects[name])
@@ -388,11 +380,7 @@ class SparkEngine(eng.Engine):
     def run(self, query: str | eng.Query, params: dict[str, Any] | None = None,
             on_progress: Callable[[float], None] | None = None) -> eng.Result:
         q = eng.load_query(query) if isinstance(query, str) else query
-        given = params or {}
-        unknown = set(given) - set(q.params)
-        if unknown:
-            raise eng.InputError(f"query {q.name} has no parameter {', '.join(sorted(unknown))}")
-        bound = {p: given.get(p) for p in q.used_params}
+        bound = q.bind(params or {})  # the header's defaults, as on DuckDB
         return self.shape(self.execute(q.sql, bound, on_progress, name=q.name))
 
     def stream(self, sql: str, params: dict[str, Any] | None = None, batch: int = 10_000) -> Any:
@@ -458,7 +446,7 @@ def _remote_inputs(specs: Sequence[str]) -> tuple[list[str], list[eng.TraceInput
     except storage.StorageError as e:
         raise eng.InputError(str(e)) from None
     urls = [_spark_path(o.url) for o in objects]
-    labels = eng._labels(urls)
+    labels = inputs.labels(urls)
     traces = []
     for o, url, label in zip(objects, urls, labels):
         kv, rows, groups = footers[o.url]
@@ -468,7 +456,7 @@ def _remote_inputs(specs: Sequence[str]) -> tuple[list[str], list[eng.TraceInput
             raise eng.InputError(str(e)) from None
         except (ValueError, TypeError):
             raise eng.InputError(f"{o.url} has unreadable renacer metadata ({METADATA_KEY.decode()})") from None
-        traces.append(eng.TraceInput(url, label, eng._partitions(url.split("://", 1)[1]), meta, rows,
+        traces.append(eng.TraceInput(url, label, inputs.partitions(url.split("://", 1)[1]), meta, rows,
                                      groups, o.size))
     return urls, traces
 
@@ -572,24 +560,9 @@ def _create_events(engine: SparkEngine, paths: list[str]) -> None:
 
 
 def _create_metadata_tables(engine: SparkEngine) -> None:
-    import json
-
     spark = engine.spark
-    info, procs = [], []
-    for t in engine.traces:
-        m = t.meta
-        command = m.get("command")
-        info.append((t.label, t.path, t.rows, m.get("hostname"),
-                     [str(c) for c in command] if isinstance(command, list) else None,
-                     eng._int(m.get("start_wall_ns")), eng.exit_text(m.get("exit_status")),
-                     eng._int(m.get("events_seen")), eng._int(m.get("events_written")), json.dumps(m)))
-        for p in m.get("processes") or []:
-            if isinstance(p, dict) and isinstance(p.get("pid"), int):
-                argv = p.get("argv")
-                args = [str(a) for a in argv] if isinstance(argv, list) else None
-                procs.append((t.label, p["pid"], eng._int(p.get("ppid")), eng._str(p.get("exe")), args,
-                              eng._join_command(args)))
-    spark.createDataFrame(info, "trace string, file string, rows bigint, hostname string, "
+    info_rows, procs = info.metadata_rows(engine.traces)  # the DuckDB engine's rows
+    spark.createDataFrame(info_rows, "trace string, file string, rows bigint, hostname string, "
                           "command array<string>, start_wall_ns bigint, exit_status string, "
                           "events_seen bigint, events_written bigint, metadata string"
                           ).createOrReplaceTempView("trace_info")

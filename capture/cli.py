@@ -274,12 +274,8 @@ def _remote_destination(args: argparse.Namespace) -> Any:
 
 def live_consumer(args: argparse.Namespace, out: TextIO) -> Any:
     """The renderer, fed live with each flushed batch (the same code that replays a trace)."""
-    try:
-        from renacer.analyze.render import RenderOptions, live_renderer
-    except ImportError:
-        from renacer.capture.plain import PlainText
+    from renacer.analyze.render import RenderOptions, live_renderer
 
-        return PlainText(out)
     options = RenderOptions.from_cli(args)
     return live_renderer(out, options)
 

@@ -13,7 +13,7 @@
 -- "timeout" then attempt 2 answered by the next server, with a note.
 --
 -- Parameters:
---   $port        the DNS server port (default 53)
+--   $port        DNS server port (default 53)
 --
 -- Columns:
 --   trace        trace file (only when several traces are loaded)
@@ -34,7 +34,7 @@ WITH msgs AS (
         trace, pid, open_seq, seq, msg, ts_ns, dur_ns, dir, peer,
         rn_dns(data, sock_type = 'stream') AS m
     FROM socket_messages
-    WHERE ret > 0 AND data IS NOT NULL AND peer_port = coalesce($port, 53)
+    WHERE ret > 0 AND data IS NOT NULL AND peer_port = $port
 ),
 queries AS (
     SELECT * FROM msgs WHERE dir = 'out' AND m IS NOT NULL AND NOT m.response

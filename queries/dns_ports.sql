@@ -20,7 +20,7 @@ SELECT
     list_sort(list(DISTINCT peer)) AS servers
 FROM socket_messages
 WHERE dir = 'out' AND ret > 0 AND data IS NOT NULL AND peer_port IS NOT NULL
-  AND peer_port <> coalesce($port, 53)
+  AND peer_port <> $port
   AND NOT coalesce(rn_dns(data, sock_type = 'stream').response, TRUE)
 GROUP BY trace, peer_port
 ORDER BY trace, queries DESC, port

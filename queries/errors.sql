@@ -11,8 +11,8 @@
 -- socket. Other errors show the C library's text. Known patterns come first, then by count.
 --
 -- Parameters:
---   $tiny_calls  receives on one socket needed to report tiny receives (default 100)
---   $tiny_bytes  average receive size under which they are tiny, bytes (default 64)
+--   $tiny_calls  receives on one socket that make 'tiny receives' (default 100)
+--   $tiny_bytes  average receive size under which they are tiny (default 64 bytes)
 --
 -- Columns:
 --   trace        trace file (only when several traces are loaded)
@@ -122,7 +122,7 @@ findings AS (
     FROM socket_calls
     WHERE dir = 'in' AND ret > 0
     GROUP BY trace, pid, open_seq, name, peer, peer_port
-    HAVING count(*) >= coalesce($tiny_calls, 100) AND avg(size) < coalesce($tiny_bytes, 64)
+    HAVING count(*) >= $tiny_calls AND avg(size) < $tiny_bytes
 ),
 grouped AS (
     SELECT

@@ -25,7 +25,7 @@ WITH counted AS (
     SELECT
         trace,
         CASE WHEN $by = 'source' THEN src_file || ':' || src_line ELSE name END AS key,
-        dur_ns // coalesce($unit_ns, 1000) AS v,
+        dur_ns // $unit_ns AS v,
         count(*) AS n
     FROM syscalls
     WHERE dur_ns >= 0 AND ($name IS NULL OR name = $name)

@@ -20,7 +20,7 @@ WITH counted AS (
     SELECT
         trace,
         coalesce(rn_endpoint(peer_family, peer_addr, peer_port), 'fd ' || fd) AS key,
-        dur_ns // coalesce($unit_ns, 1000) AS v,
+        dur_ns // $unit_ns AS v,
         count(*) AS n
     FROM socket_calls
     WHERE dur_ns >= 0 AND ($name IS NULL OR name = $name)

@@ -25,7 +25,7 @@ WITH top AS MATERIALIZED (
     FROM syscalls
     WHERE dur_ns IS NOT NULL AND ($name IS NULL OR name = $name)
     ORDER BY dur_ns DESC, trace, seq
-    LIMIT coalesce($top, 20)
+    LIMIT $top
 ),
 descriptors AS (
     SELECT t.trace, t.seq, o.seq AS open_seq, o.path AS open_path

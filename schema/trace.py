@@ -137,6 +137,16 @@ F_FINISHED = 2  # exit_seq and dur are valid
 # Syscall numbers (and signal numbers) the recorder keeps tables for: 0 .. NR_MAX-1.
 NR_MAX = 1024
 
+# A system call fails by returning -errno, -1 … -MAX_ERRNO (linux/err.h); any other value, even
+# negative (an address, lseek's offset), is a result. The errno column is filled exactly then.
+MAX_ERRNO = 4095
+
+
+def failed(ret: int | None) -> bool:
+    """Whether a raw return value ``ret`` (the ``ret`` column) is -errno: the one test of a failed
+    call."""
+    return ret is not None and -MAX_ERRNO <= ret < 0
+
 # Part length meaning "the pointer could not be read (NULL or unmapped)": no bytes follow.
 MEM_UNREADABLE = 0xFFFFFFFF
 

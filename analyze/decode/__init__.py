@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from renacer.schema import constants as C
 from renacer.schema.syscall_table import DECODER_REFS
+from renacer.schema.trace import failed
 
 from . import fdcalls, files, generic, memory, netlink, processes, signals, sockets
 from .common import Decoded, DecodeOptions, Decoder, Row
@@ -72,7 +73,7 @@ def decode(row: Row, options: DecodeOptions) -> Decoded:
 def error_parts(row: Row) -> tuple[int, str] | None:
     """(errno, name) when the call failed, else None."""
     ret = row["ret"]
-    if ret is None or not -4096 < ret < 0:
+    if not failed(ret):
         return None
     err = -ret
     return err, C.errno_name(err) or row["errno"] or f"E{err}"

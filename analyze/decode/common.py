@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping, NamedTuple, Protocol, Union
 
 from renacer.schema import constants as C
 from renacer.schema.syscall_table import EXTRAS, PARTS
-from renacer.schema.trace import MEM_EXTRAS, MEM_UNREADABLE, split_mem, split_mem_extras
+from renacer.schema.trace import MEM_EXTRAS, MEM_UNREADABLE, failed, split_mem, split_mem_extras
 
 U64 = (1 << 64) - 1
 
@@ -132,11 +132,16 @@ _TABLES: dict[str, Mapping[str, int]] = {}
 
 
 def table(name: str) -> Mapping[str, int]:
-    """A constant table that schema.constants may not provide yet (an empty one then), so a
-    decoder lights up by itself once the table is generated."""
+    """The constant table ``name`` of schema.constants; a name it lacks is a LookupError (a
+    decoder must not print numbers silently because a table went missing)."""
     found = _TABLES.get(name)
     if found is None:
-        found = _TABLES[name] = C.TABLES.get(name) or getattr(C, name, None) or {}
+        found = C.TABLES.get(name)
+        if found is None:
+            found = getattr(C, name, None)
+        if not isinstance(found, Mapping):
+            raise LookupError(f"schema.constants has no table {name}")
+        _TABLES[name] = found
     return found
 
 
@@ -347,8 +352,9 @@ def unpack(fmt: str, data: bytes | None, offset: int = 0) -> tuple[Any, ...] | N
 
 
 def succeeded(row: Row) -> bool:
+    """The call returned, and not -errno."""
     ret = row["ret"]
-    return ret is not None and not -4096 < ret < 0
+    return ret is not None and not failed(ret)
 
 
 def returned(row: Row) -> bool:

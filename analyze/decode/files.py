@@ -111,7 +111,7 @@ def close_range(row: Row, opts: DecodeOptions) -> list[str]:
 
 def read(row: Row, opts: DecodeOptions) -> Decoded:
     ret = row["ret"]
-    if ret is not None and not -4096 < ret < 0:
+    if succeeded(row):
         data = buf(row["data"], ret, opts, row["a1"])
     else:
         data = ptr(row["a1"])
@@ -375,8 +375,7 @@ def fstat(row: Row, opts: DecodeOptions) -> Decoded:
 
 def newfstatat(row: Row, opts: DecodeOptions) -> Decoded:
     # The most frequent call of many programs (every stat() of glibc): kept lean.
-    ret = row["ret"]
-    out = part(row, 0) if ret is not None and not -4096 < ret < 0 else None
+    out = part(row, 0) if succeeded(row) else None
     return split_at(
         [dirfd(row["a0"]), path(row["path"], opts, row["a1"]), stat_struct(out, row["a2"]),
          flags(C.AT_FLAGS, u32(row["a3"]), "AT_???")],

@@ -108,7 +108,7 @@ _SIGSYS = C.SIGNALS["SIGSYS"]
 # Per-signal si_code tables, consulted when the generic SI_* table has no name (strace's order).
 _CODE_TABLES = {
     C.SIGNALS["SIGTRAP"]: "TRAP_CODE", _SIGCHLD: "CLD_CODE", _SIGPOLL: "POLL_CODE",
-    C.SIGNALS["SIGPROF"]: "PROF_CODE", C.SIGNALS["SIGILL"]: "ILL_CODE",
+    C.SIGNALS["SIGILL"]: "ILL_CODE",
     C.SIGNALS["SIGFPE"]: "FPE_CODE", C.SIGNALS["SIGSEGV"]: "SEGV_CODE",
     C.SIGNALS["SIGBUS"]: "BUS_CODE", _SIGSYS: "SYS_CODE",
 }
@@ -116,10 +116,9 @@ _SI_USER, _SI_TIMER, _SI_TKILL, _CLD_EXITED = 0, -2, -6, 1
 
 
 def si_code_name(signo: int, code: int) -> str:
-    name = C.enum_name(table("SI_CODE"), code) if table("SI_CODE") else None
+    name = C.enum_name(table("SI_CODE"), code)
     if name is None and signo in _CODE_TABLES:
-        per_signal = table(_CODE_TABLES[signo])
-        name = C.enum_name(per_signal, code) if per_signal else None
+        name = C.enum_name(table(_CODE_TABLES[signo]), code)
     return name if name is not None else xval(code & 0xFFFFFFFF)
 
 

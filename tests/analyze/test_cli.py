@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from renacer.analyze.cli import app
 from tests.analyze import scenarios
@@ -234,3 +234,31 @@ def test_a_terminal_gets_a_rich_table() -> None:
     out = _Terminal()
     output.render(["trace", "rows"], [("t.parquet", 3)], "table", out, vertical=True)
     assert "t.parquet" in out.getvalue()
+
+
+def test_canned_commands_take_their_options_from_the_query_headers() -> None:
+    from renacer.analyze import catalogue
+    from renacer.analyze.cli import CANNED
+
+    for name, spec in CANNED.items():
+        command = app.commands[name]
+        flags = {opt for p in command.params for opt in getattr(p, "opts", [])}
+        for query in spec.queries or (name,):
+            for param in catalogue.load_query(query).params:
+                assert "--" + param.replace("_", "-") in flags, (name, param)
+    text = invoke("errors", "--help").stdout
+    defaults = catalogue.load_query("errors").defaults
+    assert f"[default: {defaults['tiny_calls']}]" in text and f"[default: {defaults['tiny_bytes']}]" in text
+
+
+def test_an_unset_option_gets_the_default_the_header_declares(tmp_path: Path) -> None:
+    from tests.analyze.tracebuilder import TraceBuilder
+
+    b = TraceBuilder(pid=42)
+    for i in range(30):
+        b.close(100 + i, dur=1_000 + i)
+    many = b.save(tmp_path / "many.parquet")
+    assert len(json.loads(invoke("slow", many, "--format", "json").stdout)) == 20  # slow.sql: (default 20)
+    assert len(json.loads(invoke("slow", many, "--top", "25", "--format", "json").stdout)) == 25
+    result = invoke("slow", many, "--top", "0")
+    assert result.exit_code == 2 and "Invalid value for '--top'" in result.stderr

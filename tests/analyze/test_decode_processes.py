@@ -6,15 +6,14 @@ import struct
 import pytest
 
 from renacer.analyze.decode import DecodeOptions, decode, format_return
-from renacer.analyze.decode.common import make_row, table
+from renacer.analyze.decode.common import make_row
 from renacer.analyze.decode.processes import wait_status
 from renacer.schema.trace import join_mem
 
 CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND = 0x100, 0x200, 0x400, 0x800
 CLONE_THREAD, CLONE_SYSVSEM, CLONE_SETTLS, CLONE_PARENT_SETTID = 0x10000, 0x40000, 0x80000, 0x100000
 CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, SIGCHLD = 0x200000, 0x1000000, 17
-# The resource name needs an RLIMIT table in schema.constants; until then strace's unknown form.
-RLIMIT_STACK = "RLIMIT_STACK" if table("RLIMIT") else "0x3 /* RLIMIT_??? */"
+RLIMIT_STACK = "RLIMIT_STACK"
 
 
 def text(row: dict, string_size: int = 32) -> str:

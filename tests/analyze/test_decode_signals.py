@@ -27,8 +27,9 @@ def sigaction(handler: int, flags: int, restorer: int, *mask: int) -> bytes:
 
 
 def code(name: str, value: int, table_name: str) -> str:
-    """A si_code as strace names it, or its number until schema.constants has the table."""
-    return name if table(table_name) else (hex(value & 0xFFFFFFFF) if value else "0")
+    """A si_code as strace names it (the table holds it with that value)."""
+    assert table(table_name)[name] == value
+    return name
 
 
 CALLS = {

@@ -11,9 +11,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from renacer.analyze import catalogue
 from renacer.analyze import engine as eng
 from renacer.schema.trace import TRACE_SCHEMA, schema_with_metadata
 from tests.analyze import scenarios
+from tests.analyze.summary_query import summary_rows
 from tests.analyze.tracebuilder import TraceBuilder
 
 
@@ -148,6 +150,54 @@ def test_unknown_query_parameters_are_rejected(small_trace: Path) -> None:
     e.close()
 
 
+def test_a_parameter_left_unset_gets_the_default_its_header_declares(tmp_path: Path) -> None:
+    b = TraceBuilder(pid=42)
+    for i in range(30):
+        b.close(100 + i, dur=1_000 + i)
+    path = str(b.save(tmp_path / "many.parquet"))
+    assert catalogue.load_query("slow").defaults == {"top": 20}
+    assert len(_run([path], "slow").rows) == 20
+    assert len(_run([path], "slow", top=5).rows) == 5
+    assert len(_run([path], "slow", top=None).rows) == 20
+
+
+def test_a_dollar_in_a_string_or_a_comment_is_not_a_parameter() -> None:
+    q = catalogue.parse_header("x", Path("x.sql"), "-- x: about $not_this\nSELECT '$nor_this' AS a, $this AS b -- $nor\n")
+    assert q.used_params == ["this"]
+
+
+def test_a_canned_query_that_is_not_one_select_is_refused(small_trace: Path) -> None:
+    e = eng.load([str(small_trace)])
+    try:
+        for text, why in [("DROP VIEW events", "must be a SELECT, not DROP"),
+                          ("SELECT 1; SELECT 2", "must be one statement, not 2")]:
+            q = catalogue.parse_header("bad", Path("bad.sql"), f"-- bad: bad\n{text}\n")
+            with pytest.raises(eng.QueryError, match=why):
+                e.run(q)
+        assert e.execute("SELECT count(*) FROM events").rows[0][0] > 0  # events is still there
+    finally:
+        e.close()
+
+
+def test_sql_that_is_only_comments_is_empty(small_trace: Path) -> None:
+    e = eng.load([str(small_trace)])
+    try:
+        for text in ["", "  ;  ", "-- nothing\n/* at all */ ;"]:
+            with pytest.raises(eng.QueryError, match="the SQL is empty"):
+                e.execute(text)
+    finally:
+        e.close()
+
+
+def test_names_in_comments_and_strings_create_no_shared_view(small_trace: Path) -> None:
+    e = eng.load([str(small_trace)])
+    try:
+        e.execute("SELECT 'sockets' AS s /* connects */ FROM syscalls -- procs")
+        assert e._created == {"syscalls"}
+    finally:
+        e.close()
+
+
 def test_progress_is_reported_while_a_query_runs(small_trace: Path) -> None:
     seen: list[float] = []
     e = eng.load([str(small_trace)])
@@ -162,7 +212,7 @@ def test_progress_is_reported_while_a_query_runs(small_trace: Path) -> None:
 def test_summary_rows_percentiles_equal_numpys_linear_percentiles() -> None:
     b = scenarios.big_summary()
     table = b.table()
-    rows = {r["syscall"]: r for r in eng.summary_rows(table)}
+    rows = {r["syscall"]: r for r in summary_rows(table)}
     for name in ("read", "write"):
         durations = np.array([r["dur_ns"] for r in b.rows if r["name"] == name], dtype=np.float64)
         got = rows[name]
@@ -175,7 +225,7 @@ def test_summary_rows_percentiles_equal_numpys_linear_percentiles() -> None:
 
 
 def test_summary_percentiles_are_null_under_two_calls() -> None:
-    rows = {r["syscall"]: r for r in eng.summary_rows(scenarios.big_summary(3).table())}
+    rows = {r["syscall"]: r for r in summary_rows(scenarios.big_summary(3).table())}
     assert rows["getpid"] == {"syscall": "getpid", "calls": 1, "errors": 0, "total_ns": 10, "avg_ns": 10,
                               "p50_ns": None, "p90_ns": None, "p99_ns": None, "max_ns": 10}
     assert rows["read"]["p50_ns"] is not None
@@ -187,7 +237,7 @@ def test_summary_rows_sorts_by_total_time_and_counts_errors() -> None:
     b.openat("/b", 3, dur=30)
     b.call("read", (3, 0, 10), 10, dur=100)
     b.exit(0)
-    rows = eng.summary_rows(b.table())
+    rows = summary_rows(b.table())
     assert [(r["syscall"], r["calls"], r["errors"], r["total_ns"]) for r in rows] == [
         ("read", 1, 0, 100), ("openat", 2, 1, 40), ("exit_group", 1, 0, 0)]
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from renacer.analyze import hist as histo
 from renacer.analyze.cli import app

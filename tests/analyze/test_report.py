@@ -10,7 +10,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 pytest.importorskip("jinja2", reason="the report needs the 'report' extra: pip install 'renacer[report]'")
 pytest.importorskip("matplotlib", reason="the report needs the 'report' extra: pip install 'renacer[report]'")

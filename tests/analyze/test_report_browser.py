@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 pytest.importorskip("jinja2", reason="the report needs the 'report' extra: pip install 'renacer[report]'")
 pytest.importorskip("matplotlib", reason="the report needs the 'report' extra: pip install 'renacer[report]'")

@@ -10,7 +10,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from renacer.analyze.cli import app
 from tests.s3server import S3Server, s3_server  # noqa: F401  (the fixture)

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from renacer.analyze import catalogue
 from renacer.analyze import engine as eng
 
 spark_sql = pytest.importorskip("renacer.analyze.spark_sql", reason="sqlglot is a test dependency")
@@ -19,7 +20,7 @@ def spark(sql: str, name: str | None = None) -> str:
 
 @pytest.mark.parametrize("query", [q.name for q in eng.list_queries()])
 def test_every_canned_query_translates(query: str) -> None:
-    text = eng._strip_sql_comments(spark(eng.load_query(query).sql, query))
+    text = catalogue.code(spark(eng.load_query(query).sql, query))
     assert "ASOF" not in text and "QUALIFY" not in text and "$" not in text
 
 
@@ -64,7 +65,7 @@ def test_parameters_stay_bound_parameters() -> None:
 def test_engine_spark_without_pyspark_says_how_to_install_it(tmp_path) -> None:
     code = ("import sys; sys.modules['pyspark'] = None; "
             "from renacer.analyze.cli import main; sys.argv = ['renacer-analyze', 'summary', '--engine', 'spark', "
-            f"{str(eng.QUERIES_DIR.parent / 'sample_traces' / 'http_curl.parquet')!r}]; main()")
+            f"{str(catalogue.QUERIES_DIR.parent / 'sample_traces' / 'http_curl.parquet')!r}]; main()")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "pip install 'renacer[spark]'" in result.stderr

@@ -1,5 +1,5 @@
 """The plain-Python -c summary (analyze/summary.py) gives exactly queries/summary.sql's numbers
-(run by DuckDB through engine.summary_rows): on random durations, on the sample traces and on a
+(run by DuckDB through tests/analyze/summary_query.py): on random durations, on the sample traces and on a
 fresh recording read the live way (capture/rows.py)."""
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from renacer.analyze import engine
 from renacer.analyze.render import _Columns
 from renacer.analyze.summary import Summary, quantile_cont, round_half_away
 from renacer.schema.trace import TRACE_SCHEMA
+from tests.analyze.summary_query import summary_rows
 
 SAMPLES = sorted((Path(__file__).parents[2] / "sample_traces").glob("*.parquet"))
 
@@ -45,7 +45,7 @@ def random_table(rng: random.Random, n: int) -> pa.Table:
 def test_summary_equals_summary_sql_on_random_durations(seed: int) -> None:
     rng = random.Random(seed)
     table = random_table(rng, rng.choice([1, 2, 3, 5, 11, 100, 1001, 5000]))
-    assert plain_rows(table, parts=rng.randint(1, 4)) == engine.summary_rows(table)
+    assert plain_rows(table, parts=rng.randint(1, 4)) == summary_rows(table)
 
 
 def test_summary_rounds_interpolated_halves_away_from_zero_like_duckdb() -> None:
@@ -55,7 +55,7 @@ def test_summary_rounds_interpolated_halves_away_from_zero_like_duckdb() -> None
             rows.append({"seq": seq, "exit_seq": seq + 1, "ts_ns": 0, "pid": 1, "tid": 1, "kind": "syscall",
                          "nr": 0, "name": name, "dur_ns": d})
         table = pa.Table.from_pylist(rows, schema=TRACE_SCHEMA)
-        assert plain_rows(table) == engine.summary_rows(table), seq
+        assert plain_rows(table) == summary_rows(table), seq
 
 
 def test_summary_rounds_a_p99_just_below_half_as_duckdb_does() -> None:
@@ -64,18 +64,18 @@ def test_summary_rounds_a_p99_just_below_half_as_duckdb_does() -> None:
     rows = [{"seq": i, "exit_seq": i + 1, "ts_ns": 0, "pid": 1, "tid": 1, "kind": "syscall", "nr": 10,
              "name": "mprotect", "dur_ns": d} for i, d in enumerate([9014, 9865, 12840])]
     table = pa.Table.from_pylist(rows, schema=TRACE_SCHEMA)
-    assert plain_rows(table) == engine.summary_rows(table)
+    assert plain_rows(table) == summary_rows(table)
     assert plain_rows(table)[0]["p99_ns"] == 12780
 
 
 def test_summary_of_no_syscall_is_empty() -> None:
-    assert plain_rows(TRACE_SCHEMA.empty_table()) == engine.summary_rows(TRACE_SCHEMA.empty_table()) == []
+    assert plain_rows(TRACE_SCHEMA.empty_table()) == summary_rows(TRACE_SCHEMA.empty_table()) == []
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
 def test_summary_equals_summary_sql_on_sample_traces(path: Path) -> None:
     table = pq.read_table(path)
-    assert plain_rows(table, parts=3) == engine.summary_rows(table)
+    assert plain_rows(table, parts=3) == summary_rows(table)
 
 
 def test_summary_equals_summary_sql_on_a_recording_read_the_live_way() -> None:
@@ -90,7 +90,7 @@ def test_summary_equals_summary_sql_on_a_recording_read_the_live_way() -> None:
         summary.add(RowBatch(raw))
         batches.append(to_record_batch(raw))
     table = pa.Table.from_batches(batches, schema=TRACE_SCHEMA)
-    assert summary.rows() == engine.summary_rows(table)
+    assert summary.rows() == summary_rows(table)
     assert sum(r["calls"] for r in summary.rows()) > 4000
 
 

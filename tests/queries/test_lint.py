@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from renacer.analyze import catalogue
 from renacer.analyze import engine as eng
 from tests.analyze import scenarios
 
@@ -47,11 +48,20 @@ def test_parameters_used_are_the_parameters_documented(query: eng.Query) -> None
 
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.name)
 def test_query_is_one_select_that_reads_no_files(query: eng.Query) -> None:
-    body = eng._strip_sql_comments(query.sql).strip()
-    assert re.match(r"^(WITH|SELECT)\b", body, re.I), "a canned query is a SELECT"
-    assert ";" not in body.rstrip(";"), "one statement per file"
+    statement = catalogue.select_statement(query.sql, query.name)  # DuckDB's parser: one SELECT
+    assert statement.type.name == "SELECT"
+    body = catalogue.code(query.sql)
     assert not WRITES.search(body)
     assert not FILE_READERS.search(body), "traces come from the views; paths are bound by the engine"
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.name)
+def test_a_default_is_declared_once_in_the_header(query: eng.Query) -> None:
+    # The engine binds the header's "(default N)"; the SQL must not repeat it.
+    assert not re.search(r"coalesce\(\s*\$", catalogue.code(query.sql), re.I)
+    for name, text in query.params.items():
+        if "(default" in text and "(default:" not in text and "(default)" not in text:
+            assert name in query.defaults, name
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.name)
@@ -64,12 +74,11 @@ def test_shared_sql_only_defines_views_and_macros() -> None:
     objects = eng.shared_objects()
     assert {"syscalls", "sockets", "socket_calls", "connects", "procs", "fd_opens", "file_calls"} <= set(objects)
     for name, statement in objects.items():
-        body = eng._strip_sql_comments(statement).strip()
+        body = catalogue.code(statement).strip()
         assert re.match(rf"^CREATE OR REPLACE (VIEW|MACRO) {name}\b", body), name
         assert not FILE_READERS.search(body), name
-    text = eng._strip_sql_comments((eng.QUERIES_DIR / "_views.sql").read_text())
-    statements = [s for s in re.split(r";\s*\n", text) if s.strip()]
-    assert len(statements) == len(objects)
+    statements = catalogue.statements((catalogue.QUERIES_DIR / "_views.sql").read_text())
+    assert [s.type.name for s in statements] == ["CREATE"] * len(objects)
 
 
 def test_sql_files_are_installed_with_the_package() -> None:
