@@ -544,9 +544,9 @@ def test_a_connect_closed_while_connecting_or_never_resolved_has_no_outcome() ->
 
 
 def test_a_connect_waits_for_its_outcome_at_most_hold_rows(monkeypatch: pytest.MonkeyPatch) -> None:
-    from renacer.analyze import render
+    from renacer.analyze.render import outcomes
 
-    monkeypatch.setattr(render, "HOLD_ROWS", 3)
+    monkeypatch.setattr(outcomes, "HOLD_ROWS", 3)
     rows = [call(0, 100, "connect", 5, 0x7FFD0000, 16, err="EINPROGRESS", sockaddr=SA_9999)]
     rows += [call(2 + 2 * i, 100, "getpid", ret=100) for i in range(4)]
     rows.append(so_error(10, 5, 111))
@@ -624,9 +624,9 @@ def test_guide_summary_rows_keep_their_order_when_the_times_change() -> None:
 
 
 def test_a_connect_waits_for_its_outcome_at_most_hold_ns_of_recorded_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    from renacer.analyze import render
+    from renacer.analyze.render import outcomes
 
-    monkeypatch.setattr(render, "HOLD_NS", 1_000_000)  # 1 ms of recorded time
+    monkeypatch.setattr(outcomes, "HOLD_NS", 1_000_000)  # 1 ms of recorded time
     rows = [call(0, 100, "connect", 5, 0x7FFD0000, 16, err="EINPROGRESS", sockaddr=SA_9999, ts_ns=0, dur_ns=10),
             call(2, 101, "getpid", ret=100, ts_ns=500_000),  # within the wait
             call(4, 101, "getppid", ret=1, ts_ns=2_000_000),  # past it: the line is printed as it is

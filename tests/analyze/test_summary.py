@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from renacer.analyze import engine
-from renacer.analyze.render import _Columns
+from renacer.analyze.render.columns import ArrowColumns
 from renacer.analyze.summary import Summary, quantile_cont, round_half_away
 from renacer.schema.trace import TRACE_SCHEMA
 
@@ -22,7 +22,7 @@ def plain_rows(table: pa.Table, parts: int = 1) -> list[dict]:
     summary = Summary()
     step = max(1, -(-table.num_rows // parts))
     for start in range(0, table.num_rows, step):  # fed batch by batch, as live
-        summary.add(_Columns(table.slice(start, step)))
+        summary.add(ArrowColumns(table.slice(start, step)))
     return summary.rows()
 
 
