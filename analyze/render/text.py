@@ -72,9 +72,9 @@ def _pad(line: str) -> str:
 # What a decoder may read of a row that returned at once (errno follows from ret; exit_seq is set).
 _DECODE_INPUTS = ("a0", "a1", "a2", "a3", "a4", "a5", "data", "sockaddr", "path", "mem")  # and ret
 _MEMO_MAX = 1 << 16
-_MEMO_CHARS = 16 << 20  # payload bytes and text the memo may hold
-_MEMO_ITEM_CHARS = 64 << 10  # a line larger than this is not memoized
-_OUT_CHARS = 1 << 20  # argument text buffered before a write
+_MEMO_CHARS = 32 << 20  # characters (payload and text) of the large lines the memo may hold
+_LARGE_CHARS = 4096  # a line larger than this (payload included) is counted
+_OUT_CHARS = 1 << 20  # large lines' text buffered before a write
 
 
 class TextRenderer(Renderer):
@@ -94,8 +94,8 @@ class TextRenderer(Renderer):
         # The guide's style shows a non-blocking connect's outcome on its line (strace cannot: it
         # prints the line before the outcome exists).
         self._outcomes = None if self.options.strace or self.options.summary else ConnectOutcomes()
-        self._memo: dict[tuple[Any, ...], tuple[str, str]] = {}
-        self._memo_chars = 0  # payload bytes and text the memo holds (bounded by _MEMO_CHARS)
+        self._memo: dict[tuple[Any, ...], tuple[str, str, int]] = {}
+        self._memo_chars = 0  # characters of the large lines in the memo
         self._durations = self.options.durations
 
     def _learn(self, rows: Rows) -> None:
@@ -154,6 +154,27 @@ class TextRenderer(Renderer):
         ret = format_return(row, result if result.__class__ is Decoded else _NO_OVERRIDE, self._style)
         return ", ".join(result.args if result.__class__ is Decoded else result), ret
 
+    def _memoized(self, key: tuple[Any, ...], row: RowView, data: bytes | None, mem: bytes | None
+                  ) -> tuple[str, str, int]:
+        """A line's (arguments, return text, its size when large, else 0), kept in the memo.
+
+        The memo is bounded in entries and in characters: with -s 1M a key holds a megabyte of
+        payload and its text up to four. The size rides with the entry so that a memo hit, the
+        hot path, only tests it."""
+        args_text, text = self._decode_line(row)
+        size = len(args_text) + len(data or b"") + len(mem or b"")
+        large = size if size > _LARGE_CHARS else 0
+        decoded = (args_text, text, large)
+        if large > _MEMO_CHARS // 4:
+            return decoded  # not kept: it would push out most of the memo
+        memo = self._memo
+        if len(memo) >= _MEMO_MAX or self._memo_chars + large > _MEMO_CHARS:
+            memo.clear()
+            self._memo_chars = 0
+        memo[key] = decoded
+        self._memo_chars += large
+        return decoded
+
     def _drain(self, final: bool) -> None:
         events = self._events
         n = len(events)
@@ -170,7 +191,7 @@ class TextRenderer(Renderer):
         plain = self._plain
         durations = self._durations
         memo = self._memo
-        held = 0  # characters of argument text in ``out``: written out past _OUT_CHARS
+        held = 0  # characters of large lines in ``out``: written out past _OUT_CHARS
         has_source = bool(self.metadata.get("source")) if getattr(self, "metadata", None) else False
         current = None
         tids = pids = names = rets = a0s = a1s = a2s = a3s = a4s = a5s = datas = sas = paths = mems = ()
@@ -207,18 +228,14 @@ class TextRenderer(Renderer):
                        datas[obj], sas[obj], paths[obj], mems[obj])
                 decoded = memo.get(key)
                 if decoded is None:
-                    decoded = self._decode_line(row)
-                    # Bounded in entries and in what they hold: with -s 1M a key holds a
-                    # megabyte of payload and its text four.
-                    size = len(decoded[0]) + len(datas[obj] or b"") + len(mems[obj] or b"")
-                    if size <= _MEMO_ITEM_CHARS:
-                        if len(memo) >= _MEMO_MAX or self._memo_chars + size > _MEMO_CHARS:
-                            memo.clear()
-                            self._memo_chars = 0
-                        memo[key] = decoded
-                        self._memo_chars += size
-                args_text, text = decoded
-                held += len(args_text)
+                    decoded = self._memoized(key, row, datas[obj], mems[obj])
+                args_text, text, large = decoded
+                if large:  # with -s 1M a line is megabytes: write them as they come
+                    if held > _OUT_CHARS:
+                        self.out.write("".join(out))
+                        out.clear()
+                        held = 0
+                    held += large
                 if plain:
                     line = (f"[pid {tid:5d}] {name}(" if len(live) > 1 else name + "(") + args_text + ") "
                 else:
@@ -235,10 +252,6 @@ class TextRenderer(Renderer):
                 append(f"{line}= {text}\n")
                 if name in CLONES:
                     threads.cloned(row)
-                if held > _OUT_CHARS:  # large payloads: write as we go, not a row group at once
-                    self.out.write("".join(out))
-                    out.clear()
-                    held = 0
                 continue
             if kind == ENTRY:
                 call: Call = obj

@@ -99,3 +99,34 @@ def test_helpers_match_their_definitions() -> None:
     assert quantile_cont([10, 20], 0.5) == 15.0
     assert quantile_cont([1, 2, 3, 4, 5], 0.9) == pytest.approx(4.6)
     assert quantile_cont([1, 9865, 12840], 0.99) == 12780.499999999998
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_summary_equals_summary_sql_when_durations_span_many_sorted_runs(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Durations are kept as sorted runs of 8-byte integers; the percentiles found by counting
+    across the runs are still summary.sql's, ties and duplicates included."""
+    from renacer.analyze.summary import Durations
+
+    monkeypatch.setattr(Durations, "RUN", 7)
+    rng = random.Random(1000 + seed)
+    table = random_table(rng, rng.choice([50, 300, 2000]))
+    if seed % 2:  # many equal durations: the k-th value sits inside a run of ties
+        table = table.set_column(table.schema.get_field_index("dur_ns"), "dur_ns",
+                                 pa.array([None if d is None else d % 5 for d in table.column("dur_ns").to_pylist()],
+                                          pa.int64()))
+    assert plain_rows(table, parts=rng.randint(5, 40)) == engine.summary_rows(table)
+
+
+def test_durations_are_kept_as_eight_byte_integers() -> None:
+    from renacer.analyze.summary import Durations
+
+    summary = Summary()
+    n = 3 * Durations.RUN + 5
+    for start in range(0, n, Durations.RUN):  # batch by batch, as fed: a run is sealed per batch
+        part = range(start, min(start + Durations.RUN, n))
+        summary.add({"kind": ["syscall"] * len(part), "name": ["read"] * len(part), "seq": list(part),
+                     "dur_ns": [n - i for i in part], "errno": [None] * len(part)})
+    durations = summary._by_name["read"].durations
+    assert [r.itemsize for r in durations.runs] == [8, 8, 8] and durations.tail.itemsize == 8
+    assert sum(len(r) for r in durations.runs) + len(durations.tail) == n
+    assert [durations[k] for k in (0, 1, n - 1)] == [1, 2, n]
