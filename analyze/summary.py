@@ -14,9 +14,10 @@ tests/analyze/test_summary.py checks equal numbers on random durations and on re
   (the engine drops it for one trace too).
 
 Memory: exact percentiles need every duration, so each syscall keeps its durations as 8-byte
-integers (``array('q')``, not Python ints at ~36 bytes each), in sorted runs of ``RUN`` values;
-the order statistics are then found by counting across the runs (``Durations.kth``), without
-ever sorting all of them into one list. Counts, sums and the maximum are kept as they come.
+integers (``array('q')``, not Python ints at ~36 bytes each) in sorted runs of ``_Stats.RUN``
+(16384) values; only the newest (fewer than RUN plus one batch) wait in a list. The order
+statistics are found by counting across the runs (``Durations.__getitem__``), without ever
+sorting all of them into one list.
 """
 from __future__ import annotations
 
@@ -54,38 +55,32 @@ def quantile_cont(ordered: Sequence[int], q: float) -> float:
 
 
 class Durations:
-    """The durations of one syscall, 8 bytes each: sorted runs, and the newest values unsorted
-    (at most ``RUN`` of them plus one batch). Reads as a sorted sequence (``len``, ``[k]``), so
-    ``quantile_cont`` takes it as it takes a sorted list."""
+    """The durations of one syscall as sorted runs of 8-byte integers. Reads as one sorted
+    sequence (``len``, ``[k]``), so ``quantile_cont`` takes it as it takes a sorted list."""
 
-    RUN = 1 << 16
-
-    __slots__ = ("runs", "tail", "total", "count", "high")
+    __slots__ = ("runs", "total", "count", "high")
 
     def __init__(self) -> None:
         self.runs: list[array[int]] = []
-        self.tail: array[int] = array("q")
         self.total = 0
         self.count = 0
         self.high: int | None = None
 
-    def seal(self) -> None:
-        """Sort the newest values into a run of their own (a transient list of RUN-odd ints)."""
-        if self.tail:
-            self.count += len(self.tail)
-            self.total += sum(self.tail)
-            top = max(self.tail)
+    def add_run(self, values: list[int]) -> None:
+        """Keep ``values`` (any order) as a sorted run."""
+        if values:
+            self.count += len(values)
+            self.total += sum(values)
+            top = max(values)
             self.high = top if self.high is None else max(self.high, top)
-            self.runs.append(array("q", sorted(self.tail)))
-            self.tail = array("q")
+            self.runs.append(array("q", sorted(values)))
 
     def __len__(self) -> int:
-        return self.count + len(self.tail)
+        return self.count
 
     def __getitem__(self, k: int) -> int:
         """The k-th smallest (0-based): the smallest value with more than k values at or below
         it, found by bisecting the value range and counting in each sorted run."""
-        self.seal()
         runs = self.runs
         if len(runs) == 1:
             return runs[0][k]
@@ -100,13 +95,23 @@ class Durations:
 
 
 class _Stats:
-    __slots__ = ("calls", "errors", "durations", "first_seq")
+    # Durations arrive in ``tail`` (a list: appending is the per-row cost) and move to
+    # ``durations`` as a sorted run of 8-byte integers once RUN of them are there.
+    RUN = 1 << 14
+
+    __slots__ = ("calls", "errors", "tail", "durations", "first_seq")
 
     def __init__(self, first_seq: int) -> None:
         self.calls = 0
         self.errors = 0
+        self.tail: list[int] = []
         self.durations = Durations()
         self.first_seq = first_seq
+
+    def seal(self) -> Durations:
+        self.durations.add_run(self.tail)
+        self.tail = []
+        return self.durations
 
 
 class Summary:
@@ -132,10 +137,10 @@ class Summary:
             if err is not None:
                 stats.errors += 1
             if dur is not None:
-                stats.durations.tail.append(dur)
+                stats.tail.append(dur)
         for stats in by_name.values():
-            if len(stats.durations.tail) >= Durations.RUN:
-                stats.durations.seal()
+            if len(stats.tail) >= stats.RUN:
+                stats.seal()
 
     @property
     def calls(self) -> int:
@@ -148,8 +153,7 @@ class Summary:
     def rows(self) -> list[dict[str, Any]]:
         out = []
         for name, s in self._by_name.items():
-            durations = s.durations
-            durations.seal()
+            durations = s.seal()
             n = len(durations)
             total = durations.total
             quantiles: list[int | None] = (

@@ -7,8 +7,8 @@ Each mode replays TRACE through ``render_trace_file`` into /dev/null in a fresh 
 under ``/usr/bin/time -v`` (peak RSS of that process). ``text-e`` is ``replay -e trace=read``
 (a filtered replay), ``summary`` is ``-c``. ``--render-file DIR`` loads another copy of the render
 module (DIR/render.py and DIR/summary.py, e.g. saved from git before a change) in their place,
-so before and after run side by side on the same trace. Prints the median wall time, the peak
-RSS, and rows per second.
+so before and after run side by side on the same trace. Prints the median wall and CPU time
+(user + system, of the whole process: imports included), rows per CPU second and the peak RSS.
 """
 from __future__ import annotations
 
@@ -56,12 +56,13 @@ print("elapsed", time.perf_counter() - start)
 """
 
 
-def run_once(trace: str, mode: str, render_file: str) -> tuple[float, int]:
+def run_once(trace: str, mode: str, render_file: str) -> tuple[float, float, int]:
     proc = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-c", CHILD, render_file, trace, repr(MODES[mode])],
                           capture_output=True, text=True, check=True)
     elapsed = float(re.search(r"^elapsed (\S+)", proc.stdout, re.M).group(1))
     rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
-    return elapsed, rss_kb
+    cpu = sum(float(re.search(rf"{kind} time \(seconds\): (\S+)", proc.stderr).group(1)) for kind in ("User", "System"))
+    return elapsed, cpu, rss_kb
 
 
 def main() -> None:
@@ -75,12 +76,13 @@ def main() -> None:
 
     rows = pq.ParquetFile(args.trace).metadata.num_rows
     print(f"{args.trace}: {rows} rows; render module: {args.render_file or 'installed'}")
-    print(f"{'mode':<16}{'seconds':>10}{'rows/s':>12}{'peak RSS MiB':>14}")
+    print(f"{'mode':<16}{'wall s':>10}{'CPU s':>10}{'rows/CPU s':>12}{'peak RSS MiB':>14}")
     for mode in args.modes.split(","):
         results = [run_once(args.trace, mode, args.render_file) for _ in range(args.runs)]
         secs = statistics.median(r[0] for r in results)
-        rss = max(r[1] for r in results) / 1024
-        print(f"{mode:<16}{secs:>10.2f}{rows / secs:>12,.0f}{rss:>14.1f}", flush=True)
+        cpu = statistics.median(r[1] for r in results)
+        rss = max(r[2] for r in results) / 1024
+        print(f"{mode:<16}{secs:>10.2f}{cpu:>10.2f}{rows / cpu:>12,.0f}{rss:>14.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -714,3 +714,11 @@ def test_large_lines_are_written_as_they_come_and_the_memo_stays_bounded(monkeyp
     assert out.largest < text._OUT_CHARS + 4 * size  # the batch is 24 lines of 100 KB
     assert renderer._memo_chars <= 1 << 20
     assert 0 < len(renderer._memo) < 24
+
+
+def test_the_live_renderer_is_a_recorder_consumer() -> None:
+    from renacer.capture.consumer import Consumer
+
+    consumer = live_renderer(io.StringIO(), RenderOptions())
+    assert isinstance(consumer, Consumer) and consumer.wants_pending
+    assert not isinstance(make_renderer(io.StringIO(), RenderOptions()), Consumer)  # a renderer is fed, not a consumer
