@@ -338,7 +338,8 @@ def test_a_renderer_holds_nothing_per_call_it_has_printed(fmt: str) -> None:
     def held_after(batches: int) -> int:
         renderer = make_renderer(io.StringIO(), replace(STRACE, format=fmt), {"start_wall_ns": START_WALL_NS})
         for b in range(batches):
-            rows = [call(4 * b, 100, "getpid", ret=100), point(4 * b + 2, 100, "signal", nr=10, mem=siginfo(10, 0, 100))]
+            rows = [call(4 * b, 100, "getpid", ret=100),
+                    point(4 * b + 2, 100, "signal", nr=10, mem=siginfo(10, 0, 100))]
             renderer.feed(to_table(rows), None, 4 * b + 4)
         return _held(renderer)
 

@@ -102,7 +102,8 @@ def test_helpers_match_their_definitions() -> None:
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_summary_equals_summary_sql_when_durations_span_many_sorted_runs(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_summary_equals_summary_sql_when_durations_span_many_sorted_runs(seed: int,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Durations are kept as sorted runs of 8-byte integers; the percentiles found by counting
     across the runs are still summary.sql's, ties and duplicates included."""
     from renacer.analyze.summary import _Stats
