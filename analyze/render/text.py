@@ -221,14 +221,13 @@ class TextRenderer(Renderer):
                 tid = tids[obj]
                 if tid not in live:
                     live[tid] = pids[obj]
-                row = RowView(cols, obj)
                 # Decoders are pure functions of these columns, and traces repeat themselves
                 # (loops): a call seen before with the same values prints the same text.
                 key = (name, a0s[obj], a1s[obj], a2s[obj], a3s[obj], a4s[obj], a5s[obj], rets[obj],
                        datas[obj], sas[obj], paths[obj], mems[obj])
                 decoded = memo.get(key)
                 if decoded is None:
-                    decoded = self._memoized(key, row, datas[obj], mems[obj])
+                    decoded = self._memoized(key, RowView(cols, obj), datas[obj], mems[obj])
                 args_text, text, large = decoded
                 if large:  # with -s 1M a line is megabytes: write them as they come
                     if held > _OUT_CHARS:
@@ -251,7 +250,7 @@ class TextRenderer(Renderer):
                     text += "   " + source_text(src, cols["src_line"][obj], cols["src_func"][obj])
                 append(f"{line}= {text}\n")
                 if name in CLONES:
-                    threads.cloned(row)
+                    threads.cloned(RowView(cols, obj))
                 continue
             if kind == ENTRY:
                 call: Call = obj
