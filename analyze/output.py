@@ -19,10 +19,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, TextIO
 
+from renacer.analyze.render.options import FORMATS as RENDER_FORMATS
+
 # The analyzer's formats for rows (every question command) …
 FORMATS = ("table", "json", "csv", "markdown")
 # … and the formats of an event stream: the recorder's live output and ``replay``.
-EVENT_FORMATS = ("text", "json", "jsonl", "csv")
+EVENT_FORMATS = RENDER_FORMATS  # what replay and the recorder print: the renderers' formats
 NULL_TEXT = "-"
 
 

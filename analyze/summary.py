@@ -12,12 +12,20 @@ tests/analyze/test_summary.py checks equal numbers on random durations and on re
   then ``round`` (half away from zero); NULL under 2 completed calls.
 - rows ordered by total time, largest first, then by name; one trace, so no ``trace`` column
   (the engine drops it for one trace too).
+
+Memory: exact percentiles need every duration, so each syscall keeps its durations as 8-byte
+integers (``array('q')``, not Python ints at ~36 bytes each) in sorted runs of ``_Stats.RUN``
+(16384) values; only the newest (fewer than RUN plus one batch) wait in a list. The order
+statistics are found by counting across the runs (``Durations.__getitem__``), without ever
+sorting all of them into one list.
 """
 from __future__ import annotations
 
 import math
+from array import array
+from bisect import bisect_right
 from fractions import Fraction
-from typing import Any
+from typing import Any, Sequence
 
 QUANTILES = (0.5, 0.9, 0.99)
 
@@ -30,7 +38,7 @@ def round_half_away(x: float) -> int:
     return int(f) + (1 if x - f >= 0.5 else 0)
 
 
-def quantile_cont(ordered: list[int], q: float) -> float:
+def quantile_cont(ordered: Sequence[int] | Durations, q: float) -> float:
     """DuckDB's ``quantile_cont`` of sorted integers, as the double it returns: at position
     ``(n - 1) * q``, ``lo * (1 - d) + hi * d`` in doubles, which DuckDB's build computes as one
     fused multiply-add (``fma(lo, 1 - d, hi * d)``, rounded once). The last bit matters: it
@@ -46,14 +54,64 @@ def quantile_cont(ordered: list[int], q: float) -> float:
     return float(Fraction(lo) * Fraction(1.0 - d) + Fraction(hi * d))
 
 
+class Durations:
+    """The durations of one syscall as sorted runs of 8-byte integers. Reads as one sorted
+    sequence (``len``, ``[k]``), so ``quantile_cont`` takes it as it takes a sorted list."""
+
+    __slots__ = ("runs", "total", "count", "high")
+
+    def __init__(self) -> None:
+        self.runs: list[array[int]] = []
+        self.total = 0
+        self.count = 0
+        self.high: int | None = None
+
+    def add_run(self, values: list[int]) -> None:
+        """Keep ``values`` (any order) as a sorted run."""
+        if values:
+            self.count += len(values)
+            self.total += sum(values)
+            top = max(values)
+            self.high = top if self.high is None else max(self.high, top)
+            self.runs.append(array("q", sorted(values)))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, k: int) -> int:
+        """The k-th smallest (0-based): the smallest value with more than k values at or below
+        it, found by bisecting the value range and counting in each sorted run."""
+        runs = self.runs
+        if len(runs) == 1:
+            return runs[0][k]
+        lo, hi = min(r[0] for r in runs), max(r[-1] for r in runs)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if sum(bisect_right(r, mid) for r in runs) > k:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+
+
 class _Stats:
-    __slots__ = ("calls", "errors", "durations", "first_seq")
+    # Durations arrive in ``tail`` (a list: appending is the per-row cost) and move to
+    # ``durations`` as a sorted run of 8-byte integers once RUN of them are there.
+    RUN = 1 << 14
+
+    __slots__ = ("calls", "errors", "tail", "durations", "first_seq")
 
     def __init__(self, first_seq: int) -> None:
         self.calls = 0
         self.errors = 0
-        self.durations: list[int] = []
+        self.tail: list[int] = []
+        self.durations = Durations()
         self.first_seq = first_seq
+
+    def seal(self) -> Durations:
+        self.durations.add_run(self.tail)
+        self.tail = []
+        return self.durations
 
 
 class Summary:
@@ -79,7 +137,10 @@ class Summary:
             if err is not None:
                 stats.errors += 1
             if dur is not None:
-                stats.durations.append(dur)
+                stats.tail.append(dur)
+        for stats in by_name.values():
+            if len(stats.tail) >= stats.RUN:
+                stats.seal()
 
     @property
     def calls(self) -> int:
@@ -92,9 +153,9 @@ class Summary:
     def rows(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         for name, s in self._by_name.items():
-            durations = sorted(s.durations)
+            durations = s.seal()
             n = len(durations)
-            total = sum(durations)
+            total = durations.total
             quantiles: list[int | None] = (
                 [round_half_away(quantile_cont(durations, q)) for q in QUANTILES] if n >= 2 else [None] * 3)
             out.append({
@@ -106,7 +167,7 @@ class Summary:
                 "p50_ns": quantiles[0],
                 "p90_ns": quantiles[1],
                 "p99_ns": quantiles[2],
-                "max_ns": durations[-1] if n else None,
+                "max_ns": durations.high if n else None,
             })
         out.sort(key=lambda r: (-r["total_ns"], r["syscall"]))
         return out

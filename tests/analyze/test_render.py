@@ -302,6 +302,53 @@ def test_replay_streams_row_groups_and_matches_one_feed(tmp_path: Path) -> None:
     assert out.getvalue() == SCENARIO_TEXT
 
 
+@pytest.mark.parametrize("names", [{"read"}, {"read", "exit", "write"}, {"wait4"}, {"connect", "clone"}])
+def test_filtered_replay_streams_row_groups_and_matches_one_feed(tmp_path: Path, names: set[str]) -> None:
+    """replay -e reads one row group at a time, like an unfiltered replay, and prints what one
+    feed of the whole trace prints (a read spanning row groups included)."""
+    from dataclasses import replace
+
+    from renacer.schema.syscalls_x86_64 import SYSCALLS
+
+    numbers = frozenset(nr for nr, name in SYSCALLS.items() if name in names)
+    rows = scenario()
+    path = save(sorted(rows, key=lambda r: (_emitted_at(r, rows), r["seq"])), tmp_path / "t.parquet", row_group_size=2)
+    assert pq.ParquetFile(path).metadata.num_row_groups > 3
+    out = io.StringIO()
+    render_trace_file([str(path)], out, STRACE, numbers)
+    assert out.getvalue() == render_once(rows, replace(STRACE, syscalls=numbers))
+    assert out.getvalue()
+
+
+def _held(obj: Any, depth: int = 3) -> int:
+    """How many items the containers reachable from a renderer's attributes hold."""
+    if depth == 0:
+        return 0
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return len(obj) + sum(_held(v, depth - 1) for v in obj if not isinstance(v, (str, bytes, int)))
+    if isinstance(obj, dict):
+        return len(obj) + sum(_held(v, depth - 1) for v in obj.values() if not isinstance(v, (str, bytes, int)))
+    names = list(getattr(obj, "__dict__", {})) + list(getattr(type(obj), "__slots__", ()))
+    return sum(_held(getattr(obj, n, None), depth - 1) for n in names if n not in ("out", "options", "metadata"))
+
+
+@pytest.mark.parametrize("fmt", ["text", "jsonl", "csv"])
+def test_a_renderer_holds_nothing_per_call_it_has_printed(fmt: str) -> None:
+    """Memory stays bounded: after 200 or 2000 batches of calls, text, JSON lines and CSV hold
+    the same (no copy of each row for a summary they never print)."""
+    def held_after(batches: int) -> int:
+        renderer = make_renderer(io.StringIO(), replace(STRACE, format=fmt), {"start_wall_ns": START_WALL_NS})
+        for b in range(batches):
+            rows = [call(4 * b, 100, "getpid", ret=100),
+                    point(4 * b + 2, 100, "signal", nr=10, mem=siginfo(10, 0, 100))]
+            renderer.feed(to_table(rows), None, 4 * b + 4)
+        return _held(renderer)
+
+    from dataclasses import replace
+
+    assert held_after(200) == held_after(2000)
+
+
 @pytest.mark.skipif(not HAVE_RECORDER, reason="the Cython recorder is not built")
 @pytest.mark.parametrize("style", ["guide", "strace"])
 def test_a_real_recording_renders_identically_live_split_and_replayed(program: Callable[..., str], tmp_path: Path,
@@ -545,9 +592,9 @@ def test_a_connect_closed_while_connecting_or_never_resolved_has_no_outcome() ->
 
 
 def test_a_connect_waits_for_its_outcome_at_most_hold_rows(monkeypatch: pytest.MonkeyPatch) -> None:
-    from renacer.analyze import render
+    from renacer.analyze.render import outcomes
 
-    monkeypatch.setattr(render, "HOLD_ROWS", 3)
+    monkeypatch.setattr(outcomes, "HOLD_ROWS", 3)
     rows = [call(0, 100, "connect", 5, 0x7FFD0000, 16, err="EINPROGRESS", sockaddr=SA_9999)]
     rows += [call(2 + 2 * i, 100, "getpid", ret=100) for i in range(4)]
     rows.append(so_error(10, 5, 111))
@@ -625,9 +672,9 @@ def test_guide_summary_rows_keep_their_order_when_the_times_change() -> None:
 
 
 def test_a_connect_waits_for_its_outcome_at_most_hold_ns_of_recorded_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    from renacer.analyze import render
+    from renacer.analyze.render import outcomes
 
-    monkeypatch.setattr(render, "HOLD_NS", 1_000_000)  # 1 ms of recorded time
+    monkeypatch.setattr(outcomes, "HOLD_NS", 1_000_000)  # 1 ms of recorded time
     rows = [call(0, 100, "connect", 5, 0x7FFD0000, 16, err="EINPROGRESS", sockaddr=SA_9999, ts_ns=0, dur_ns=10),
             call(2, 101, "getpid", ret=100, ts_ns=500_000),  # within the wait
             call(4, 101, "getppid", ret=1, ts_ns=2_000_000),  # past it: the line is printed as it is
@@ -640,3 +687,40 @@ def test_a_connect_waits_for_its_outcome_at_most_hold_ns_of_recorded_time(monkey
     rows[2]["ts_ns"], rows[3]["ts_ns"] = 900_000, 950_000  # the outcome now comes in time
     assert render_once(rows, GUIDE, HIDDEN).startswith(
         f"connect(5, {CONNECT_9999}, 16) = -EINPROGRESS (then ECONNREFUSED)\n")
+
+
+class _Writes(io.StringIO):
+    """An output that remembers the largest single write."""
+
+    largest = 0
+
+    def write(self, text: str) -> int:
+        self.largest = max(self.largest, len(text))
+        return super().write(text)
+
+
+def test_large_lines_are_written_as_they_come_and_the_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With -s 1M a line is megabytes: a batch of them is not joined into one string, and the
+    memo of decoded lines holds at most its character budget (payload and text)."""
+    from renacer.analyze.render import text
+
+    monkeypatch.setattr(text, "_MEMO_CHARS", 1 << 20)
+    size = 100_000
+    rows = [call(2 * i, 100, "write", 1, 0x7FFD0000, size, ret=size, data=bytes([65 + i]) * size) for i in range(24)]
+    out = _Writes()
+    renderer = make_renderer(out, RenderOptions(string_size=1 << 20), {"start_wall_ns": START_WALL_NS})
+    renderer.feed(to_table(rows), None, 48)
+    renderer.finish()
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 24 and lines[3] == f'write(1, "{"D" * size}", {size}) = {size}'
+    assert out.largest < text._OUT_CHARS + 4 * size  # the batch is 24 lines of 100 KB
+    assert renderer._memo_chars <= 1 << 20
+    assert 0 < len(renderer._memo) < 24
+
+
+def test_the_live_renderer_is_a_recorder_consumer() -> None:
+    from renacer.capture.consumer import Consumer
+
+    consumer = live_renderer(io.StringIO(), RenderOptions())
+    assert isinstance(consumer, Consumer) and consumer.wants_pending
+    assert not isinstance(make_renderer(io.StringIO(), RenderOptions()), Consumer)  # a renderer is fed, not a consumer

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from renacer.analyze.render import _Columns
+from renacer.analyze.render.columns import ArrowColumns
 from renacer.analyze.summary import Summary, quantile_cont, round_half_away
 from renacer.schema.trace import TRACE_SCHEMA
 from tests.analyze.summary_query import summary_rows
@@ -22,7 +22,7 @@ def plain_rows(table: pa.Table, parts: int = 1) -> list[dict]:
     summary = Summary()
     step = max(1, -(-table.num_rows // parts))
     for start in range(0, table.num_rows, step):  # fed batch by batch, as live
-        summary.add(_Columns(table.slice(start, step)))
+        summary.add(ArrowColumns(table.slice(start, step)))
     return summary.rows()
 
 
@@ -99,3 +99,36 @@ def test_helpers_match_their_definitions() -> None:
     assert quantile_cont([10, 20], 0.5) == 15.0
     assert quantile_cont([1, 2, 3, 4, 5], 0.9) == pytest.approx(4.6)
     assert quantile_cont([1, 9865, 12840], 0.99) == 12780.499999999998
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_summary_equals_summary_sql_when_durations_span_many_sorted_runs(seed: int,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Durations are kept as sorted runs of 8-byte integers; the percentiles found by counting
+    across the runs are still summary.sql's, ties and duplicates included."""
+    from renacer.analyze.summary import _Stats
+
+    monkeypatch.setattr(_Stats, "RUN", 7)
+    rng = random.Random(1000 + seed)
+    table = random_table(rng, rng.choice([50, 300, 2000]))
+    if seed % 2:  # many equal durations: the k-th value sits inside a run of ties
+        table = table.set_column(table.schema.get_field_index("dur_ns"), "dur_ns",
+                                 pa.array([None if d is None else d % 5 for d in table.column("dur_ns").to_pylist()],
+                                          pa.int64()))
+    assert plain_rows(table, parts=rng.randint(5, 40)) == summary_rows(table)
+
+
+def test_durations_are_kept_as_eight_byte_integers() -> None:
+    from renacer.analyze.summary import _Stats
+
+    summary = Summary()
+    n = 3 * _Stats.RUN + 5
+    for start in range(0, n, 1000):  # batch by batch, as fed: a run is sealed after a batch
+        part = range(start, min(start + 1000, n))
+        summary.add({"kind": ["syscall"] * len(part), "name": ["read"] * len(part), "seq": list(part),
+                     "dur_ns": [n - i for i in part], "errno": [None] * len(part)})
+    stats = summary._by_name["read"]
+    assert len(stats.durations.runs) >= 2 and all(r.itemsize == 8 for r in stats.durations.runs)
+    assert len(stats.tail) < _Stats.RUN and sum(map(len, stats.durations.runs)) + len(stats.tail) == n
+    durations = stats.seal()
+    assert len(durations) == n and [durations[k] for k in (0, 1, n - 1)] == [1, 2, n]
