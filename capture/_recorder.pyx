@@ -83,6 +83,10 @@ DEF K_KILLED = 3
 DEF K_STOPPED = 4
 DEF K_SPAWNED = 5    # a new thread or process (ret: its tid, a0: its process id), from a ptrace event
 
+DEF SOCK_FD = 1       # FdSet: the descriptor is a socket the recorder saw made
+DEF SOCK_CLOEXEC_FD = 2  # FdSet: … with close-on-exec (gone after an exec)
+DEF SOCK_CLOEXEC = 0x80000  # SOCK_CLOEXEC in socket/socketpair's type and accept4's flags
+
 DEF F_HAS_RET = 1     # ret is valid
 DEF F_FINISHED = 2    # exit_seq and dur are valid
 
@@ -128,6 +132,14 @@ cdef struct CapOp:
     uint8_t n
     uint32_t unit
 
+cdef struct FdSet:
+    # Which descriptors of one process are sockets: one byte per fd (SOCK_FD, SOCK_CLOEXEC_FD),
+    # shared by the threads of a process (refs), copied at fork. Only kept while closes are
+    # recorded for sockets only (Recorder.record_socket_closes_only).
+    uint8_t* fl
+    size_t cap
+    int refs
+
 cdef struct Slot:
     int32_t tid
     int32_t tgid
@@ -151,6 +163,7 @@ cdef struct Slot:
     Buf stk             # --source: rip, rsp, rbp and the stack window captured at entry
     int has_stk
     int maps_ok         # --source: this thread's process image has had its mappings read
+    FdSet* fds          # its process's socket descriptors (NULL until needed)
 
 # Set by the recorder's own signal handler; read by the loop after waitpid returns EINTR.
 cdef volatile int g_sig = 0
@@ -269,10 +282,80 @@ cdef ssize_t peek_str(pid_t tid, uint64_t addr, size_t maxlen, Buf* b) except -2
     return <ssize_t>total
 
 
+DEF FD_LIMIT = 1 << 24   # descriptors above this are never tracked (the kernel's nr_open is 2^20)
+
+
+cdef FdSet* fdset_new() except NULL nogil:
+    cdef FdSet* f = <FdSet*>calloc(1, sizeof(FdSet))
+    if f == NULL:
+        fail(b"calloc", 12)
+    f.refs = 1
+    return f
+
+
+cdef FdSet* fdset_copy(FdSet* src) except NULL nogil:
+    cdef FdSet* f = fdset_new()
+    if src.cap:
+        f.fl = <uint8_t*>malloc(src.cap)
+        if f.fl == NULL:
+            fail(b"malloc", 12)
+        memcpy(f.fl, src.fl, src.cap)
+        f.cap = src.cap
+    return f
+
+
+cdef void fdset_release(FdSet* f) noexcept nogil:
+    if f == NULL:
+        return
+    f.refs -= 1
+    if f.refs <= 0:
+        free(f.fl)
+        free(f)
+
+
+cdef inline uint8_t fdset_get(FdSet* f, uint64_t fd) noexcept nogil:
+    return f.fl[fd] if fd < f.cap else 0
+
+
+cdef int fdset_put(FdSet* f, uint64_t fd, uint8_t v) except -1 nogil:
+    cdef size_t cap
+    cdef uint8_t* p
+    if fd >= FD_LIMIT:
+        return 0
+    if fd >= f.cap:
+        if v == 0:
+            return 0
+        cap = f.cap * 2 if f.cap else 64
+        while cap <= fd:
+            cap *= 2
+        p = <uint8_t*>realloc(f.fl, cap)
+        if p == NULL:
+            fail(b"realloc", 12)
+        memset(p + f.cap, 0, cap - f.cap)
+        f.fl = p
+        f.cap = cap
+    f.fl[fd] = v
+    return 0
+
+
+cdef void fdset_exec(FdSet* f) noexcept nogil:
+    """After an exec: close-on-exec sockets are gone."""
+    cdef size_t i
+    if f == NULL:
+        return
+    for i in range(f.cap):
+        if f.fl[i] & SOCK_CLOEXEC_FD:
+            f.fl[i] = 0
+
+
 cdef class Recorder:
     """One recording: tracees, per-thread state, the C batch and the flush to a sink."""
 
     cdef uint8_t traced[NR_MAX]
+    # Calls recorded only when their first argument is a socket descriptor seen made (a hidden
+    # close beside a network subset): the rest resume at their seccomp stop with no exit stop.
+    cdef uint8_t sock_only[NR_MAX]
+    cdef int track_socks
     cdef CapOp ops[NR_MAX][MAX_OPS]
     cdef int trace_all
     cdef int seccomp_mode
@@ -348,6 +431,7 @@ cdef class Recorder:
         """traced_numbers: syscall numbers to record; captures: {nr: [(op, arg, n, unit), …]}."""
         cdef int nr, i
         memset(self.traced, 0, sizeof(self.traced))
+        memset(self.sock_only, 0, sizeof(self.sock_only))
         memset(self.ops, 0, sizeof(self.ops))
         self.trace_all = trace_all
         for nr in traced_numbers:
@@ -433,6 +517,7 @@ cdef class Recorder:
             i = (i + 1) & mask
 
     cdef void free_slot(self, Slot* s) noexcept nogil:
+        fdset_release(s.fds)
         free(s.data.p); free(s.sa.p); free(s.path.p); free(s.mem.p); free(s.xmem.p); free(s.stk.p)
         free(s)
 
@@ -725,7 +810,8 @@ cdef class Recorder:
                         continue
                     fail(b"ptrace(PTRACE_GET_SYSCALL_INFO)", errno)
                 self.on_entry(s, info.u.seccomp.nr, info.u.seccomp.args, ts)
-                self.resume(s, PTRACE_SYSCALL, 0)
+                # A call on_entry passed over (a close of no socket) needs no exit stop.
+                self.resume(s, PTRACE_SYSCALL if s.in_syscall else PTRACE_CONT, 0)
             elif event == PTRACE_EVENT_STOP:
                 if sig == SIGSTOP or sig == SIGTSTP or sig == SIGTTIN or sig == SIGTTOU:
                     # group-stop: stay stopped like an untraced process, but keep hearing of SIGCONT
@@ -742,6 +828,8 @@ cdef class Recorder:
                     child = self.find(<int32_t>msg)
                     if child == NULL:
                         child = self.add_tracee(<int32_t>msg, 1)
+                    if child != NULL and self.track_socks:
+                        self.inherit_fds(s, child)
                     if child != NULL and not s.hide:
                         # Recorded whatever -e shows: the renderer's [pid N] rule follows the
                         # threads that exist, not the calls that were traced.
@@ -817,6 +905,7 @@ cdef class Recorder:
                 s = old
         s.hide = 0
         s.maps_ok = 0   # a new image: --source reads its mappings again
+        fdset_exec(s.fds)
         with gil:
             self.read_exe(s.tgid)
         self.resume(s, self.restart_op(s), 0)
@@ -902,6 +991,10 @@ cdef class Recorder:
             return 0
         if s.hide and nr != 59 and nr != 322:   # before the command's exec, only execve/execveat
             return 0
+        if self.track_socks and nr == 3 and not self.entry_closes_socket(s, args[0]):
+            if self.seccomp_mode:
+                s.in_syscall = 0   # resumed without an exit stop
+            return 0
         s.recorded = 1
         if self.stack_window and not s.maps_ok:
             self.note_image(s)
@@ -933,6 +1026,15 @@ cdef class Recorder:
             watch_maps(s, nr, args)
         return 0
 
+    cdef bint entry_closes_socket(self, Slot* s, uint64_t fd) except -1 nogil:
+        """At close's entry: is fd a known socket (then forgotten: close releases the number
+        whatever it returns)? Also true when close is recorded for every descriptor."""
+        cdef FdSet* f = self.fds_of(s)
+        cdef uint8_t was = fdset_get(f, fd)
+        if was:
+            fdset_put(f, fd, 0)
+        return was != 0 or not self.sock_only[3]
+
     cdef int on_exit(self, Slot* s, int64_t rval, int64_t ts) except -1 nogil:
         cdef int i
         cdef uint64_t nr
@@ -954,6 +1056,8 @@ cdef class Recorder:
                 break
             if op_phase(self.ops[nr][i].op) & 2:
                 self.capture(s, &self.ops[nr][i], rval, 1)
+        if self.track_socks and rval >= 0 and (nr == 41 or nr == 43 or nr == 288 or nr == 53):
+            self.note_socket_made(s, nr, rval)
         s.rec.exit_seq = self.counter
         self.counter += 1
         self.emit(s, 1)
@@ -1290,6 +1394,65 @@ cdef class Recorder:
         """--source on Python programs: ``on_pyentry(pid, tid, seq)`` at each recorded entry, while
         the thread is stopped, to read its Python frames (capture/pyframes.py)."""
         self.on_pyentry = on_pyentry
+
+    def record_socket_closes_only(self, numbers):
+        """Record the calls ``numbers`` (close) only when their descriptor is a socket this
+        recording saw made (socket, accept, accept4, socketpair; those must be traced too).
+        A close of anything else costs its seccomp stop and nothing more: it resumes with
+        PTRACE_CONT, without an exit stop and without a row. Descriptors made otherwise (dup,
+        fcntl F_DUPFD, SCM_RIGHTS, inherited, or before an attach) are not known as sockets, and
+        one closed implicitly (dup2 onto it, close_range) stays known until its number is
+        closed again."""
+        cdef int nr
+        for nr in numbers:
+            if 0 <= nr < NR_MAX:
+                self.sock_only[nr] = 1
+                self.track_socks = 1
+
+    cdef FdSet* fds_of(self, Slot* s) except NULL nogil:
+        """The socket descriptors of s's process: shared with another thread of it, else new."""
+        cdef size_t i
+        cdef Slot* o
+        if s.fds != NULL:
+            return s.fds
+        for i in range(self.table_cap):
+            o = self.table[i]
+            if o != NULL and <size_t>o != 1 and o != s and o.tgid == s.tgid and o.fds != NULL:
+                s.fds = o.fds
+                s.fds.refs += 1
+                return s.fds
+        s.fds = fdset_new()
+        return s.fds
+
+    cdef int inherit_fds(self, Slot* parent, Slot* child) except -1 nogil:
+        """A new thread shares its process's descriptors; a new process starts with a copy."""
+        cdef FdSet* f
+        if child.fds != NULL:
+            return 0   # its first stop came before this event and it has made its own already
+        f = self.fds_of(parent)
+        if child.tgid == parent.tgid:
+            child.fds = f
+            f.refs += 1
+        else:
+            child.fds = fdset_copy(f)
+        return 0
+
+    cdef int note_socket_made(self, Slot* s, uint64_t nr, int64_t rval) except -1 nogil:
+        cdef int32_t pair[2]
+        cdef uint8_t fl = SOCK_FD
+        if nr == 41 or nr == 53:        # socket, socketpair: type | SOCK_CLOEXEC
+            if s.rec.a1 & SOCK_CLOEXEC:
+                fl |= SOCK_CLOEXEC_FD
+        elif nr == 288:                 # accept4: flags
+            if s.rec.a3 & SOCK_CLOEXEC:
+                fl |= SOCK_CLOEXEC_FD
+        if nr == 53:
+            if peek(s.tid, s.rec.a3, pair, 8) == 8:
+                fdset_put(self.fds_of(s), <uint64_t><uint32_t>pair[0], fl)
+                fdset_put(self.fds_of(s), <uint64_t><uint32_t>pair[1], fl)
+        else:
+            fdset_put(self.fds_of(s), <uint64_t>rval, fl)
+        return 0
 
     cdef int note_pyentry(self, Slot* s) except -1 nogil:
         with gil:

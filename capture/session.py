@@ -100,6 +100,8 @@ def base_metadata(request: RecordRequest) -> dict[str, Any]:
         "filter": tf.expr if tf is not None else "all",
         # recorded only to learn something about the calls -e asked for; renderers hide them
         "hidden_syscalls": [] if tf is None or tf.everything else sorted(SYSCALLS[n] for n in tf.companions),
+        # of those, calls recorded only on descriptors seen made as sockets (close)
+        "socket_only_syscalls": [] if tf is None or tf.everything else sorted(SYSCALLS[n] for n in tf.socket_only),
         "string_size": request.string_size,
         "seccomp": False,
         **({"run": request.run} if request.run else {}),
@@ -143,6 +145,8 @@ def record(request: RecordRequest) -> RecordResult:
         recorder = Recorder(numbers, trace_all, capture_table(), request.string_size, sink,
                             live=bool(request.live_consumers))
         sink.recorder = recorder
+        if not trace_all and tf.socket_only:
+            recorder.record_socket_closes_only(sorted(tf.socket_only))
         if sink.source is not None:
             from renacer.capture.unwind import STACK_WINDOW
 
