@@ -23,6 +23,9 @@ from libc_proc cimport *
 cdef extern from "<sched.h>" nogil:
     int sched_yield()
 
+cdef extern from "<time.h>" nogil:
+    int nanosleep(const timespec* req, timespec* rem)
+
 
 # --- capture ops: the numbers of schema/captures.py --------------------------------------------
 DEF OP_PATH = 1
@@ -58,6 +61,9 @@ DEF MMSGHDR_SIZE = 64
 DEF NR_MAX = 1024
 DEF LIVE_GAP_NS = 2000000       # live output: a line shows ~2 ms after its call, bursts batched
 DEF LIVE_INTERVAL_NS = 20000000 # live output under load: a flush every 20 ms at most
+DEF PROMPT_GAP_NS = 2000000     # prompt live lines: a batch is handed over once its first row is 2 ms old
+DEF PROMPT_IDLE_NS = 500000     # … and at once when the tracees pause, but not twice within 0.5 ms
+DEF PROMPT_WAIT_MAX_NS = 1000000000  # never wait longer than this for a stuck renderer
 DEF IDLE_FLUSH_NS = 100000000   # a flush with no new rows (calls in progress only): every 100 ms
 DEF FORWARD_WAIT_NS = 100000000 # how long a signal sent to renacer waits to be seen by the command
 DEF SPIN_NS = 30000             # how long the loop polls for the next stop before it sleeps
@@ -370,6 +376,16 @@ cdef class Recorder:
     # in bulk under load) and the loop never takes the GIL just to find the sink busy.
     cdef public int sink_busy
     cdef public int64_t spin_ns  # poll_stop's window
+    # Prompt live lines (text output): each line within a few ms of its call, whatever the load.
+    # The loop hands a batch over once its first row is PROMPT_GAP_NS old, and when the renderer
+    # has not finished the previous one it waits for it without resuming the tracees (strace
+    # prints synchronously: same bound, paid the same way). live_sent counts the batches handed
+    # over; the sink sets live_done to the count rendered.
+    cdef public int prompt
+    cdef public int64_t live_done
+    cdef int64_t live_sent
+    cdef int64_t batch_t0        # when the batch's first row was added (now_ns)
+    cdef int64_t last_sent       # when rows were last handed to the sink (now_ns)
     cdef uint64_t counter
     cdef Slot** table
     cdef size_t table_cap
@@ -751,7 +767,9 @@ cdef class Recorder:
             # alarm with no new rows flushes only the calls in progress, and rarely: the
             # renderer needs them only beside rows.
             ts = now_ns()
-            if ts - self.last_flush >= self.flush_interval and (
+            if self.prompt and self.batch.n > 0 and ts - self.batch_t0 >= PROMPT_GAP_NS:
+                self.prompt_flush()
+            elif ts - self.last_flush >= self.flush_interval and (
                     self.batch.n > 0 or (g_alarm and ts - self.last_flush >= IDLE_FLUSH_NS)) and (
                     not self.live or not self.sink_busy or self.batch.n >= self.batch.cap // 2):
                 g_alarm = 0
@@ -760,7 +778,15 @@ cdef class Recorder:
             if tid == 0:
                 if g_sig:
                     continue
-                if self.live and self.batch.n > 0 and now_ns() - self.last_flush >= LIVE_GAP_NS \
+                if self.prompt and self.batch.n > 0:
+                    # The tracees pause: show what they did, at most every PROMPT_IDLE_NS; or
+                    # wake up when the batch is due (an alarm interrupts waitpid).
+                    ts = now_ns()
+                    if ts - self.last_sent >= PROMPT_IDLE_NS:
+                        self.prompt_flush()
+                    else:
+                        arm_alarm(self.batch_t0 + PROMPT_GAP_NS - ts, self.flush_interval)
+                elif self.live and self.batch.n > 0 and now_ns() - self.last_flush >= LIVE_GAP_NS \
                         and not self.sink_busy:
                     # Show what happened before sleeping, but batch bursts: a busy tracee
                     # would otherwise cost a flush per syscall.
@@ -847,6 +873,22 @@ cdef class Recorder:
                     if tid == self.main_pid:
                         self.note_command_signal(sig, (<int32_t*>siginfo)[4])
                 self.resume(s, self.restart_op(s), sig)
+        return 0
+
+    cdef int prompt_flush(self) except -1 nogil:
+        """Hand the batch to the renderer once it has rendered the previous one. Meanwhile no
+        stop is taken, so the tracees wait at their next traced call: the lag stays one batch."""
+        cdef int64_t give_up = 0
+        cdef timespec pause
+        pause.tv_sec = 0
+        pause.tv_nsec = 50000
+        while self.live_done < self.live_sent and not g_sig:
+            if give_up == 0:
+                give_up = now_ns() + PROMPT_WAIT_MAX_NS
+            elif now_ns() >= give_up:
+                break
+            nanosleep(&pause, NULL)
+        self.flush_gil()
         return 0
 
     cdef pid_t poll_stop(self, int* status) noexcept nogil:
@@ -1512,6 +1554,8 @@ cdef class Recorder:
         if (self.batch.n == self.batch.cap or self.batch.data.n + self.batch.mem.n > (16 << 20)
                 or self.stk_arena.n > STACK_ARENA_MAX):
             self.flush_gil()
+        if self.batch.n == 0 and self.prompt:
+            self.batch_t0 = now_ns()
         self.rows_written += 1
         self.batch.n += 1
         return &self.batch.recs[self.batch.n - 1]
@@ -1601,6 +1645,9 @@ cdef class Recorder:
             pending = self.snapshot_pending()
         self.last_flush = now_ns()
         if batch is not None or pending is not None:
+            self.live_sent += 1
+            if batch is not None:
+                self.last_sent = self.last_flush
             self.sink.write(batch, pending, self.counter)
 
     cdef object snapshot_pending(self):
@@ -1739,6 +1786,20 @@ cdef object batch_bytes(Batch* b):
         (<char*>b.path.p)[:b.path.n] if b.path.n else b"",
         (<char*>b.mem.p)[:b.mem.n] if b.mem.n else b"",
     )
+
+
+cdef void arm_alarm(int64_t in_ns, int64_t interval_ns) noexcept nogil:
+    """The next SIGALRM in in_ns (at least 100 µs), then every interval_ns as run() set it."""
+    cdef itimerval tv
+    if in_ns < 100000:
+        in_ns = 100000
+    if interval_ns > 500000000:
+        interval_ns = 500000000
+    tv.it_value.tv_sec = 0
+    tv.it_value.tv_usec = <long>(in_ns // 1000)
+    tv.it_interval.tv_sec = 0
+    tv.it_interval.tv_usec = <long>(interval_ns // 1000)
+    setitimer(ITIMER_REAL, &tv, NULL)
 
 
 cdef inline sock_filter bpf_stmt(uint16_t code, uint32_t k) noexcept nogil:

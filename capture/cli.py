@@ -148,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         command=command, pids=args.pids, trace_filter=trace_filter, string_size=args.strsize,
         write_path=remote.local_path if remote is not None and remote.url else args.write, use_seccomp=args.seccomp,
         live_consumers=consumers, run=args.run, source=args.source, source_skip=args.source_skip,
+        prompt_live=not args.summary,
     )
     from renacer.capture import status  # -q -w on a terminal: a one-line status (issue 15)
 

@@ -42,6 +42,9 @@ class RecordRequest:
     # Consumers that are not live output (the -q status line): fed the same batches, but they
     # do not make the recorder flush more often.
     quiet_consumers: list[Callable[[], Any]] = field(default_factory=list)
+    # Live lines within a few ms of their call (text/JSON lines, not -c): the recorder hands over
+    # small batches and waits for a renderer that falls behind (Recorder.prompt).
+    prompt_live: bool = False
     run: str | None = None  # --run: the run's label, kept in the metadata
     # --source: walk the user stack at each recorded call (capture/unwind.py)
     source: bool = False
@@ -145,6 +148,7 @@ def record(request: RecordRequest) -> RecordResult:
         recorder = Recorder(numbers, trace_all, capture_table(), request.string_size, sink,
                             live=bool(request.live_consumers))
         sink.recorder = recorder
+        recorder.prompt = bool(request.live_consumers) and request.prompt_live
         if not trace_all and tf.socket_only:
             recorder.record_socket_closes_only(sorted(tf.socket_only))
         if sink.source is not None:
@@ -218,6 +222,7 @@ class LazySink:
         self._live_stopped: str | None = None
         self._queue: queue.Queue[tuple[Any, Any, int] | None] = queue.Queue(self.QUEUE_BATCHES)
         self._worker: threading.Thread | None = None
+        self._fed = 0  # batches handed to the live consumers (Recorder.live_done)
         self._built = threading.Event()
         self.recorder: Any = None  # told when the worker is busy (Recorder.sink_busy)
         self._arrow: Any = None
@@ -320,10 +325,17 @@ class LazySink:
                 self.journal.append(item[0])
             if self.consumers and not self._arrow_live:
                 self._feed(*item)
+                self._fed += 1
+                if self.recorder is not None:
+                    self.recorder.live_done = self._fed  # the loop may hand over the next batch
             if self._arrow_live or (self.write_path and item[0] is not None):
                 backlog.append(item)
                 if self._built.is_set():
                     self._drain(backlog)
+            if not (self.consumers and not self._arrow_live):
+                self._fed += 1
+                if self.recorder is not None:
+                    self.recorder.live_done = self._fed
             self._queue.task_done()
             if self._queue.unfinished_tasks == 0 and self.recorder is not None:
                 self.recorder.sink_busy = 0  # a put racing this only costs one extra flush
