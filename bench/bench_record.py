@@ -95,6 +95,8 @@ def main() -> int:
         # Both processes on one CPU: a stop becomes a context switch instead of a cross-CPU wakeup.
         configs["strace 1cpu"] = lambda w: ["taskset", "-c", "0", "strace", "-f", "-qq", "-o", "/dev/null", *w]
         configs["renacer 1cpu"] = lambda w: ["taskset", "-c", "0", *RENACER, "-q", "-w", trace, "--", *w]
+        # The loop follows the tracee's CPU instead (Recorder.follow_cpu; the tracee is not pinned).
+        configs["renacer follow"] = lambda w: ["env", "RENACER_FOLLOW_CPU=1", *RENACER, "-q", "-w", trace, "--", *w]
     print(f"median of {args.runs} runs, wall-clock seconds; configurations interleaved in each round\n")
     header = f"{'workload':<8} {'config':<13} {'median s':>9} {'x untraced':>11} {'x strace':>9}"
     print(header)
@@ -106,7 +108,7 @@ def main() -> int:
                 samples[cname].append(timed(make(work)))
         med = {c: statistics.median(v) for c, v in samples.items()}
         for cname in configs:
-            peer = med["strace net"] if cname.endswith("net") else med.get(cname.replace("renacer", "strace"), med["strace"]) if cname.endswith("1cpu") else med["strace"]
+            peer = med["strace net"] if cname.endswith("net") else med.get(cname.replace("renacer", "strace"), med["strace"]) if cname.endswith("1cpu") else med["strace"]  # noqa: E501
             print(f"{wname:<8} {cname:<13} {med[cname]:>9.3f} {med[cname] / med['untraced']:>11.2f} "
                   f"{med[cname] / peer:>9.2f}")
         # sizes: one more recording of each kind

@@ -11,6 +11,7 @@ This module imports neither numpy nor pyarrow, so the tracee starts before they 
 from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport malloc, calloc, realloc, free
 from libc.string cimport memcpy, memset, memchr, strerror
+from libc.stdio cimport snprintf
 from libc.errno cimport errno, EINTR, ECHILD, ESRCH, EACCES, EFAULT, EPERM
 from posix.types cimport pid_t
 
@@ -22,6 +23,12 @@ from libc_proc cimport *
 
 cdef extern from "<sched.h>" nogil:
     int sched_yield()
+    ctypedef struct cpu_set_t:
+        pass
+    void CPU_ZERO(cpu_set_t* s)
+    void CPU_SET(int cpu, cpu_set_t* s)
+    int sched_setaffinity(pid_t pid, size_t size, const cpu_set_t* mask)
+    int sched_getaffinity(pid_t pid, size_t size, cpu_set_t* mask)
 
 cdef extern from "<time.h>" nogil:
     int nanosleep(const timespec* req, timespec* rem)
@@ -67,6 +74,7 @@ DEF PROMPT_WAIT_MAX_NS = 1000000000  # never wait longer than this for a stuck r
 DEF IDLE_FLUSH_NS = 100000000   # a flush with no new rows (calls in progress only): every 100 ms
 DEF FORWARD_WAIT_NS = 100000000 # how long a signal sent to renacer waits to be seen by the command
 DEF SPIN_NS = 30000             # how long the loop polls for the next stop before it sleeps
+DEF FOLLOW_EVERY_NS = 20000000  # follow_cpu: how often the tracee's CPU is looked up
 DEF MAX_OPS = 6
 DEF MAX_MEM_PART = 4096
 DEF MAX_PATH = 4096
@@ -386,6 +394,14 @@ cdef class Recorder:
     cdef int64_t live_sent
     cdef int64_t batch_t0        # when the batch's first row was added (now_ns)
     cdef int64_t last_sent       # when rows were last handed to the sink (now_ns)
+    # Follow the tracee's CPU: while one thread is traced, the loop's thread runs on the CPU that
+    # thread last ran on, so that a stop is a switch on one CPU rather than a wake-up across two.
+    # Only the loop's own affinity changes, never the tracee's.
+    cdef public int follow_cpu
+    cdef int pinned_cpu          # -1: not pinned (the saved mask applies)
+    cdef int64_t next_follow
+    cdef cpu_set_t saved_mask
+    cdef int saved_ok
     cdef uint64_t counter
     cdef Slot** table
     cdef size_t table_cap
@@ -724,6 +740,8 @@ cdef class Recorder:
         tv.it_interval.tv_usec = <long>(min(self.flush_interval, 500000000) // 1000)
         tv.it_value.tv_usec = tv.it_interval.tv_usec
         setitimer(ITIMER_REAL, &tv, &old_tv)
+        self.pinned_cpu = -1
+        self.saved_ok = 1 if (self.follow_cpu and sched_getaffinity(0, sizeof(cpu_set_t), &self.saved_mask) == 0) else 0
         try:
             try:
                 with nogil:
@@ -735,6 +753,9 @@ cdef class Recorder:
         finally:
             memset(&tv, 0, sizeof(tv))
             setitimer(ITIMER_REAL, &tv, NULL)
+            if self.pinned_cpu >= 0:
+                sched_setaffinity(0, sizeof(cpu_set_t), &self.saved_mask)
+                self.pinned_cpu = -1
             sigaction(SIGINT, &old_int, NULL)
             sigaction(SIGTERM, &old_term, NULL)
             sigaction(SIGHUP, &old_hup, NULL)
@@ -767,6 +788,9 @@ cdef class Recorder:
             # alarm with no new rows flushes only the calls in progress, and rarely: the
             # renderer needs them only beside rows.
             ts = now_ns()
+            if self.saved_ok and ts >= self.next_follow:
+                self.next_follow = ts + FOLLOW_EVERY_NS
+                self.follow()
             if self.prompt and self.batch.n > 0 and ts - self.batch_t0 >= PROMPT_GAP_NS:
                 self.prompt_flush()
             elif ts - self.last_flush >= self.flush_interval and (
@@ -874,6 +898,30 @@ cdef class Recorder:
                         self.note_command_signal(sig, (<int32_t*>siginfo)[4])
                 self.resume(s, self.restart_op(s), sig)
         return 0
+
+    cdef void follow(self) noexcept nogil:
+        """Pin the loop to the one tracee's last CPU; with more than one, unpin."""
+        cdef size_t i
+        cdef Slot* s = NULL
+        cdef int cpu
+        cdef cpu_set_t one
+        if self.ntracees == 1:
+            for i in range(self.table_cap):
+                if self.table[i] != NULL and <size_t>self.table[i] != 1:
+                    s = self.table[i]
+                    break
+        if s == NULL or s.listening:
+            if self.pinned_cpu >= 0:
+                sched_setaffinity(0, sizeof(cpu_set_t), &self.saved_mask)
+                self.pinned_cpu = -1
+            return
+        cpu = last_cpu(s.tid)
+        if cpu < 0 or cpu == self.pinned_cpu:
+            return
+        CPU_ZERO(&one)
+        CPU_SET(cpu, &one)
+        if sched_setaffinity(0, sizeof(cpu_set_t), &one) == 0:
+            self.pinned_cpu = cpu
 
     cdef int prompt_flush(self) except -1 nogil:
         """Hand the batch to the renderer once it has rendered the previous one. Meanwhile no
@@ -1891,6 +1939,37 @@ cdef int read_status_ids(int32_t tid, int32_t* tgid, int32_t* ppid) noexcept nog
             i += 1
         i += 1
     return 0
+
+
+cdef int last_cpu(int32_t tid) noexcept nogil:
+    """The CPU a thread last ran on: /proc/TID/stat field 39, or -1."""
+    cdef char path[64]
+    cdef char buf[1024]
+    cdef int fd, n, i, field, cpu
+    snprintf(path, sizeof(path), b"/proc/%d/stat", tid)
+    fd = c_open(path, O_RDONLY | O_CLOEXEC)
+    if fd < 0:
+        return -1
+    n = <int>read(fd, buf, sizeof(buf) - 1)
+    close(fd)
+    if n <= 0:
+        return -1
+    buf[n] = 0
+    i = n - 1
+    while i > 0 and buf[i] != b')':   # the name may hold spaces and parentheses: the last ')'
+        i -= 1
+    field = 2
+    while i < n and field < 39:
+        if buf[i] == b' ':
+            field += 1
+        i += 1
+    if field != 39:
+        return -1
+    cpu = 0
+    while i < n and 48 <= buf[i] <= 57:
+        cpu = cpu * 10 + (buf[i] - 48)
+        i += 1
+    return cpu
 
 
 cdef int is_zombie(int32_t tid) noexcept nogil:
