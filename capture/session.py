@@ -225,6 +225,8 @@ class LazySink:
         self._queue: queue.Queue[tuple[Any, Any, int] | None] = queue.Queue(self.QUEUE_BATCHES)
         self._worker: threading.Thread | None = None
         self._fed = 0  # batches handed to the live consumers (Recorder.live_done)
+        self._rec_size = rec_size()
+        self._last_drain = time.monotonic()
         self._built = threading.Event()
         self.recorder: Any = None  # told when the worker is busy (Recorder.sink_busy)
         self._arrow: Any = None
@@ -332,7 +334,7 @@ class LazySink:
                     self.recorder.live_done = self._fed  # the loop may hand over the next batch
             if self._arrow_live or (self.write_path and item[0] is not None):
                 backlog.append(item)
-                if self._built.is_set():
+                if self._built.is_set() and (self._arrow_live or self._backlog_due(backlog)):
                     self._drain(backlog)
             if not (self.consumers and not self._arrow_live):
                 self._fed += 1
@@ -367,7 +369,27 @@ class LazySink:
     def live_stopped(self) -> str | None:
         return self._live_stopped or getattr(self._arrow, "live_stopped", None)
 
+    # Prompt live output hands over a batch every few ms: for the trace file they are joined into
+    # batches of about the recorder's own size (one numpy conversion each, not one per 2 ms);
+    # the journal still gets each batch at once.
+    DRAIN_RECS = 16384
+    DRAIN_SECONDS = 0.5
+    DRAIN_BYTES = 4 << 20
+
+    def _backlog_due(self, backlog: list[tuple[Any, Any, int]]) -> bool:
+        """Convert now: the backlog holds a recorder-sized batch (by records or by bytes, payloads
+        of -s 1M included: memory stays bounded), or it is DRAIN_SECONDS old."""
+        recs = sum(len(item[0][0]) for item in backlog)
+        size = sum(len(part) for item in backlog for part in item[0])
+        return (recs >= self._rec_size * self.DRAIN_RECS // 2 or size >= self.DRAIN_BYTES
+                or time.monotonic() - self._last_drain >= self.DRAIN_SECONDS)
+
     def _drain(self, backlog: list[tuple[Any, Any, int]]) -> None:
+        self._last_drain = time.monotonic()
+        if self._arrow is not None and not self._arrow_live and len(backlog) > 1:
+            # raw batches hold lengths, not offsets: the records and each arena concatenate
+            raws = [item[0] for item in backlog]
+            backlog[:] = [(tuple(b"".join(parts) for parts in zip(*raws)), None, backlog[-1][2])]
         if self._arrow is not None:
             for item in backlog:
                 self._arrow.write(*item)
