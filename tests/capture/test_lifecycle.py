@@ -12,6 +12,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from tests.conftest import RENACER as RENACER_CMD
 from tests.conftest import needs, run_renacer, trace_metadata
 
 ANALYZE = [sys.executable, "-c", "from renacer.analyze.cli import main; main()"]
@@ -149,3 +150,19 @@ def test_a_network_subset_records_each_socket_s_close_hidden_and_no_other_close(
     clients = [c for c in json.loads(out.stdout) if c["role"] == "client"]
     assert len(clients) == 2
     assert all(c["ended"] == "closed" and c["duration_ns"] > 0 for c in clients), clients
+
+
+@pytest.mark.parametrize("load", [[], ["busy"]])
+def test_live_lines_interleave_with_the_program_s_own_output_as_strace_s_do(program, load: list[str]) -> None:
+    """Each write's line comes out right after the line the program wrote (strace's order), not
+    at a later flush; with a busy second thread too (the recorder hands over small batches and
+    waits for the renderer)."""
+    exe = program("marks")
+    res = subprocess.run([*RENACER_CMD, "-e", "trace=write", "--", exe, "4", *load], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True, timeout=300)
+    assert res.returncode == 0, res.stdout
+    lines = [ln for ln in res.stdout.splitlines() if "mark" in ln]
+    expected = []
+    for i in range(4):
+        expected += [f"mark {i}", f'write(1, "mark {i}\\n", 7) = 7']
+    assert [re.sub(r"^\[pid +\d+\] ", "", ln) for ln in lines] == expected
