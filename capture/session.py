@@ -149,8 +149,10 @@ def record(request: RecordRequest) -> RecordResult:
                             live=bool(request.live_consumers))
         sink.recorder = recorder
         recorder.prompt = bool(request.live_consumers) and request.prompt_live
-        # bench/bench_record.py: measure following the tracee's CPU (Recorder.follow_cpu)
-        recorder.follow_cpu = os.environ.get("RENACER_FOLLOW_CPU") == "1"
+        # The loop follows a lone tracee's CPU (Recorder.follow_cpu): dd -w went from 0.87-0.92x
+        # strace to 0.52-0.65x (bench/bench_record.py --colocate); RENACER_FOLLOW_CPU=0 turns it
+        # off, for that comparison.
+        recorder.follow_cpu = os.environ.get("RENACER_FOLLOW_CPU", "1") != "0"
         if not trace_all and tf.socket_only:
             recorder.record_socket_closes_only(sorted(tf.socket_only))
         if sink.source is not None:
