@@ -7,7 +7,10 @@ reads the program's stdout and the tracer's live text (stderr) through two pipes
 each line as it arrives: the delay is (arrival of the traced ``write`` line) − (arrival of the
 program's own line), i.e. how far the trace lags behind what the program shows. Also measured
 under load: the same program with a busy thread making 200k getppid calls meanwhile. Prints the
-median and maximum delay of each run and the median over runs.
+median and maximum delay of each run and the median over runs, the p99 over every line of every
+run, and the median wall time of the busy runs (what bounding the lag costs the program: the
+tracer waits for a renderer that falls behind). --baseline PYTHON adds the renacer of another
+installation (e.g. one built before the bound) side by side.
 """
 from __future__ import annotations
 
@@ -62,7 +65,8 @@ def build(tmp: Path) -> str:
     return str(exe)
 
 
-def delays(cmd: list[str]) -> list[float]:
+def delays(cmd: list[str]) -> tuple[list[float], float]:
+    start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ, "out")
@@ -89,13 +93,14 @@ def delays(cmd: list[str]) -> list[float]:
                     mark = text.split('"mark ', 1)[1].split("\\n", 1)[0]
                     seen_err.setdefault(mark, now)
     proc.wait()
-    return [seen_err[m] - seen_out[m] for m in seen_out if m in seen_err]
+    return [seen_err[m] - seen_out[m] for m in seen_out if m in seen_err], time.perf_counter() - start
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--calls", type=int, default=20)
+    ap.add_argument("--baseline", help="another python with renacer installed, shown as 'baseline'")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         exe = build(Path(tmp))
@@ -103,15 +108,21 @@ def main() -> None:
             "strace": ["strace", "-f", "-qq", "-e", "trace=write,getppid", "--"],
             "renacer": [*RENACER, "-e", "trace=write,getppid", "--"],
         }
+        if args.baseline:
+            configs["baseline"] = [args.baseline, *RENACER[1:], "-e", "trace=write,getppid", "--"]
         for load in (False, True):
             for name, prefix in configs.items():
-                medians, maxima = [], []
+                medians, maxima, walls, every = [], [], [], []
                 for _ in range(args.runs):
-                    d = delays([*prefix, exe, str(args.calls), *(["busy"] if load else [])])
+                    d, wall = delays([*prefix, exe, str(args.calls), *(["busy"] if load else [])])
                     medians.append(statistics.median(d) * 1e3)
                     maxima.append(max(d) * 1e3)
+                    walls.append(wall)
+                    every += [x * 1e3 for x in d]
+                p99 = statistics.quantiles(every, n=100)[98] if len(every) > 1 else every[0]
                 print(f"{name:8} {'busy thread' if load else 'idle':11} delay median {statistics.median(medians):7.2f} ms"
-                      f"   max {statistics.median(maxima):7.2f} ms   (medians of {args.runs} runs, {args.calls} lines each)")
+                      f"   max {statistics.median(maxima):7.2f} ms   p99 {p99:7.2f} ms   wall {statistics.median(walls):6.2f} s"
+                      f"   (medians of {args.runs} runs, {args.calls} lines each)")
 
 
 if __name__ == "__main__":

@@ -95,6 +95,9 @@ def main() -> int:
         # Both processes on one CPU: a stop becomes a context switch instead of a cross-CPU wakeup.
         configs["strace 1cpu"] = lambda w: ["taskset", "-c", "0", "strace", "-f", "-qq", "-o", "/dev/null", *w]
         configs["renacer 1cpu"] = lambda w: ["taskset", "-c", "0", *RENACER, "-q", "-w", trace, "--", *w]
+        # By default the loop follows a lone tracee's CPU (Recorder.follow_cpu; the tracee is not
+        # pinned): the same recording without that.
+        configs["renacer nofollow"] = lambda w: ["env", "RENACER_FOLLOW_CPU=0", *RENACER, "-q", "-w", trace, "--", *w]
     print(f"median of {args.runs} runs, wall-clock seconds; configurations interleaved in each round\n")
     header = f"{'workload':<8} {'config':<13} {'median s':>9} {'x untraced':>11} {'x strace':>9}"
     print(header)

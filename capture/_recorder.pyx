@@ -11,6 +11,7 @@ This module imports neither numpy nor pyarrow, so the tracee starts before they 
 from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport malloc, calloc, realloc, free
 from libc.string cimport memcpy, memset, memchr, strerror
+from libc.stdio cimport snprintf
 from libc.errno cimport errno, EINTR, ECHILD, ESRCH, EACCES, EFAULT, EPERM, ENOMEM
 from posix.types cimport pid_t
 from posix.mman cimport PROT_EXEC
@@ -23,6 +24,15 @@ from libc_proc cimport *
 
 cdef extern from "<sched.h>" nogil:
     int sched_yield()
+    ctypedef struct cpu_set_t:
+        pass
+    void CPU_ZERO(cpu_set_t* s)
+    void CPU_SET(int cpu, cpu_set_t* s)
+    int sched_setaffinity(pid_t pid, size_t size, const cpu_set_t* mask)
+    int sched_getaffinity(pid_t pid, size_t size, cpu_set_t* mask)
+
+cdef extern from "<time.h>" nogil:
+    int nanosleep(const timespec* req, timespec* rem)
 
 
 # Capture ops and sizes, row kinds, record flags, NR_MAX and the syscall numbers the loop names:
@@ -36,6 +46,12 @@ cdef enum:
     IDLE_FLUSH_NS = 100000000   # a flush with no new rows (calls in progress only): every 100 ms
     FORWARD_WAIT_NS = 100000000 # how long a signal sent to renacer waits to be seen by the command
     SPIN_NS = 30000             # how long the loop polls for the next stop before it sleeps
+    PROMPT_GAP_NS = 2000000     # prompt live lines: a batch is handed over once its first row is 2 ms old
+    PROMPT_IDLE_NS = 500000     # … and at once when the tracees pause, but not twice within 0.5 ms
+    PROMPT_WAIT_MAX_NS = 1000000000  # never wait longer than this for a stuck renderer
+    FOLLOW_EVERY_NS = 20000000  # follow_cpu: how often the tracee's CPU is looked up
+    SOCK_FD = 1                 # FdSet: the descriptor is a socket the recorder saw made
+    SOCK_CLOEXEC_FD = 2         # FdSet: … with close-on-exec (gone after an exec)
     MAX_PATH = 4096
     STACK_ARENA_MAX = 8 << 20   # --source: flush once the stack windows held reach this
     # --source on Python programs (py_capture): the frame chain read in C, resolved by capture/pyframes.py
@@ -96,6 +112,14 @@ cdef struct CapOp:
     uint8_t n
     uint32_t unit
 
+cdef struct FdSet:
+    # Which descriptors of one process are sockets: one byte per fd (SOCK_FD, SOCK_CLOEXEC_FD),
+    # shared by the threads of a process (refs), copied at fork. Only kept while closes are
+    # recorded for sockets only (Recorder.record_socket_closes_only).
+    uint8_t* fl
+    size_t cap
+    int refs
+
 cdef struct Slot:
     int32_t tid
     int32_t tgid
@@ -121,6 +145,8 @@ cdef struct Slot:
     int maps_ok         # --source: this thread's process image has had its mappings read
     Buf py              # --source on Python: (code id, instruction index) per frame, innermost first
     int has_py
+
+    FdSet* fds          # its process's socket descriptors (NULL until needed)
 
 cdef struct PyRegion:
     uint64_t addr
@@ -298,10 +324,81 @@ cdef ssize_t peek_str(pid_t tid, uint64_t addr, size_t maxlen, Buf* b) except -2
     return <ssize_t>total
 
 
+cdef enum:
+    FD_LIMIT = 1 << 24   # descriptors above this are never tracked (the kernel's nr_open is 2^20)
+
+
+cdef FdSet* fdset_new() except NULL nogil:
+    cdef FdSet* f = <FdSet*>calloc(1, sizeof(FdSet))
+    if f == NULL:
+        fail(b"calloc", 12)
+    f.refs = 1
+    return f
+
+
+cdef FdSet* fdset_copy(FdSet* src) except NULL nogil:
+    cdef FdSet* f = fdset_new()
+    if src.cap:
+        f.fl = <uint8_t*>malloc(src.cap)
+        if f.fl == NULL:
+            fail(b"malloc", 12)
+        memcpy(f.fl, src.fl, src.cap)
+        f.cap = src.cap
+    return f
+
+
+cdef void fdset_release(FdSet* f) noexcept nogil:
+    if f == NULL:
+        return
+    f.refs -= 1
+    if f.refs <= 0:
+        free(f.fl)
+        free(f)
+
+
+cdef inline uint8_t fdset_get(FdSet* f, uint64_t fd) noexcept nogil:
+    return f.fl[fd] if fd < f.cap else 0
+
+
+cdef int fdset_put(FdSet* f, uint64_t fd, uint8_t v) except -1 nogil:
+    cdef size_t cap
+    cdef uint8_t* p
+    if fd >= FD_LIMIT:
+        return 0
+    if fd >= f.cap:
+        if v == 0:
+            return 0
+        cap = f.cap * 2 if f.cap else 64
+        while cap <= fd:
+            cap *= 2
+        p = <uint8_t*>realloc(f.fl, cap)
+        if p == NULL:
+            fail(b"realloc", 12)
+        memset(p + f.cap, 0, cap - f.cap)
+        f.fl = p
+        f.cap = cap
+    f.fl[fd] = v
+    return 0
+
+
+cdef void fdset_exec(FdSet* f) noexcept nogil:
+    """After an exec: close-on-exec sockets are gone."""
+    cdef size_t i
+    if f == NULL:
+        return
+    for i in range(f.cap):
+        if f.fl[i] & SOCK_CLOEXEC_FD:
+            f.fl[i] = 0
+
+
 cdef class Recorder:
     """One recording: tracees, per-thread state, the C batch and the flush to a sink."""
 
     cdef uint8_t traced[NR_MAX]
+    # Calls recorded only when their first argument is a socket descriptor seen made (a hidden
+    # close beside a network subset): the rest resume at their seccomp stop with no exit stop.
+    cdef uint8_t sock_only[NR_MAX]
+    cdef int track_socks
     cdef CapOp ops[NR_MAX][MAX_OPS]
     cdef int trace_all
     cdef int seccomp_mode
@@ -316,6 +413,24 @@ cdef class Recorder:
     # in bulk under load) and the loop never takes the GIL just to find the sink busy.
     cdef public int sink_busy
     cdef public int64_t spin_ns  # poll_stop's window
+    # Prompt live lines (text output): each line within a few ms of its call, whatever the load.
+    # The loop hands a batch over once its first row is PROMPT_GAP_NS old, and when the renderer
+    # has not finished the previous one it waits for it without resuming the tracees (strace
+    # prints synchronously: same bound, paid the same way). live_sent counts the batches handed
+    # over; the sink sets live_done to the count rendered.
+    cdef public int prompt
+    cdef public int64_t live_done
+    cdef int64_t live_sent
+    cdef int64_t batch_t0        # when the batch's first row was added (now_ns)
+    cdef int64_t last_sent       # when rows were last handed to the sink (now_ns)
+    # Follow the tracee's CPU: while one thread is traced, the loop's thread runs on the CPU that
+    # thread last ran on, so that a stop is a switch on one CPU rather than a wake-up across two.
+    # Only the loop's own affinity changes, never the tracee's.
+    cdef public int follow_cpu
+    cdef int pinned_cpu          # -1: not pinned (the saved mask applies)
+    cdef int64_t next_follow
+    cdef cpu_set_t saved_mask
+    cdef int saved_ok
     cdef uint64_t counter
     cdef Slot** table
     cdef size_t table_cap
@@ -394,6 +509,7 @@ cdef class Recorder:
         """traced_numbers: syscall numbers to record; captures: {nr: [(op, arg, n, unit), …]}."""
         cdef int nr, i
         memset(self.traced, 0, sizeof(self.traced))
+        memset(self.sock_only, 0, sizeof(self.sock_only))
         memset(self.ops, 0, sizeof(self.ops))
         self.trace_all = trace_all
         for nr in traced_numbers:
@@ -480,6 +596,7 @@ cdef class Recorder:
             i = (i + 1) & mask
 
     cdef void free_slot(self, Slot* s) noexcept nogil:
+        fdset_release(s.fds)
         free(s.data.p); free(s.sa.p); free(s.path.p); free(s.mem.p); free(s.xmem.p); free(s.stk.p)
         free(s.py.p)
         free(s)
@@ -671,6 +788,8 @@ cdef class Recorder:
         tv.it_interval.tv_usec = <long>(min(self.flush_interval, 500000000) // 1000)
         tv.it_value.tv_usec = tv.it_interval.tv_usec
         setitimer(ITIMER_REAL, &tv, &old_tv)
+        self.pinned_cpu = -1
+        self.saved_ok = 1 if (self.follow_cpu and sched_getaffinity(0, sizeof(cpu_set_t), &self.saved_mask) == 0) else 0
         try:
             try:
                 with nogil:
@@ -682,6 +801,9 @@ cdef class Recorder:
         finally:
             memset(&tv, 0, sizeof(tv))
             setitimer(ITIMER_REAL, &tv, NULL)
+            if self.pinned_cpu >= 0:
+                sched_setaffinity(0, sizeof(cpu_set_t), &self.saved_mask)
+                self.pinned_cpu = -1
             sigaction(SIGINT, &old_int, NULL)
             sigaction(SIGTERM, &old_term, NULL)
             sigaction(SIGHUP, &old_hup, NULL)
@@ -714,7 +836,12 @@ cdef class Recorder:
             # alarm with no new rows flushes only the calls in progress, and rarely: the
             # renderer needs them only beside rows.
             ts = now_ns()
-            if ts - self.last_flush >= self.flush_interval and (
+            if self.saved_ok and ts >= self.next_follow:
+                self.next_follow = ts + FOLLOW_EVERY_NS
+                self.follow()
+            if self.prompt and self.batch.n > 0 and ts - self.batch_t0 >= PROMPT_GAP_NS:
+                self.prompt_flush()
+            elif ts - self.last_flush >= self.flush_interval and (
                     self.batch.n > 0 or (g_alarm and ts - self.last_flush >= IDLE_FLUSH_NS)) and (
                     not self.live or not self.sink_busy or self.batch.n >= self.batch.cap // 2):
                 g_alarm = 0
@@ -723,7 +850,15 @@ cdef class Recorder:
             if tid == 0:
                 if g_sig:
                     continue
-                if self.live and self.batch.n > 0 and now_ns() - self.last_flush >= LIVE_GAP_NS \
+                if self.prompt and self.batch.n > 0:
+                    # The tracees pause: show what they did, at most every PROMPT_IDLE_NS; or
+                    # wake up when the batch is due (an alarm interrupts waitpid).
+                    ts = now_ns()
+                    if ts - self.last_sent >= PROMPT_IDLE_NS:
+                        self.prompt_flush()
+                    else:
+                        arm_alarm(self.batch_t0 + PROMPT_GAP_NS - ts, self.flush_interval)
+                elif self.live and self.batch.n > 0 and now_ns() - self.last_flush >= LIVE_GAP_NS \
                         and not self.sink_busy:
                     # Show what happened before sleeping, but batch bursts: a busy tracee
                     # would otherwise cost a flush per syscall.
@@ -773,7 +908,8 @@ cdef class Recorder:
                         continue
                     fail(b"ptrace(PTRACE_GET_SYSCALL_INFO)", errno)
                 self.on_entry(s, info.u.seccomp.nr, info.u.seccomp.args, ts)
-                self.resume(s, PTRACE_SYSCALL, 0)
+                # A call on_entry passed over (a close of no socket) needs no exit stop.
+                self.resume(s, PTRACE_SYSCALL if s.in_syscall else PTRACE_CONT, 0)
             elif event == PTRACE_EVENT_STOP:
                 if sig == SIGSTOP or sig == SIGTSTP or sig == SIGTTIN or sig == SIGTTOU:
                     # group-stop: stay stopped like an untraced process, but keep hearing of SIGCONT
@@ -790,6 +926,8 @@ cdef class Recorder:
                     child = self.find(<int32_t>msg)
                     if child == NULL:
                         child = self.add_tracee(<int32_t>msg, 1)
+                    if child != NULL and self.track_socks:
+                        self.inherit_fds(s, child)
                     if child != NULL and not s.hide:
                         # Recorded whatever -e shows: the renderer's [pid N] rule follows the
                         # threads that exist, not the calls that were traced.
@@ -807,6 +945,46 @@ cdef class Recorder:
                     if tid == self.main_pid:
                         self.note_command_signal(sig, (<int32_t*>siginfo)[4])
                 self.resume(s, self.restart_op(s), sig)
+        return 0
+
+    cdef void follow(self) noexcept nogil:
+        """Pin the loop to the one tracee's last CPU; with more than one, unpin."""
+        cdef size_t i
+        cdef Slot* s = NULL
+        cdef int cpu
+        cdef cpu_set_t one
+        if self.ntracees == 1:
+            for i in range(self.table_cap):
+                if self.table[i] != NULL and <size_t>self.table[i] != 1:
+                    s = self.table[i]
+                    break
+        if s == NULL or s.listening:
+            if self.pinned_cpu >= 0:
+                sched_setaffinity(0, sizeof(cpu_set_t), &self.saved_mask)
+                self.pinned_cpu = -1
+            return
+        cpu = last_cpu(s.tid)
+        if cpu < 0 or cpu == self.pinned_cpu:
+            return
+        CPU_ZERO(&one)
+        CPU_SET(cpu, &one)
+        if sched_setaffinity(0, sizeof(cpu_set_t), &one) == 0:
+            self.pinned_cpu = cpu
+
+    cdef int prompt_flush(self) except -1 nogil:
+        """Hand the batch to the renderer once it has rendered the previous one. Meanwhile no
+        stop is taken, so the tracees wait at their next traced call: the lag stays one batch."""
+        cdef int64_t give_up = 0
+        cdef timespec pause
+        pause.tv_sec = 0
+        pause.tv_nsec = 50000
+        while self.live_done < self.live_sent and not g_sig:
+            if give_up == 0:
+                give_up = now_ns() + PROMPT_WAIT_MAX_NS
+            elif now_ns() >= give_up:
+                break
+            nanosleep(&pause, NULL)
+        self.flush_gil()
         return 0
 
     cdef pid_t poll_stop(self, int* status) noexcept nogil:
@@ -867,6 +1045,7 @@ cdef class Recorder:
         s.maps_ok = 0   # a new image: --source reads its mappings again
         if self.on_pycode is not None:
             self.py_image_gone(s.tgid, 0)
+        fdset_exec(s.fds)
         with gil:
             self.read_exe(s.tgid)
         self.resume(s, self.restart_op(s), 0)
@@ -954,6 +1133,10 @@ cdef class Recorder:
             return 0
         if s.hide and nr != NR_EXECVE and nr != NR_EXECVEAT:   # before the command's exec, only execve/execveat
             return 0
+        if self.track_socks and nr == NR_CLOSE and not self.entry_closes_socket(s, args[0]):
+            if self.seccomp_mode:
+                s.in_syscall = 0   # resumed without an exit stop
+            return 0
         s.recorded = 1
         if self.stack_window and not s.maps_ok:
             self.note_image(s)
@@ -985,6 +1168,15 @@ cdef class Recorder:
             watch_maps(s, nr, args)
         return 0
 
+    cdef bint entry_closes_socket(self, Slot* s, uint64_t fd) except -1 nogil:
+        """At close's entry: is fd a known socket (then forgotten: close releases the number
+        whatever it returns)? Also true when close is recorded for every descriptor."""
+        cdef FdSet* f = self.fds_of(s)
+        cdef uint8_t was = fdset_get(f, fd)
+        if was:
+            fdset_put(f, fd, 0)
+        return was != 0 or not self.sock_only[3]
+
     cdef int on_exit(self, Slot* s, int64_t rval, int64_t ts) except -1 nogil:
         cdef int i
         cdef uint64_t nr
@@ -1006,6 +1198,8 @@ cdef class Recorder:
                 break
             if op_phase(self.ops[nr][i].op) & 2:
                 self.capture(s, &self.ops[nr][i], rval, 1)
+        if self.track_socks and rval >= 0 and (nr == NR_SOCKET or nr == NR_ACCEPT or nr == NR_ACCEPT4 or nr == NR_SOCKETPAIR):
+            self.note_socket_made(s, nr, rval)
         s.rec.exit_seq = self.counter
         self.counter += 1
         self.emit(s, 1)
@@ -1355,6 +1549,66 @@ cdef class Recorder:
             self.py_buf = <uint8_t*>malloc(PY_SNAP)
             if self.py_buf == NULL:
                 raise MemoryError()
+
+    def record_socket_closes_only(self, numbers):
+        """Record the calls ``numbers`` (close) only when their descriptor is a socket this
+        recording saw made (socket, accept, accept4, socketpair; those must be traced too).
+        A close of anything else costs its seccomp stop and nothing more: it resumes with
+        PTRACE_CONT, without an exit stop and without a row. Descriptors made otherwise (dup,
+        fcntl F_DUPFD, SCM_RIGHTS, inherited, or before an attach) are not known as sockets, and
+        one closed implicitly (dup2 onto it, close_range) stays known until its number is
+        closed again."""
+        cdef int nr
+        for nr in numbers:
+            if 0 <= nr < NR_MAX:
+                self.sock_only[nr] = 1
+                self.track_socks = 1
+
+    cdef FdSet* fds_of(self, Slot* s) except NULL nogil:
+        """The socket descriptors of s's process: shared with another thread of it, else new."""
+        cdef size_t i
+        cdef Slot* o
+        if s.fds != NULL:
+            return s.fds
+        for i in range(self.table_cap):
+            o = self.table[i]
+            if o != NULL and <size_t>o != 1 and o != s and o.tgid == s.tgid and o.fds != NULL:
+                s.fds = o.fds
+                s.fds.refs += 1
+                return s.fds
+        s.fds = fdset_new()
+        return s.fds
+
+    cdef int inherit_fds(self, Slot* parent, Slot* child) except -1 nogil:
+        """A new thread shares its process's descriptors; a new process starts with a copy."""
+        cdef FdSet* f
+        if child.fds != NULL:
+            return 0   # its first stop came before this event and it has made its own already
+        f = self.fds_of(parent)
+        if child.tgid == parent.tgid:
+            child.fds = f
+            f.refs += 1
+        else:
+            child.fds = fdset_copy(f)
+        return 0
+
+    cdef int note_socket_made(self, Slot* s, uint64_t nr, int64_t rval) except -1 nogil:
+        cdef int32_t pair[2]
+        cdef uint8_t fl = SOCK_FD
+        if nr == NR_SOCKET or nr == NR_SOCKETPAIR:  # type | SOCK_CLOEXEC
+            if s.rec.a1 & SOCK_CLOEXEC:
+                fl |= SOCK_CLOEXEC_FD
+        elif nr == NR_ACCEPT4:          # flags
+            if s.rec.a3 & SOCK_CLOEXEC:
+                fl |= SOCK_CLOEXEC_FD
+        if nr == NR_SOCKETPAIR:
+            if peek(s.tid, s.rec.a3, pair, 8) == 8:
+                fdset_put(self.fds_of(s), <uint64_t><uint32_t>pair[0], fl)
+                fdset_put(self.fds_of(s), <uint64_t><uint32_t>pair[1], fl)
+        else:
+            fdset_put(self.fds_of(s), <uint64_t>rval, fl)
+        return 0
+
 
     cdef PyProc* py_find(self, int32_t pid) noexcept nogil:
         cdef size_t i
@@ -1735,6 +1989,8 @@ cdef class Recorder:
         if (self.batch.n == self.batch.cap or self.batch.data.n + self.batch.mem.n > (16 << 20)
                 or self.stk_arena.n > STACK_ARENA_MAX):
             self.flush_gil()
+        if self.batch.n == 0 and self.prompt:
+            self.batch_t0 = now_ns()
         self.rows_written += 1
         self.batch.n += 1
         return &self.batch.recs[self.batch.n - 1]
@@ -1826,6 +2082,9 @@ cdef class Recorder:
             pending = self.snapshot_pending()
         self.last_flush = now_ns()
         if batch is not None or pending is not None:
+            self.live_sent += 1
+            if batch is not None:
+                self.last_sent = self.last_flush
             self.sink.write(batch, pending, self.counter)
 
     cdef object snapshot_pending(self):
@@ -2000,6 +2259,20 @@ cdef object batch_bytes(Batch* b):
     )
 
 
+cdef void arm_alarm(int64_t in_ns, int64_t interval_ns) noexcept nogil:
+    """The next SIGALRM in in_ns (at least 100 µs), then every interval_ns as run() set it."""
+    cdef itimerval tv
+    if in_ns < 100000:
+        in_ns = 100000
+    if interval_ns > 500000000:
+        interval_ns = 500000000
+    tv.it_value.tv_sec = 0
+    tv.it_value.tv_usec = <long>(in_ns // 1000)
+    tv.it_interval.tv_sec = 0
+    tv.it_interval.tv_usec = <long>(interval_ns // 1000)
+    setitimer(ITIMER_REAL, &tv, NULL)
+
+
 cdef inline sock_filter bpf_stmt(uint16_t code, uint32_t k) noexcept nogil:
     cdef sock_filter f
     f.code = code
@@ -2089,6 +2362,37 @@ cdef int read_status_ids(int32_t tid, int32_t* tgid, int32_t* ppid) noexcept nog
             i += 1
         i += 1
     return 0
+
+
+cdef int last_cpu(int32_t tid) noexcept nogil:
+    """The CPU a thread last ran on: /proc/TID/stat field 39, or -1."""
+    cdef char path[64]
+    cdef char buf[1024]
+    cdef int fd, n, i, field, cpu
+    snprintf(path, sizeof(path), b"/proc/%d/stat", tid)
+    fd = c_open(path, O_RDONLY | O_CLOEXEC)
+    if fd < 0:
+        return -1
+    n = <int>read(fd, buf, sizeof(buf) - 1)
+    close(fd)
+    if n <= 0:
+        return -1
+    buf[n] = 0
+    i = n - 1
+    while i > 0 and buf[i] != b')':   # the name may hold spaces and parentheses: the last ')'
+        i -= 1
+    field = 2
+    while i < n and field < 39:
+        if buf[i] == b' ':
+            field += 1
+        i += 1
+    if field != 39:
+        return -1
+    cpu = 0
+    while i < n and 48 <= buf[i] <= 57:
+        cpu = cpu * 10 + (buf[i] - 48)
+        i += 1
+    return cpu
 
 
 cdef int is_zombie(int32_t tid) noexcept nogil:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import stat
 import sys
 from typing import Any, NoReturn, TextIO, cast
@@ -160,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         command=command, pids=args.pids, trace_filter=trace_filter, string_size=args.strsize,
         write_path=remote.local_path if remote is not None and remote.url else args.write, use_seccomp=args.seccomp,
         live_consumers=consumers, run=args.run, source=args.source, source_skip=args.source_skip,
+        prompt_live=not args.summary,
     )
     from renacer.capture import status  # -q -w on a terminal: a one-line status (issue 15)
 
@@ -287,6 +287,8 @@ def exit_like(status: int | None) -> int:
     if os.WIFEXITED(status):
         return os.WEXITSTATUS(status)
     if os.WIFSIGNALED(status):
+        import signal  # only to die of the command's signal: ~0.5 ms of start-up otherwise
+
         sig = os.WTERMSIG(status)
         sys.stdout.flush()
         sys.stderr.flush()

@@ -56,6 +56,11 @@ class TraceFilter:
         """Calls recorded beside this subset but not shown (see COMPANIONS)."""
         return companion_numbers(self.numbers)
 
+    @property
+    def socket_only(self) -> frozenset[int]:
+        """Companions recorded only when their descriptor is a socket (see SOCKET_ONLY)."""
+        return socket_only_numbers(self.numbers)
+
 
 NUMBER_OF: dict[str, int] = {name: nr for nr, name in SYSCALLS.items()}
 ALL_NUMBERS: frozenset[int] = frozenset(SYSCALLS)
@@ -69,19 +74,31 @@ ALIASES: dict[str, frozenset[str]] = {
 # A traced call whose outcome arrives through other calls: those are recorded too (the trace
 # metadata lists them as ``hidden_syscalls``) and never shown. A non-blocking connect returns
 # EINPROGRESS; a refusal arrives later through getsockopt(SO_ERROR) (how curl, libuv, Go, asyncio
-# and nginx learn it), a call most programs make rarely. Not close (it would end the wait of a
-# socket closed while connecting, but stopping at every close made a close-heavy program 4x
-# slower under -e trace=connect), nor poll/epoll (frequent, and their results cannot say which
-# error; epoll's do not even name the descriptor). socket, because the analyzer knows a
-# descriptor is a socket (and of which kind) from the call that made it: without it `refused` and
-# `connections` find nothing in a `-e trace=connect` recording; programs make few sockets.
-COMPANIONS: dict[str, tuple[str, ...]] = {"connect": ("getsockopt", "socket")}
+# and nginx learn it), a call most programs make rarely. Not poll/epoll (frequent, and their
+# results cannot say which error; epoll's do not even name the descriptor).
+COMPANIONS: dict[str, tuple[str, ...]] = {"connect": ("getsockopt",)}
+
+# A subset with any network call also records each socket's life, hidden, so that `connections`
+# knows every socket it sees used (which kind, made when: socket, accept, accept4, socketpair) and
+# how and when it ended (close, shutdown). Programs make few sockets, so these are cheap — except
+# close, which most programs call on files all the time: it is recorded only for descriptors the
+# recorder saw made as sockets (SOCKET_ONLY), and any other close resumes at its one seccomp stop
+# with no exit stop and no row (capture/_recorder.pyx, record_socket_closes_only).
+SOCKET_LIFECYCLE: tuple[str, ...] = ("socket", "accept", "accept4", "socketpair", "close", "shutdown")
+SOCKET_ONLY: tuple[str, ...] = ("close",)
 
 
 def companion_numbers(numbers: frozenset[int]) -> frozenset[int]:
     """The companions of the traced ``numbers`` that are not traced themselves."""
     extra = {NUMBER_OF[c] for name, calls in COMPANIONS.items() if NUMBER_OF[name] in numbers for c in calls}
+    if numbers & _CLASS_NUMBERS["network"]:
+        extra |= {NUMBER_OF[c] for c in SOCKET_LIFECYCLE}
     return frozenset(extra) - numbers
+
+
+def socket_only_numbers(numbers: frozenset[int]) -> frozenset[int]:
+    """Companions recorded only on socket descriptors (close, unless -e traces it itself)."""
+    return companion_numbers(numbers) & {NUMBER_OF[c] for c in SOCKET_ONLY}
 
 
 # strace's qualifiers and their abbreviations; all but trace are refused by name.

@@ -42,6 +42,9 @@ class RecordRequest:
     # Consumers that are not live output (the -q status line): fed the same batches, but they
     # do not make the recorder flush more often.
     quiet_consumers: list[Callable[[], Any]] = field(default_factory=list)
+    # Live lines within a few ms of their call (text/JSON lines, not -c): the recorder hands over
+    # small batches and waits for a renderer that falls behind (Recorder.prompt).
+    prompt_live: bool = False
     run: str | None = None  # --run: the run's label, kept in the metadata
     # --source: walk the user stack at each recorded call (capture/unwind.py)
     source: bool = False
@@ -118,6 +121,8 @@ def base_metadata(request: RecordRequest) -> dict[str, Any]:
         "filter": tf.expr if tf is not None else "all",
         # recorded only to learn something about the calls -e asked for; renderers hide them
         "hidden_syscalls": [] if tf is None or tf.everything else sorted(SYSCALLS[n] for n in tf.companions),
+        # of those, calls recorded only on descriptors seen made as sockets (close)
+        "socket_only_syscalls": [] if tf is None or tf.everything else sorted(SYSCALLS[n] for n in tf.socket_only),
         "string_size": request.string_size,
         "seccomp": False,
         "interfaces": host_interfaces(),
@@ -162,6 +167,13 @@ def record(request: RecordRequest) -> RecordResult:
         recorder = Recorder(numbers, trace_all, capture_table(), request.string_size, sink,
                             live=bool(request.live_consumers))
         sink.recorder = recorder
+        recorder.prompt = bool(request.live_consumers) and request.prompt_live
+        # The loop follows a lone tracee's CPU (Recorder.follow_cpu): dd -w went from 0.87-0.92x
+        # strace to 0.52-0.65x (bench/bench_record.py --colocate); RENACER_FOLLOW_CPU=0 turns it
+        # off, for that comparison.
+        recorder.follow_cpu = os.environ.get("RENACER_FOLLOW_CPU", "1") != "0"
+        if not trace_all and tf.socket_only:
+            recorder.record_socket_closes_only(sorted(tf.socket_only))
         if sink.source is not None:
             from renacer.capture.unwind import STACK_WINDOW
 
@@ -233,6 +245,9 @@ class LazySink:
         self._live_stopped: str | None = None
         self._queue: queue.Queue[tuple[Any, Any, int] | None] = queue.Queue(self.QUEUE_BATCHES)
         self._worker: threading.Thread | None = None
+        self._fed = 0  # batches handed to the live consumers (Recorder.live_done)
+        self._rec_size = rec_size()
+        self._last_drain = time.monotonic()
         self._built = threading.Event()
         self.recorder: Any = None  # told when the worker is busy (Recorder.sink_busy)
         self._arrow: Any = None
@@ -336,10 +351,17 @@ class LazySink:
                 self.journal.append(item[0])
             if self.consumers and not self._arrow_live:
                 self._feed(*item)
+                self._fed += 1
+                if self.recorder is not None:
+                    self.recorder.live_done = self._fed  # the loop may hand over the next batch
             if self._arrow_live or (self.write_path and item[0] is not None):
                 backlog.append(item)
-                if self._built.is_set():
+                if self._built.is_set() and (self._arrow_live or self._backlog_due(backlog)):
                     self._drain(backlog)
+            if not (self.consumers and not self._arrow_live):
+                self._fed += 1
+                if self.recorder is not None:
+                    self.recorder.live_done = self._fed
             self._queue.task_done()
             if self._queue.unfinished_tasks == 0 and self.recorder is not None:
                 self.recorder.sink_busy = 0  # a put racing this only costs one extra flush
@@ -369,7 +391,27 @@ class LazySink:
     def live_stopped(self) -> str | None:
         return self._live_stopped or getattr(self._arrow, "live_stopped", None)
 
+    # Prompt live output hands over a batch every few ms: for the trace file they are joined into
+    # batches of about the recorder's own size (one numpy conversion each, not one per 2 ms);
+    # the journal still gets each batch at once.
+    DRAIN_RECS = 16384
+    DRAIN_SECONDS = 0.5
+    DRAIN_BYTES = 4 << 20
+
+    def _backlog_due(self, backlog: list[tuple[Any, Any, int]]) -> bool:
+        """Convert now: the backlog holds a recorder-sized batch (by records or by bytes, payloads
+        of -s 1M included: memory stays bounded), or it is DRAIN_SECONDS old."""
+        recs = sum(len(item[0][0]) for item in backlog)
+        size = sum(len(part) for item in backlog for part in item[0])
+        return (recs >= self._rec_size * self.DRAIN_RECS // 2 or size >= self.DRAIN_BYTES
+                or time.monotonic() - self._last_drain >= self.DRAIN_SECONDS)
+
     def _drain(self, backlog: list[tuple[Any, Any, int]]) -> None:
+        self._last_drain = time.monotonic()
+        if self._arrow is not None and not self._arrow_live and len(backlog) > 1:
+            # raw batches hold lengths, not offsets: the records and each arena concatenate
+            raws = [item[0] for item in backlog]
+            backlog[:] = [(tuple(b"".join(parts) for parts in zip(*raws)), None, backlog[-1][2])]
         if self._arrow is not None:
             for item in backlog:
                 self._arrow.write(*item)

@@ -146,7 +146,20 @@ def test_a_subset_with_connect_brings_the_calls_that_tell_its_outcome() -> None:
     def companions(expr: str) -> set[str]:
         return {SYSCALLS[n] for n in parse_trace_expr(expr).companions}
 
-    assert companions("trace=connect") == {"getsockopt", "socket"}
-    assert companions("trace=connect,getsockopt,socket") == set()  # a traced call is shown, not hidden
+    lifecycle = {"socket", "accept", "accept4", "socketpair", "close", "shutdown"}
+    assert companions("trace=connect") == {"getsockopt"} | lifecycle
+    # a traced call is shown, not hidden
+    assert companions("trace=connect,getsockopt,socket,accept,accept4,socketpair,close,shutdown") == set()
     assert companions("trace=%file") == set()
-    assert companions("trace=network") == set()
+    assert companions("trace=network") == {"close"}  # the rest of the lifecycle is in the class
+    assert companions("trace=sendto") == lifecycle
+
+
+def test_a_hidden_close_is_recorded_only_for_sockets_and_a_traced_one_always() -> None:
+    def socket_only(expr: str) -> set[str]:
+        return {SYSCALLS[n] for n in parse_trace_expr(expr).socket_only}
+
+    assert socket_only("trace=network") == {"close"}
+    assert socket_only("trace=connect") == {"close"}
+    assert socket_only("trace=network,close") == set()
+    assert socket_only("trace=read,openat") == set()

@@ -284,7 +284,7 @@ def test_network_filter_without_seccomp_stops_for_every_call_but_records_the_sam
     rows = read_trace(trace)
     meta = trace_metadata(trace)
     # getsockopt is recorded beside connect to learn a non-blocking connect's outcome
-    assert meta["hidden_syscalls"] == ["getsockopt", "socket"]
+    assert meta["hidden_syscalls"] == ["accept", "accept4", "close", "getsockopt", "shutdown", "socket", "socketpair"]
     assert [r["name"] for r in syscalls(rows) if r["name"] not in meta["hidden_syscalls"]] == ["connect"] * 3
     assert meta["ptrace_stops"] > 4000
 
@@ -298,18 +298,19 @@ def test_a_connect_subset_records_its_outcome_calls_as_hidden_companions(tmp_pat
     res = run_renacer(["-e", "trace=connect", "-w", str(trace), "--", "curl", "-s", f"http://127.0.0.1:{port}/"])
     assert res.returncode == 7
     meta = trace_metadata(trace)
-    assert meta["hidden_syscalls"] == ["getsockopt", "socket"] and meta["seccomp"] is True
+    assert meta["hidden_syscalls"] == ["accept", "accept4", "close", "getsockopt", "shutdown", "socket",
+                                       "socketpair"] and meta["seccomp"] is True
     rows = syscalls(read_trace(trace))
-    assert {r["name"] for r in rows} == {"connect", "getsockopt", "socket"}
+    assert {r["name"] for r in rows} == {"connect", "getsockopt", "socket", "socketpair", "close"}
     assert "getsockopt(" not in res.stderr and "socket(" not in res.stderr and "connect(" in res.stderr  # recorded, not shown
 
 
 def test_a_subset_without_connect_records_nothing_more(program, tmp_path: Path, listening_port: int) -> None:
     trace = tmp_path / "t.parquet"
-    run_renacer(["-q", "-e", "trace=socket,getpid", "-w", str(trace), "--", program("getpid_connect"), "10",
+    run_renacer(["-q", "-e", "trace=getpid", "-w", str(trace), "--", program("getpid_connect"), "10",
                  str(listening_port), "1"], check=True)
     assert trace_metadata(trace)["hidden_syscalls"] == []
-    assert {r["name"] for r in syscalls(read_trace(trace))} == {"socket", "getpid"}
+    assert {r["name"] for r in syscalls(read_trace(trace))} == {"getpid"}
 
 
 def test_connection_refused_is_recorded_with_its_errno(program, tmp_path: Path) -> None:
