@@ -331,7 +331,7 @@ cdef enum:
 cdef FdSet* fdset_new() except NULL nogil:
     cdef FdSet* f = <FdSet*>calloc(1, sizeof(FdSet))
     if f == NULL:
-        fail(b"calloc", 12)
+        fail(b"calloc", ENOMEM)
     f.refs = 1
     return f
 
@@ -341,7 +341,7 @@ cdef FdSet* fdset_copy(FdSet* src) except NULL nogil:
     if src.cap:
         f.fl = <uint8_t*>malloc(src.cap)
         if f.fl == NULL:
-            fail(b"malloc", 12)
+            fail(b"malloc", ENOMEM)
         memcpy(f.fl, src.fl, src.cap)
         f.cap = src.cap
     return f
@@ -373,7 +373,7 @@ cdef int fdset_put(FdSet* f, uint64_t fd, uint8_t v) except -1 nogil:
             cap *= 2
         p = <uint8_t*>realloc(f.fl, cap)
         if p == NULL:
-            fail(b"realloc", 12)
+            fail(b"realloc", ENOMEM)
         memset(p + f.cap, 0, cap - f.cap)
         f.fl = p
         f.cap = cap
