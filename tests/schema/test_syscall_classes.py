@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from renacer.schema.gen_nargs import ALL_SYSCALLS_C  # the same every-syscall program
 from renacer.schema.syscall_classes import CLASSES, LEGACY_CLASSES
 from renacer.schema.syscalls_x86_64 import SYSCALLS
 
@@ -62,34 +63,8 @@ def test_legacy_classes_are_classes() -> None:
 
 # ---------------------------------------------------------------------------------------------
 # strace as the oracle: a program makes every x86_64 syscall, each failed with ENOSYS by a
-# seccomp filter before it can do anything, and strace -e trace=%CLASS says which it shows.
-
-ALL_SYSCALLS_C = r"""
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <stddef.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
-static const long numbers[] = { NUMBERS };
-
-int main(void) {
-    struct sock_filter filter[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, EXIT_GROUP, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 38),
-    };
-    struct sock_fprog prog = { sizeof filter / sizeof filter[0], filter };
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
-        return 3;
-    for (unsigned i = 0; i < sizeof numbers / sizeof numbers[0]; i++)
-        syscall(numbers[i], 0, 0, 0, 0, 0, 0);
-    syscall(EXIT_GROUP, 0);
-    return 0;
-}
-"""
+# seccomp filter before it can do anything, and strace -e trace=%CLASS says which it shows
+# (schema/gen_nargs.py's program, which measures the argument counts the same way).
 
 
 def _strace_version() -> str | None:
