@@ -2311,37 +2311,30 @@ cdef void child_exec(const char* path, char** argv, char** env, sock_fprog* prog
     _exit(127)
 
 
-cdef int read_status_ids(int32_t tid, int32_t* tgid, int32_t* ppid) noexcept nogil:
-    """Tgid and PPid from /proc/TID/status, read once per new thread."""
+cdef int read_proc_file(int32_t tid, const char* name, char* buf, int cap) noexcept nogil:
+    """/proc/TID/NAME into buf (NUL-terminated, at most cap - 1 bytes): its length, or -1."""
     cdef char path[64]
-    cdef char buf[1024]
-    cdef int fd, i, n, val
-    cdef int32_t* target
-    cdef int len_ = 0
-    cdef int t = tid
-    # build "/proc/<tid>/status" without stdio
-    cdef char digits[16]
-    cdef int nd = 0
-    memcpy(path, b"/proc/", 6)
-    len_ = 6
-    while True:
-        digits[nd] = <char>(48 + t % 10)
-        nd += 1
-        t //= 10
-        if t == 0:
-            break
-    for i in range(nd):
-        path[len_ + i] = digits[nd - 1 - i]
-    len_ += nd
-    memcpy(path + len_, b"/status\0", 8)
+    cdef int fd, n
+    snprintf(path, sizeof(path), b"/proc/%d/%s", tid, name)
     fd = c_open(path, O_RDONLY | O_CLOEXEC)
     if fd < 0:
         return -1
-    n = <int>read(fd, buf, sizeof(buf) - 1)
+    n = <int>read(fd, buf, cap - 1)
     close(fd)
     if n <= 0:
         return -1
     buf[n] = 0
+    return n
+
+
+cdef int read_status_ids(int32_t tid, int32_t* tgid, int32_t* ppid) noexcept nogil:
+    """Tgid and PPid from /proc/TID/status, read once per new thread."""
+    cdef char buf[1024]
+    cdef int i, n, val
+    cdef int32_t* target
+    n = read_proc_file(tid, b"status", buf, sizeof(buf))
+    if n < 0:
+        return -1
     i = 0
     while i < n:
         target = NULL
@@ -2366,18 +2359,11 @@ cdef int read_status_ids(int32_t tid, int32_t* tgid, int32_t* ppid) noexcept nog
 
 cdef int last_cpu(int32_t tid) noexcept nogil:
     """The CPU a thread last ran on: /proc/TID/stat field 39, or -1."""
-    cdef char path[64]
     cdef char buf[1024]
-    cdef int fd, n, i, field, cpu
-    snprintf(path, sizeof(path), b"/proc/%d/stat", tid)
-    fd = c_open(path, O_RDONLY | O_CLOEXEC)
-    if fd < 0:
+    cdef int n, i, field, cpu
+    n = read_proc_file(tid, b"stat", buf, sizeof(buf))
+    if n < 0:
         return -1
-    n = <int>read(fd, buf, sizeof(buf) - 1)
-    close(fd)
-    if n <= 0:
-        return -1
-    buf[n] = 0
     i = n - 1
     while i > 0 and buf[i] != b')':   # the name may hold spaces and parentheses: the last ')'
         i -= 1
