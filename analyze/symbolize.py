@@ -226,13 +226,20 @@ def read_build_id(path: str) -> str | None:
     its SHT_NOTE sections: the trace metadata names every mapped object, and pyelftools' import
     and section parsing cost ~0.3 s at the end of each --source recording. None: no build-id,
     or not an ELF file."""
+    key = _file_key(path)
+    return _read_build_id(*key) if key is not None else None
+
+
+def _file_key(path: str) -> tuple[str, int, int] | None:
+    """(path, mtime, size) of a regular file, the cache key of what is read from it; None if
+    it is missing or not a regular file."""
     try:
         st = os.stat(path)
     except OSError:
         return None
     if not os.path.isfile(path):
         return None
-    return _read_build_id(path, st.st_mtime_ns, st.st_size)
+    return path, st.st_mtime_ns, st.st_size
 
 
 @lru_cache(maxsize=256)
@@ -275,13 +282,8 @@ def load_object(path: str, mtime_ns: int, size: int) -> ElfObject | None:
 
 
 def open_object(path: str) -> ElfObject | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    if not os.path.isfile(path):
-        return None
-    return load_object(path, st.st_mtime_ns, st.st_size)
+    key = _file_key(path)
+    return load_object(*key) if key is not None else None
 
 
 def build_id_of(path: str) -> str | None:
