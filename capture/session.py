@@ -6,8 +6,7 @@ never prints, so it can be driven from tests and other tools.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import queue
 import sys
@@ -28,31 +27,37 @@ class UsageError(Exception):
     """Bad input from the user: the CLI prints it as ``Error: …`` and exits 2."""
 
 
-@dataclass
 class RecordRequest:
-    command: list[str] = field(default_factory=list)
-    pids: list[int] = field(default_factory=list)
-    trace_filter: TraceFilter | None = None
-    string_size: int = 64
-    write_path: str | None = None
-    use_seccomp: bool = True
-    # Factories, called before the command starts (a renderer imports no numpy or pyarrow: a few
-    # ms), so that no import runs while the command waits at a stop.
-    live_consumers: list[Callable[[], Any]] = field(default_factory=list)
-    # Consumers that are not live output (the -q status line): fed the same batches, but they
-    # do not make the recorder flush more often.
-    quiet_consumers: list[Callable[[], Any]] = field(default_factory=list)
-    # Live lines within a few ms of their call (text/JSON lines, not -c): the recorder hands over
-    # small batches and waits for a renderer that falls behind (Recorder.prompt).
-    prompt_live: bool = False
-    run: str | None = None  # --run: the run's label, kept in the metadata
-    # --source: walk the user stack at each recorded call (capture/unwind.py)
-    source: bool = False
-    source_skip: str | None = None
+    """What to record. A plain class, not a dataclass: dataclasses (+inspect) is ~5 ms of every
+    live start-up (bench/bench_startup.py)."""
+
+    def __init__(self, *, command: list[str] | None = None, pids: list[int] | None = None,
+                 trace_filter: TraceFilter | None = None, string_size: int = 64, write_path: str | None = None,
+                 use_seccomp: bool = True, live_consumers: list[Callable[[], Any]] | None = None,
+                 quiet_consumers: list[Callable[[], Any]] | None = None, prompt_live: bool = False,
+                 run: str | None = None, source: bool = False, source_skip: str | None = None) -> None:
+        self.command: list[str] = list(command or [])
+        self.pids: list[int] = list(pids or [])
+        self.trace_filter = trace_filter
+        self.string_size = string_size
+        self.write_path = write_path
+        self.use_seccomp = use_seccomp
+        # Factories, called before the command starts (a renderer imports no numpy or pyarrow: a
+        # few ms), so that no import runs while the command waits at a stop.
+        self.live_consumers: list[Callable[[], Any]] = live_consumers if live_consumers is not None else []
+        # Consumers that are not live output (the -q status line): fed the same batches, but they
+        # do not make the recorder flush more often.
+        self.quiet_consumers: list[Callable[[], Any]] = quiet_consumers if quiet_consumers is not None else []
+        # Live lines within a few ms of their call (text/JSON lines, not -c): the recorder hands
+        # over small batches and waits for a renderer that falls behind (Recorder.prompt).
+        self.prompt_live = prompt_live
+        self.run = run  # --run: the run's label, kept in the metadata
+        # --source: walk the user stack at each recorded call (capture/unwind.py)
+        self.source = source
+        self.source_skip = source_skip
 
 
-@dataclass
-class RecordResult:
+class RecordResult(NamedTuple):
     status: int | None  # raw wait status of the main process (None when attached)
     metadata: dict[str, Any]
     live_stopped: str | None = None  # why the live output stopped early (a closed pipe), if it did

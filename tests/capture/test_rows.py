@@ -156,3 +156,19 @@ def test_the_live_path_imports_no_numpy_pyarrow_or_duckdb(tmp_path: Path) -> Non
         res = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=60)
         assert res.returncode == 0, res.stderr
         assert res.stderr.rstrip().splitlines()[-1] == "HEAVY=", (args, res.stderr[-500:])
+
+
+def test_the_live_text_path_skips_dataclasses_symbolize_and_fractions() -> None:
+    """Live text (and -c with -e) loads neither dataclasses (with inspect, ~5 ms of start-up), the
+    symbolizer (only --source needs it) nor fractions (only -c's interpolated percentiles)."""
+    probe = (
+        "import sys\n"
+        "from renacer.capture import cli\n"
+        "code = cli.main(sys.argv[1:])\n"
+        "extra = sorted(m for m in ('dataclasses', 'inspect', 'renacer.analyze.symbolize', 'fractions') if m in sys.modules)\n"
+        "sys.stderr.write('EXTRA=' + ','.join(extra) + '\\n')\n"
+    )
+    for args in (["-o", "/dev/null", "--", "true"], ["-e", "trace=network", "-o", "/dev/null", "--", "true"]):
+        res = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=60)
+        assert res.returncode == 0, res.stderr
+        assert res.stderr.rstrip().splitlines()[-1] == "EXTRA=", (args, res.stderr[-500:])
