@@ -160,12 +160,13 @@ def test_the_live_path_imports_no_numpy_pyarrow_or_duckdb(tmp_path: Path) -> Non
 
 def test_the_live_text_path_skips_dataclasses_symbolize_and_fractions() -> None:
     """Live text (and -c with -e) loads neither dataclasses (with inspect, ~5 ms of start-up), the
-    symbolizer (only --source needs it) nor fractions (only -c's interpolated percentiles)."""
+    symbolizer (only --source needs it), fractions (only -c's interpolated percentiles) nor the
+    socket module (~2 ms of enums; the decoders use _socket)."""
     probe = (
         "import sys\n"
         "from renacer.capture import cli\n"
         "code = cli.main(sys.argv[1:])\n"
-        "extra = sorted(m for m in ('dataclasses', 'inspect', 'renacer.analyze.symbolize', 'fractions') if m in sys.modules)\n"
+        "extra = sorted(m for m in ('dataclasses', 'inspect', 'renacer.analyze.symbolize', 'fractions', 'socket') if m in sys.modules)\n"
         "sys.stderr.write('EXTRA=' + ','.join(extra) + '\\n')\n"
     )
     for args in (["-o", "/dev/null", "--", "true"], ["-e", "trace=network", "-o", "/dev/null", "--", "true"]):
