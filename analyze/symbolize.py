@@ -31,6 +31,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable
 
+# Re-exported: its home before the live path needed it without the rest of this module.
+from renacer.analyze.source_ref import source_text as source_text
+
 # Matched against the object path, the function and the source file of a frame: a match means
 # "library code, look further up the stack".
 DEFAULT_SKIP_OBJECTS = (
@@ -799,17 +802,6 @@ class Symbolizer:
 def python_stack(chain: list[int] | None, table: list[Any]) -> list[tuple[str, int | None, str]]:
     """The Python frames of one recorded callchain, innermost first: (file, line, function)."""
     return [tuple(table[v - PY_TAG]) for v in chain or () if v >= PY_TAG and v - PY_TAG < len(table)]
-
-
-def source_text(file: str | None, line: int | None, func: str | None) -> str:
-    """The guide's suffix: ``[src/client.rs:45 in connect_to_server]``; "" without a source."""
-    if file is None and func is None:
-        return ""
-    if line is not None:
-        return f"[{file}:{line} in {func}]" if func else f"[{file}:{line}]"
-    if func:
-        return f"[{file} in {func}]" if file else f"[in {func}]"
-    return f"[{file}]"
 
 
 def unpack_u64(data: bytes, off: int) -> int:

@@ -6,8 +6,7 @@ never prints, so it can be driven from tests and other tools.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import queue
 import sys
@@ -28,31 +27,37 @@ class UsageError(Exception):
     """Bad input from the user: the CLI prints it as ``Error: …`` and exits 2."""
 
 
-@dataclass
 class RecordRequest:
-    command: list[str] = field(default_factory=list)
-    pids: list[int] = field(default_factory=list)
-    trace_filter: TraceFilter | None = None
-    string_size: int = 64
-    write_path: str | None = None
-    use_seccomp: bool = True
-    # Factories, called before the command starts (a renderer imports no numpy or pyarrow: a few
-    # ms), so that no import runs while the command waits at a stop.
-    live_consumers: list[Callable[[], Any]] = field(default_factory=list)
-    # Consumers that are not live output (the -q status line): fed the same batches, but they
-    # do not make the recorder flush more often.
-    quiet_consumers: list[Callable[[], Any]] = field(default_factory=list)
-    # Live lines within a few ms of their call (text/JSON lines, not -c): the recorder hands over
-    # small batches and waits for a renderer that falls behind (Recorder.prompt).
-    prompt_live: bool = False
-    run: str | None = None  # --run: the run's label, kept in the metadata
-    # --source: walk the user stack at each recorded call (capture/unwind.py)
-    source: bool = False
-    source_skip: str | None = None
+    """What to record. A plain class, not a dataclass: dataclasses (+inspect) is ~5 ms of every
+    live start-up (bench/bench_startup.py)."""
+
+    def __init__(self, *, command: list[str] | None = None, pids: list[int] | None = None,
+                 trace_filter: TraceFilter | None = None, string_size: int = 64, write_path: str | None = None,
+                 use_seccomp: bool = True, live_consumers: list[Callable[[], Any]] | None = None,
+                 quiet_consumers: list[Callable[[], Any]] | None = None, prompt_live: bool = False,
+                 run: str | None = None, source: bool = False, source_skip: str | None = None) -> None:
+        self.command: list[str] = list(command or [])
+        self.pids: list[int] = list(pids or [])
+        self.trace_filter = trace_filter
+        self.string_size = string_size
+        self.write_path = write_path
+        self.use_seccomp = use_seccomp
+        # Factories, called before the command starts (a renderer imports no numpy or pyarrow: a
+        # few ms), so that no import runs while the command waits at a stop.
+        self.live_consumers: list[Callable[[], Any]] = live_consumers if live_consumers is not None else []
+        # Consumers that are not live output (the -q status line): fed the same batches, but they
+        # do not make the recorder flush more often.
+        self.quiet_consumers: list[Callable[[], Any]] = quiet_consumers if quiet_consumers is not None else []
+        # Live lines within a few ms of their call (text/JSON lines, not -c): the recorder hands
+        # over small batches and waits for a renderer that falls behind (Recorder.prompt).
+        self.prompt_live = prompt_live
+        self.run = run  # --run: the run's label, kept in the metadata
+        # --source: walk the user stack at each recorded call (capture/unwind.py)
+        self.source = source
+        self.source_skip = source_skip
 
 
-@dataclass
-class RecordResult:
+class RecordResult(NamedTuple):
     status: int | None  # raw wait status of the main process (None when attached)
     metadata: dict[str, Any]
     live_stopped: str | None = None  # why the live output stopped early (a closed pipe), if it did
@@ -72,12 +77,32 @@ def resolve_command(command: list[str]) -> str:
         if os.path.isdir(prog) or not os.access(prog, os.X_OK):
             raise UsageError(f"cannot run {prog!r}: not an executable file")
         return prog
-    import shutil  # only for a bare command name: a few ms of start-up otherwise
-
-    found = shutil.which(prog)
+    found = which(prog)
     if found is None:
         raise UsageError(f"command not found: {prog!r}")
     return found
+
+
+def which(prog: str) -> str | None:
+    """``shutil.which(prog)`` on Linux, without importing shutil (with zlib, bz2 and lzma: ~1.5 ms
+    of start-up for every bare command name, the guide's ``renacer -- curl …``)."""
+    path = os.environ.get("PATH")
+    if path is None:
+        try:
+            path = os.confstr("CS_PATH")
+        except (AttributeError, ValueError):
+            path = os.defpath
+    if not path:
+        return None
+    seen: set[str] = set()
+    for folder in path.split(os.pathsep):
+        if folder in seen:
+            continue
+        seen.add(folder)
+        name = os.path.join(folder, prog)
+        if os.path.exists(name) and os.access(name, os.X_OK) and not os.path.isdir(name):
+            return name
+    return None
 
 
 def check_pid(pid: int) -> None:

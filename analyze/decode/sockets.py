@@ -6,7 +6,7 @@ passed in, fd_sets and times left: those are left out or shown as the pointer, n
 """
 from __future__ import annotations
 
-import socket as _socket
+import _socket  # the C module: `socket` (~2 ms, its enums) is more than inet_ntop needs
 import struct
 from typing import Callable
 

@@ -1,8 +1,7 @@
 """What the user asked the renderer for: format, style, -s, -T, -t, -r, -x, [pid N], -c, -e."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from renacer.analyze.decode import DecodeOptions
 from renacer.analyze.decode.fdtable import SocketTable, interfaces_from
@@ -11,8 +10,7 @@ FORMATS = ("text", "json", "jsonl", "csv")
 STYLES = ("guide", "strace")
 
 
-@dataclass(frozen=True)
-class RenderOptions:
+class RenderOptions(NamedTuple):  # not a dataclass: dataclasses (+inspect) is ~5 ms of live start-up
     format: str = "text"  # text | json | jsonl | csv
     string_size: int = 32  # -s
     durations: bool = False  # -T
@@ -46,7 +44,7 @@ class RenderOptions:
             "pid_prefix": getattr(args, "pid_prefix", None),
             "summary": getattr(args, "summary", None),
         }
-        return replace(cls(), **{k: v for k, v in fields.items() if v is not None})
+        return cls(**{k: v for k, v in fields.items() if v is not None})
 
     def decode_options(self, metadata: dict[str, Any] | None = None) -> DecodeOptions:
         """The decoders' options for one trace: its recording host's interfaces, and a fresh

@@ -17,7 +17,7 @@ from renacer.analyze.decode.signals import signal_line
 from renacer.analyze.render.columns import Rows, RowView
 from renacer.analyze.render.timeline import ENTRY, LINE, POINT, Renderer
 from renacer.analyze.summary import Summary
-from renacer.analyze.symbolize import source_text
+from renacer.analyze.source_ref import source_text
 from renacer.schema.trace import failed, split_mem
 
 _to_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps minus its per-call setup

@@ -5,7 +5,6 @@ pyarrow is imported only here (to read a trace file); the renderers read column 
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Iterator, TextIO
 
 from renacer.analyze.render.formats import make_renderer
@@ -148,7 +147,7 @@ def render_trace_file(paths: list[str], out: TextIO, options: RenderOptions,
     files render one after the other (one JSON document for all).
     """
     if syscalls is not None:
-        options = replace(options, syscalls=frozenset(syscalls))
+        options = options._replace(syscalls=frozenset(syscalls))
     opened = [_open_trace(p) for p in paths]  # check every file before printing anything
     from renacer.analyze.symbolize import resymbolizer
 

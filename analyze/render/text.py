@@ -22,7 +22,7 @@ from renacer.analyze.render.summary_tables import guide_summary_text, summary_te
 from renacer.analyze.render.threads import CLONES, Threads
 from renacer.analyze.render.timeline import ENTRY, EXIT, LINE, POINT, Call, Renderer
 from renacer.analyze.summary import Summary
-from renacer.analyze.symbolize import source_text
+from renacer.analyze.source_ref import source_text
 from renacer.schema.trace import split_mem
 
 COLUMN = 40  # strace pads ``name(args)`` to this column before `` = ``

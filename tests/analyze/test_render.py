@@ -306,8 +306,6 @@ def test_replay_streams_row_groups_and_matches_one_feed(tmp_path: Path) -> None:
 def test_filtered_replay_streams_row_groups_and_matches_one_feed(tmp_path: Path, names: set[str]) -> None:
     """replay -e reads one row group at a time, like an unfiltered replay, and prints what one
     feed of the whole trace prints (a read spanning row groups included)."""
-    from dataclasses import replace
-
     from renacer.schema.syscalls_x86_64 import SYSCALLS
 
     numbers = frozenset(nr for nr, name in SYSCALLS.items() if name in names)
@@ -316,7 +314,7 @@ def test_filtered_replay_streams_row_groups_and_matches_one_feed(tmp_path: Path,
     assert pq.ParquetFile(path).metadata.num_row_groups > 3
     out = io.StringIO()
     render_trace_file([str(path)], out, STRACE, numbers)
-    assert out.getvalue() == render_once(rows, replace(STRACE, syscalls=numbers))
+    assert out.getvalue() == render_once(rows, STRACE._replace(syscalls=numbers))
     assert out.getvalue()
 
 
@@ -337,14 +335,12 @@ def test_a_renderer_holds_nothing_per_call_it_has_printed(fmt: str) -> None:
     """Memory stays bounded: after 200 or 2000 batches of calls, text, JSON lines and CSV hold
     the same (no copy of each row for a summary they never print)."""
     def held_after(batches: int) -> int:
-        renderer = make_renderer(io.StringIO(), replace(STRACE, format=fmt), {"start_wall_ns": START_WALL_NS})
+        renderer = make_renderer(io.StringIO(), STRACE._replace(format=fmt), {"start_wall_ns": START_WALL_NS})
         for b in range(batches):
             rows = [call(4 * b, 100, "getpid", ret=100),
                     point(4 * b + 2, 100, "signal", nr=10, mem=siginfo(10, 0, 100))]
             renderer.feed(to_table(rows), None, 4 * b + 4)
         return _held(renderer)
-
-    from dataclasses import replace
 
     assert held_after(200) == held_after(2000)
 

@@ -156,3 +156,46 @@ def test_the_live_path_imports_no_numpy_pyarrow_or_duckdb(tmp_path: Path) -> Non
         res = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=60)
         assert res.returncode == 0, res.stderr
         assert res.stderr.rstrip().splitlines()[-1] == "HEAVY=", (args, res.stderr[-500:])
+
+
+def test_the_live_text_path_skips_dataclasses_symbolize_and_fractions() -> None:
+    """Live text (and -c with -e) loads neither dataclasses (with inspect, ~5 ms of start-up), the
+    symbolizer (only --source needs it), fractions (only -c's interpolated percentiles) nor the
+    socket module (~2 ms of enums; the decoders use _socket)."""
+    probe = (
+        "import sys\n"
+        "from renacer.capture import cli\n"
+        "code = cli.main(sys.argv[1:])\n"
+        "extra = sorted(m for m in ('dataclasses', 'inspect', 'renacer.analyze.symbolize', 'fractions', 'socket') if m in sys.modules)\n"
+        "sys.stderr.write('EXTRA=' + ','.join(extra) + '\\n')\n"
+    )
+    for args in (["-o", "/dev/null", "--", "true"], ["-e", "trace=network", "-o", "/dev/null", "--", "true"]):
+        res = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=60)
+        assert res.returncode == 0, res.stderr
+        assert res.stderr.rstrip().splitlines()[-1] == "EXTRA=", (args, res.stderr[-500:])
+
+
+def test_a_bare_command_name_is_found_as_shutil_which_finds_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The recorder's own PATH search (no shutil at start-up) agrees with shutil.which: the first
+    executable file on PATH, skipping folders, non-executables and missing entries; "" is the
+    current directory."""
+    import shutil
+
+    from renacer.capture.session import which
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "tool").write_text("#!/bin/sh\n")  # not executable
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "tool").mkdir()  # a folder
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "tool").write_text("#!/bin/sh\n")
+    (tmp_path / "c" / "tool").chmod(0o755)
+    monkeypatch.chdir(tmp_path / "c")
+    for path in (f"{tmp_path}/missing:{tmp_path}/a:{tmp_path}/b:{tmp_path}/c", f"{tmp_path}/a", "", ":/bin",
+                 f"{tmp_path}/a::/usr/bin", "/usr/bin:/bin"):
+        monkeypatch.setenv("PATH", path)
+        for prog in ("tool", "true", "no-such-command-here"):
+            assert which(prog) == shutil.which(prog), (path, prog)
+    assert which("tool") is None  # PATH=/usr/bin:/bin
+    monkeypatch.setenv("PATH", f"{tmp_path}/a:{tmp_path}/c")
+    assert which("tool") == f"{tmp_path}/c/tool"
