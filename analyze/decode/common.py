@@ -330,6 +330,11 @@ class Parts:
     def extra(self, index: int) -> bytes | None:
         return extra(self.extras, index)
 
+    def message(self, k: int) -> bytes | None:
+        """Message ``k``'s bytes of an mmsg call: the recorder writes one base part per message
+        after the parts the call names (``msgvec``)."""
+        return part(self._row, len(self._base) + k)
+
     def __getattr__(self, name: str) -> bytes | None:
         index = self._base.get(name)
         if index is not None:
@@ -342,6 +347,17 @@ class Parts:
 
 def parts(row: Row) -> Parts:
     return Parts(row)
+
+
+def part_index(*calls: tuple[str, str]) -> int:
+    """Where the system call table puts a call's named base part in ``mem``, resolved once at
+    import: a hot decoder (or one shared by calls that name the part differently) then reads
+    ``part(row, INDEX)`` at the cost of a position, with the name checked against the table.
+    Every ``(call, part name)`` given must sit at the same position."""
+    found = {_PART_INDEX[call][name] for call, name in calls}
+    if len(found) != 1:
+        raise ValueError(f"parts {calls} sit at different positions {sorted(found)}")
+    return found.pop()
 
 
 def unpack(fmt: str, data: bytes | None, offset: int = 0) -> tuple[Any, ...] | None:
@@ -421,22 +437,3 @@ def int_ptr(data: bytes | None, addr: int | None = None) -> str:
     """``[1]``: an int the argument points to."""
     v = unpack("<i", data)
     return ptr(addr) if v is None else f"[{v[0]}]"
-
-
-# --- building rows (tests, tools) -----------------------------------------------------------------
-
-def make_row(name: str, *args: int, ret: int | None = 0, err: str | None = None, **columns: Any) -> dict[str, Any]:
-    """A returned syscall row with every schema column: ``make_row("close", 3)``. Negative
-    arguments are stored as the 64-bit registers hold them; ``err="ENOENT"`` makes it fail."""
-    from renacer.schema.trace import TRACE_SCHEMA  # pyarrow: only tools and tests build rows
-
-    row: dict[str, Any] = dict.fromkeys(f.name for f in TRACE_SCHEMA)
-    row.update(seq=0, exit_seq=1, ts_ns=0, dur_ns=1000, pid=1, tid=1, kind="syscall", nr=0, name=name)
-    for i in range(6):
-        row[f"a{i}"] = (args[i] & U64) if i < len(args) else 0
-    if err is not None:
-        ret = -C.ERRNO[err]
-        row["errno"] = err
-    row["ret"] = ret
-    row.update(columns)
-    return row
