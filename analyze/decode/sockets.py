@@ -23,6 +23,8 @@ from .common import (
     flags,
     fd,
     int_array,
+    part,
+    part_index,
     parts,
     ptr,
     quote,
@@ -798,10 +800,16 @@ def epoll_ctl(row: Row, opts: DecodeOptions) -> list[str]:
     return [fd(row["a0"]), xlat(C.EPOLL_CTL, u32(row["a1"]), "EPOLL_CTL_???"), fd(row["a2"]), event]
 
 
-def _epoll_events(row: Row, opts: DecodeOptions) -> str:
+# The event loops' calls, read by position once resolved by name (part_index): parts(row) costs
+# ~300 ns a call, 10-20% of decoding one of them.
+_EVENTS = part_index(("epoll_wait", "events"), ("epoll_pwait", "events"))
+_EVENTS_PWAIT2 = part_index(("epoll_pwait2", "events"))
+
+
+def _epoll_events(row: Row, opts: DecodeOptions, index: int = _EVENTS) -> str:
     if not succeeded(row):
         return ptr(row["a1"])
-    data = parts(row).events
+    data = part(row, index)
     if data is None:
         return ptr(row["a1"])
     items = []
@@ -830,7 +838,7 @@ def epoll_pwait2(row: Row, opts: DecodeOptions) -> Decoded:
     timeout in ``mem``; the table names both. captures.py takes its entry part from a4 (the
     sigmask) rather than a3 (the timeout), so neither is decoded from it: both show as pointers."""
     return Decoded(
-        [fd(row["a0"]), _epoll_events(row, opts), str(s32(row["a2"])), ptr(row["a3"]),
+        [fd(row["a0"]), _epoll_events(row, opts, _EVENTS_PWAIT2), str(s32(row["a2"])), ptr(row["a3"]),
          ptr(row["a4"]), str(row["a5"] or 0)],
         entry=1,
     )
