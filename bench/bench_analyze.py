@@ -12,12 +12,13 @@ small trace < 0.7 s start to answer.
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import median_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(tempfile.gettempdir()) / "renacer-bench"
@@ -84,17 +85,6 @@ def small_trace(path: Path) -> None:
 
     builder, _ = scenarios.refusals()
     builder.save(path)
-
-
-def median_seconds(args: list[str], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        times.append(time.perf_counter() - start)
-        if proc.returncode != 0:
-            raise SystemExit(f"{' '.join(args)} failed: {proc.stderr}")
-    return statistics.median(times)
 
 
 def main() -> int:

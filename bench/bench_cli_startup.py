@@ -19,8 +19,9 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+import _common
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -28,12 +29,7 @@ ANALYZE = str(BIN / "renacer-analyze")
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} exited {done.returncode}")
-    return elapsed
+    return _common.timed(cmd, env, ok=(0,))
 
 
 def main() -> int:

@@ -13,12 +13,12 @@ excluded) and printed as such.
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _common import median_seconds
 
 CACHE = Path(tempfile.gettempdir()) / "renacer-bench"
 TARGET_EVENTS = 10_000_000
@@ -39,17 +39,6 @@ def record(path: Path, events: int) -> None:
     print(f"recording {events:,} events into {path}: dd bs=1 count={events // 2} (takes minutes) …", flush=True)
     subprocess.run(tool("renacer") + ["-q", "-w", str(path), "--", "dd", "if=/dev/zero", "of=/dev/null",
                                       "bs=1", f"count={events // 2}"], check=True, stderr=subprocess.DEVNULL)
-
-
-def median_seconds(args: list[str], runs: int, ok: tuple[int, ...] = (0,)) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        times.append(time.perf_counter() - start)
-        if proc.returncode not in ok:
-            raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}): {proc.stderr}")
-    return statistics.median(times)
 
 
 def main() -> int:

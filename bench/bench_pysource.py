@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import socket
-import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -23,7 +22,7 @@ import pyarrow.parquet as pq
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
-from bench_record import timed  # noqa: E402
+from _common import RENACER, interleaved_medians, timed  # noqa: E402
 
 CLIENT = '''
 import socket, sys
@@ -45,7 +44,6 @@ def main() -> None:
     ap.add_argument("--connects", type=int, default=10000)
     ap.add_argument("--baseline-python", help="also measure the renacer of this Python (an older build)")
     args = ap.parse_args()
-    renacer = [sys.executable, "-m", "renacer.capture.cli"]
     tmp = Path(tempfile.mkdtemp(prefix="renacer-bench-pysource-"))
     client = tmp / "client.py"
     client.write_text(CLIENT)
@@ -57,8 +55,8 @@ def main() -> None:
     plain_trace = str(tmp / "plain.parquet")
     configs = {
         "untraced": work,
-        "renacer": [*renacer, "-q", "-e", "trace=connect", "-w", plain_trace, "--", *work],
-        "renacer --source": [*renacer, "-q", "--source", "-e", "trace=connect", "-w", trace, "--", *work],
+        "renacer": [*RENACER, "-q", "-e", "trace=connect", "-w", plain_trace, "--", *work],
+        "renacer --source": [*RENACER, "-q", "--source", "-e", "trace=connect", "-w", trace, "--", *work],
         "strace": ["strace", "-f", "-qq", "-e", "trace=connect", "-o", "/dev/null", *work],
     }
     if args.baseline_python:
@@ -66,13 +64,7 @@ def main() -> None:
         configs["baseline"] = [*base, "-q", "-e", "trace=connect", "-w", str(tmp / "b.parquet"), "--", *work]
         configs["baseline --source"] = [*base, "-q", "--source", "-e", "trace=connect", "-w",
                                         str(tmp / "bs.parquet"), "--", *work]
-    for cmd in configs.values():  # warm caches once
-        timed(cmd)
-    samples: dict[str, list[float]] = {c: [] for c in configs}
-    for _ in range(args.runs):
-        for name, cmd in configs.items():
-            samples[name].append(timed(cmd))
-    med = {c: statistics.median(v) for c, v in samples.items()}
+    med = interleaved_medians(configs, args.runs, warm=True)
     timed(configs["renacer --source"])
     rows = [r for r in pq.read_table(trace, columns=["name", "src_file", "src_line"]).to_pylist()
             if r["name"] == "connect"]

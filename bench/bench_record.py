@@ -14,52 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
-
-HERE = Path(__file__).parent
-RENACER = [sys.executable, "-m", "renacer.capture.cli"]
-
-
-def echo_server() -> tuple[socket.socket, int]:
-    srv = socket.socket()
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(512)
-
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = srv.accept()
-            except OSError:
-                return
-            with conn:
-                data = conn.recv(4096)
-                if data:
-                    conn.sendall(data)
-
-    threading.Thread(target=serve, daemon=True).start()
-    return srv, srv.getsockname()[1]
-
-
-def build_client(tmp: Path) -> str:
-    exe = tmp / "echo_client"
-    subprocess.run(["gcc", "-O2", "-o", str(exe), str(HERE / "echo_client.c")], check=True)
-    return str(exe)
-
-
-def timed(cmd: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - start
+from _common import HERE, RENACER, build_c, echo_server, interleaved_medians
 
 
 def main() -> int:
@@ -73,7 +34,7 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="renacer-bench-"))
     srv, port = echo_server()
-    client = build_client(tmp)
+    client = build_c(HERE / "echo_client.c", tmp / "echo_client")
     workloads = {
         "dd": ["dd", "if=/dev/zero", "of=/dev/null", "bs=1", f"count={args.dd_count}"],
         "tcp": [client, str(port), str(args.round_trips)],
@@ -103,11 +64,7 @@ def main() -> int:
     print(header)
     print("-" * len(header))
     for wname, work in workloads.items():
-        samples: dict[str, list[float]] = {c: [] for c in configs}
-        for _ in range(args.runs):
-            for cname, make in configs.items():
-                samples[cname].append(timed(make(work)))
-        med = {c: statistics.median(v) for c, v in samples.items()}
+        med = interleaved_medians({cname: make(work) for cname, make in configs.items()}, args.runs)
         for cname in configs:
             if cname.endswith("net"):
                 peer = med["strace net"]

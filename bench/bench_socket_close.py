@@ -17,40 +17,13 @@ Prints medians of --runs, configurations interleaved in each round, and ratios.
 from __future__ import annotations
 
 import argparse
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
-from bench_record import echo_server  # noqa: E402
-
-
-def timed(cmd: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - start
-
-
-def http_server(tmp: Path) -> tuple[subprocess.Popen, int]:
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    (tmp / "index.html").write_text("hello\n")
-    proc = subprocess.Popen([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)], cwd=tmp,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port)).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    return proc, port
+from _common import build_c, echo_server, http_server, interleaved_medians  # noqa: E402
 
 
 def main() -> int:
@@ -63,16 +36,14 @@ def main() -> int:
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="renacer-bench-"))
-    exe = tmp / "close_heavy"
-    subprocess.run(["gcc", "-O2", "-o", str(exe), str(HERE / "close_heavy.c")], check=True)
-    echo_exe = tmp / "echo_client"
-    subprocess.run(["gcc", "-O2", "-o", str(echo_exe), str(HERE / "echo_client.c")], check=True)
+    exe = build_c(HERE / "close_heavy.c", tmp / "close_heavy")
+    echo_exe = build_c(HERE / "echo_client.c", tmp / "echo_client")
     srv, port = echo_server()
     http, http_port = http_server(tmp)
     curl = "; ".join([f"curl -s -o /dev/null http://127.0.0.1:{http_port}/"] * args.curls)
     workloads = {
-        "close_heavy": [str(exe), str(args.files), str(port), "10"],
-        "echo": [str(echo_exe), str(port), "2000"],
+        "close_heavy": [exe, str(args.files), str(port), "10"],
+        "echo": [echo_exe, str(port), "2000"],
         "curl": ["sh", "-c", curl],
     }
     if args.only:
@@ -97,11 +68,7 @@ def main() -> int:
     print("-" * len(header))
     try:
         for wname, work in workloads.items():
-            samples: dict[str, list[float]] = {c: [] for c in configs}
-            for _ in range(args.runs):
-                for cname, prefix in configs.items():
-                    samples[cname].append(timed([*prefix, *work]))
-            med = {c: statistics.median(v) for c, v in samples.items()}
+            med = interleaved_medians({cname: [*prefix, *work] for cname, prefix in configs.items()}, args.runs)
             for cname in configs:
                 peer = med["strace " + cname.split()[-1]] if cname != "untraced" else med["untraced"]
                 print(f"{wname:<12} {cname:<17} {med[cname]:>9.3f} {med[cname] / med['untraced']:>11.2f} "

@@ -27,9 +27,7 @@ import pyarrow.parquet as pq
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
-from bench_record import echo_server, timed  # noqa: E402
-
-RENACER = [sys.executable, "-m", "renacer.capture.cli"]
+from _common import RENACER, build_c, echo_server, interleaved_medians  # noqa: E402
 
 
 def strace_has_k() -> bool:
@@ -40,9 +38,8 @@ def strace_has_k() -> bool:
 def network(args: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="renacer-bench-source-"))
     srv, port = echo_server()
-    client = tmp / "echo_client"
-    subprocess.run(["gcc", "-g", "-O2", "-o", str(client), str(HERE / "echo_client.c")], check=True)
-    work = [str(client), str(port), str(args.round_trips)]
+    client = build_c(HERE / "echo_client.c", tmp / "echo_client", "-g")
+    work = [client, str(port), str(args.round_trips)]
     trace = str(tmp / "t.parquet")
     configs = {
         "untraced": work,
@@ -54,13 +51,7 @@ def network(args: argparse.Namespace) -> None:
     }
     if strace_has_k():
         configs["strace net -k"] = ["strace", "-f", "-qq", "-k", "-e", "trace=%network", "-o", "/dev/null", *work]
-    for cmd in configs.values():  # warm caches (page cache, pyc) once
-        timed(cmd)
-    samples: dict[str, list[float]] = {c: [] for c in configs}
-    for _ in range(args.runs):
-        for name, cmd in configs.items():
-            samples[name].append(timed(cmd))
-    med = {c: statistics.median(v) for c, v in samples.items()}
+    med = interleaved_medians(configs, args.runs, warm=True)
     counts = {}
     for kind in ("net", "all"):
         subprocess.run(configs[f"renacer {kind} --source"], check=True, stdout=subprocess.DEVNULL)

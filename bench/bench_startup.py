@@ -16,13 +16,14 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import http_server
 
 BIN = Path(sys.executable).parent
 RENACER = str(BIN / "renacer") if (BIN / "renacer").exists() else shutil.which("renacer") or "renacer"
@@ -39,22 +40,6 @@ def timed(cmd: list[str], tmp: Path) -> float:
     start = time.perf_counter()
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=ENV)
     return time.perf_counter() - start
-
-
-def http_server(tmp: Path) -> tuple[subprocess.Popen, int]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    (tmp / "index.html").write_text("hello\n")
-    proc = subprocess.Popen([PYTHON, "-m", "http.server", "--bind", "127.0.0.1", str(port)], cwd=tmp, env=ENV,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    return proc, port
 
 
 def configs(name: str, cmd: list[str], tmp: Path) -> dict[str, list[str]]:
@@ -83,7 +68,7 @@ def main() -> int:
         RENACER = args.renacer
         ANALYZE = str(Path(args.renacer).with_name("renacer-analyze"))
     tmp = Path(tempfile.mkdtemp(prefix="renacer-bench-startup-"))
-    server, port = http_server(tmp)
+    server, port = http_server(tmp, PYTHON, ENV)
     workloads = {
         "true": ["/bin/true"],
         "python": [PYTHON, "-c", "import json, urllib.parse, email"],

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_record import echo_server  # noqa: E402
+from _common import build_c, echo_server  # noqa: E402
 
 
 def http_server(root: Path) -> tuple[http.server.ThreadingHTTPServer, int]:
@@ -65,14 +65,12 @@ def main() -> int:
         tmp = Path(tmp_)
         echo, eport = echo_server()
         web, wport = http_server(tmp)
-        client = tmp / "echo_client"
-        subprocess.run(["gcc", "-O2", "-o", str(client), str(HERE / "echo_client.c")], check=True)
-        mix = tmp / "iovec_mix"
-        subprocess.run(["gcc", "-O2", "-o", str(mix), str(HERE / "iovec_mix.c")], check=True)
+        client = build_c(HERE / "echo_client.c", tmp / "echo_client")
+        mix = build_c(HERE / "iovec_mix.c", tmp / "iovec_mix")
         workloads = {
-            "tcp": [str(client), str(eport), str(args.round_trips)],
+            "tcp": [client, str(eport), str(args.round_trips)],
             "curl": ["curl", "-s", "-o", "/dev/null", *[f"http://127.0.0.1:{wport}/a.txt"] * args.requests],
-            "iovec": [str(mix), str(args.round_trips)],
+            "iovec": [mix, str(args.round_trips)],
         }
         print(f"{'workload':10} {'after B/event':>14}" + (f" {'before B/event':>15}" if args.before else ""))
         for name, cmd in workloads.items():

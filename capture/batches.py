@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from renacer.capture.sockaddr import decode_sockaddr
 from renacer.capture.unwind import callchains
-from renacer.schema.trace import F_FINISHED, F_HAS_RET, KINDS, NR_MAX, REC_FIELDS, TRACE_SCHEMA
+from renacer.schema.trace import F_FINISHED, F_HAS_RET, KINDS, MAX_ERRNO, NR_MAX, REC_FIELDS, TRACE_SCHEMA
 
 # ``struct Rec`` of _recorder.pyx, from the schema's record layout (checked field by field
 # against the compiled struct below).
@@ -124,7 +124,7 @@ def to_record_batch(raw: RawBatch) -> pa.RecordBatch:
     name_valid = kind != K_EXIT
     name_codes = np.where(is_sys | (kind == K_SPAWNED), nr_idx, NR_MAX + nr_idx)
     words = np.concatenate([tables["names"], _signal_names()])
-    is_err = is_sys & has_ret & (ret < 0) & (ret >= -4095)
+    is_err = is_sys & has_ret & (ret < 0) & (ret >= -MAX_ERRNO)  # schema.trace.failed(), vectorised
     errno_words = _errno_words()
 
     fd_mode = np.where(is_sys, tables["fd_mode"][nr_idx], 0)
@@ -183,4 +183,4 @@ def to_record_batch(raw: RawBatch) -> pa.RecordBatch:
 def _errno_words() -> np.ndarray:
     from renacer.schema import constants
 
-    return np.array([constants.errno_name(n) or f"E{n}" for n in range(4096)], dtype=object)
+    return np.array([constants.errno_name(n) or f"E{n}" for n in range(MAX_ERRNO + 1)], dtype=object)

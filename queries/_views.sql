@@ -33,7 +33,6 @@ CREATE OR REPLACE MACRO rn_endpoint(family, addr, port) AS
         ELSE addr || ':' || port
     END;
 
--- 'out' for calls that send or write a buffer, 'in' for calls that receive or read one.
 -- Where the program made a call (--source): ``file:line in function`` as the text output shows
 -- it, ``object in function`` without a line table, ``object+0xOFFSET`` without symbols; NULL
 -- when the trace was recorded without --source.
@@ -42,6 +41,7 @@ CREATE OR REPLACE MACRO rn_source(file, line, func) AS
          THEN ltrim(coalesce(file, '') || coalesce(':' || line::VARCHAR, '') || coalesce(' in ' || func, ''))
     END;
 
+-- 'out' for calls that send or write a buffer, 'in' for calls that receive or read one.
 CREATE OR REPLACE MACRO rn_direction(name) AS
     CASE
         WHEN name IN ('write', 'writev', 'pwrite64', 'pwritev', 'pwritev2', 'send', 'sendto',
@@ -344,3 +344,24 @@ CREATE OR REPLACE MACRO rn_hist_lo(v, step) AS
 -- The end (exclusive) of the bucket that starts at lo.
 CREATE OR REPLACE MACRO rn_hist_hi(lo, step) AS
     CASE WHEN step IS NOT NULL THEN lo + step WHEN lo = 0 THEN 1 ELSE lo * 2 END;
+
+-- The project's one definition of a duration percentile (summary, summary_by_source,
+-- diff_syscalls; the live `renacer -c` summary runs summary.sql): DuckDB's quantile_cont, linear
+-- interpolation between the two nearest durations (numpy.percentile's default), at p50, p90, p99.
+-- rn_duration_quantiles aggregates; rn_pct shows one of its list (q[1] = p50, q[2] = p90,
+-- q[3] = p99) rounded to the nearest ns, and NULL under 2 completed calls: one duration is not a
+-- distribution. The caller indexes the list: a literal index is what the Spark translation shifts
+-- to Spark's 0-based arrays (an index passed into a macro would not be).
+CREATE OR REPLACE MACRO rn_duration_quantiles(dur) AS quantile_cont(dur, [0.5, 0.9, 0.99]);
+
+CREATE OR REPLACE MACRO rn_pct(value, completed) AS
+    CASE WHEN completed >= 2 THEN round(value)::BIGINT END;
+
+-- The diff queries (diff_runs, diff_syscalls, diff_targets): a trace's side, 'base' when its label
+-- is in the list the diff command passes as $base, else 'head'; and a change in percent of base,
+-- NULL when base is 0 or NULL.
+CREATE OR REPLACE MACRO rn_side(base_traces, trace) AS
+    CASE WHEN list_contains(base_traces, trace) THEN 'base' ELSE 'head' END;
+
+CREATE OR REPLACE MACRO rn_change_pct(base, head) AS
+    CASE WHEN base <> 0 THEN 100.0 * (head - base) / base END;

@@ -21,7 +21,7 @@
 WITH runs AS (
     SELECT
         trace,
-        CASE WHEN list_contains($base, trace) THEN 'base' ELSE 'head' END AS side,
+        rn_side($base, trace) AS side,
         TRY_CAST(json_extract(metadata, '$.duration_ns') AS BIGINT) AS recorded_ns
     FROM trace_info
 ),
@@ -71,7 +71,7 @@ SELECT
     base,
     head,
     head - base AS change,
-    CASE WHEN base <> 0 THEN 100.0 * (head - base) / base END AS change_pct,
+    rn_change_pct(base, head) AS change_pct,
     base_runs,
     head_runs
 FROM paired

@@ -2,7 +2,7 @@
 --
 -- The per-syscall half of `renacer-analyze diff`. Each side is one or more runs (traces);
 -- every statistic is first computed per run with summary.sql's definitions (count, count of
--- errno, sum, mean rounded to the ns, quantile_cont percentiles rounded to the ns and NULL under
+-- errno, sum, mean rounded to the ns, rn_pct percentiles rounded to the ns and NULL under
 -- 2 completed calls, max), then summarised per side: counts (`calls`, `errors`, `bytes`) as the
 -- mean per run, where a run without the syscall counts 0, so they compare exactly; times as the
 -- median over the runs that have a value (robust to one noisy run). The per-run values travel
@@ -24,7 +24,7 @@
 --   base_runs   the per-run values of the base side, one per run that has one, by trace
 --   head_runs   the per-run values of the head side, one per run that has one, by trace
 WITH runs AS (
-    SELECT trace, CASE WHEN list_contains($base, trace) THEN 'base' ELSE 'head' END AS side
+    SELECT trace, rn_side($base, trace) AS side
     FROM trace_info
 ),
 side_runs AS (
@@ -40,7 +40,7 @@ per_run AS MATERIALIZED (
         coalesce(sum(dur_ns), 0) AS total_ns,
         avg(dur_ns) AS mean_ns,
         count(dur_ns) AS completed,
-        quantile_cont(dur_ns, [0.5, 0.9, 0.99]) AS q,
+        rn_duration_quantiles(dur_ns) AS q,
         max(dur_ns) AS max_ns
     FROM syscalls
     GROUP BY trace, name
@@ -61,9 +61,9 @@ filled AS (
         CASE WHEN rn_direction(g.syscall) IS NOT NULL THEN coalesce(p.sized, 0) ELSE 0 END::BIGINT AS bytes,
         coalesce(p.total_ns, 0)::BIGINT AS total_ns,
         round(p.mean_ns)::BIGINT AS avg_ns,
-        CASE WHEN p.completed >= 2 THEN round(p.q[1])::BIGINT END AS p50_ns,
-        CASE WHEN p.completed >= 2 THEN round(p.q[2])::BIGINT END AS p90_ns,
-        CASE WHEN p.completed >= 2 THEN round(p.q[3])::BIGINT END AS p99_ns,
+        rn_pct(p.q[1], p.completed) AS p50_ns,
+        rn_pct(p.q[2], p.completed) AS p90_ns,
+        rn_pct(p.q[3], p.completed) AS p99_ns,
         p.max_ns::BIGINT AS max_ns
     FROM grid g
     LEFT JOIN per_run p USING (trace, syscall)
@@ -109,7 +109,7 @@ SELECT
     base,
     head,
     head - base AS change,
-    CASE WHEN base <> 0 THEN 100.0 * (head - base) / base END AS change_pct,
+    rn_change_pct(base, head) AS change_pct,
     base_runs,
     head_runs
 FROM shaped

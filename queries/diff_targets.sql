@@ -28,7 +28,7 @@
 --   change         new, vanished, more, fewer or same
 --   deterministic  false for errno kinds that depend on timing (see above); true otherwise
 WITH runs AS (
-    SELECT trace, CASE WHEN list_contains($base, trace) THEN 'base' ELSE 'head' END AS side
+    SELECT trace, rn_side($base, trace) AS side
     FROM trace_info
 ),
 side_runs AS (

@@ -2,11 +2,11 @@
 --
 -- One row per syscall (per trace when several are loaded), largest total time first. Durations
 -- are those of calls that returned; a call still running when the recording ended counts in
--- `calls` but has no duration. This file is the project's one definition of a percentile (the
--- live `renacer -c` summary runs it too): DuckDB's quantile_cont, linear interpolation between
--- the two nearest durations — the same as numpy.percentile's default — rounded to the nearest
--- ns. Percentiles are NULL (shown as "-") for a syscall with fewer than 2 completed calls: one
--- duration is not a distribution.
+-- `calls` but has no duration. The live `renacer -c` summary runs this file too. Percentiles are
+-- the project's one definition (macros rn_duration_quantiles and rn_pct of _views.sql): DuckDB's
+-- quantile_cont, linear interpolation between the two nearest durations — the same as
+-- numpy.percentile's default — rounded to the nearest ns, and NULL (shown as "-") for a syscall
+-- with fewer than 2 completed calls: one duration is not a distribution.
 --
 -- Parameters:
 --   $name      only this syscall (default: every syscall)
@@ -31,7 +31,7 @@ WITH per_syscall AS (
         sum(dur_ns) AS total_ns,
         avg(dur_ns) AS mean_ns,
         count(dur_ns) AS completed,
-        quantile_cont(dur_ns, [0.5, 0.9, 0.99]) AS q,
+        rn_duration_quantiles(dur_ns) AS q,
         max(dur_ns) AS max_ns
     FROM syscalls
     WHERE $name IS NULL OR name = $name
@@ -44,9 +44,9 @@ SELECT
     errors,
     coalesce(total_ns, 0)::BIGINT AS total_ns,
     round(mean_ns)::BIGINT AS avg_ns,
-    CASE WHEN completed >= 2 THEN round(q[1])::BIGINT END AS p50_ns,
-    CASE WHEN completed >= 2 THEN round(q[2])::BIGINT END AS p90_ns,
-    CASE WHEN completed >= 2 THEN round(q[3])::BIGINT END AS p99_ns,
+    rn_pct(q[1], completed) AS p50_ns,
+    rn_pct(q[2], completed) AS p90_ns,
+    rn_pct(q[3], completed) AS p99_ns,
     max_ns
 FROM per_syscall
 ORDER BY trace, total_ns DESC, syscall

@@ -3,7 +3,7 @@
 -- `summary --by source`: the summary grouped by where the program made each call (recorded with
 -- --source: file:line in function, see rn_source), largest total time first. Calls without a
 -- location (recorded without --source, or made by library code only, such as the loader before
--- main) are one group with a NULL source. Percentiles as in `summary` (quantile_cont, NULL under
+-- main) are one group with a NULL source. Percentiles as in `summary` (rn_pct: NULL under
 -- 2 completed calls).
 --
 -- Parameters:
@@ -31,7 +31,7 @@ WITH per_source AS (
         sum(dur_ns) AS total_ns,
         avg(dur_ns) AS mean_ns,
         count(dur_ns) AS completed,
-        quantile_cont(dur_ns, [0.5, 0.9, 0.99]) AS q,
+        rn_duration_quantiles(dur_ns) AS q,
         max(dur_ns) AS max_ns
     FROM syscalls
     WHERE $name IS NULL OR name = $name
@@ -45,9 +45,9 @@ SELECT
     errors,
     coalesce(total_ns, 0)::BIGINT AS total_ns,
     round(mean_ns)::BIGINT AS avg_ns,
-    CASE WHEN completed >= 2 THEN round(q[1])::BIGINT END AS p50_ns,
-    CASE WHEN completed >= 2 THEN round(q[2])::BIGINT END AS p90_ns,
-    CASE WHEN completed >= 2 THEN round(q[3])::BIGINT END AS p99_ns,
+    rn_pct(q[1], completed) AS p50_ns,
+    rn_pct(q[2], completed) AS p90_ns,
+    rn_pct(q[3], completed) AS p99_ns,
     max_ns
 FROM per_source
 ORDER BY trace, total_ns DESC, source NULLS LAST, syscall

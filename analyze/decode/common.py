@@ -320,15 +320,17 @@ class Parts:
     system call table names (schema/syscall_table.py ``parts`` and ``extras``), so a decoder
     reads ``parts(row).msghdr`` or ``parts(row).len_in`` rather than a position. A part that was
     not captured (failed call, NULL or unreadable pointer, a recording without extras) is None;
-    a name the call does not have is an AttributeError. Parts are cut from ``mem`` on first use."""
+    a name the call does not have is an AttributeError. Parts are cut from ``mem`` on first use.
 
-    __slots__ = ("_row", "_base", "_extra_at", "_xs")
+    ``parts(row)`` returns an instance of the call's own subclass, whose part names are
+    properties: a name costs a property call, not a failed attribute lookup (3x slower)."""
+
+    __slots__ = ("_row", "_xs")
+    _base: dict[str, int] = {}
+    _extra_at: dict[str, int] = {}
 
     def __init__(self, row: Row) -> None:
-        name = row["name"] or ""
         self._row = row
-        self._base = _PART_INDEX.get(name, {})
-        self._extra_at = _EXTRA_INDEX.get(name, {})
         self._xs = _UNREAD
 
     @property
@@ -346,18 +348,53 @@ class Parts:
     def extra(self, index: int) -> bytes | None:
         return extra(self.extras, index)
 
+    def message(self, k: int) -> bytes | None:
+        """Message ``k``'s bytes of an mmsg call: the recorder writes one base part per message
+        after the parts the call names (``msgvec``)."""
+        return part(self._row, len(self._base) + k)
+
     def __getattr__(self, name: str) -> bytes | None:
-        index = self._base.get(name)
-        if index is not None:
-            return part(self._row, index)
-        index = self._extra_at.get(name)
-        if index is not None:
-            return extra(self.extras, index)
+        # reached only for a name the call's class has no property for
         raise AttributeError(f"{self._row['name']} has no captured part {name!r}")
 
 
+def _base_part(index: int) -> property:
+    return property(lambda self: part(self._row, index))
+
+
+def _extra_part(index: int) -> property:
+    return property(lambda self: extra(self.extras, index))
+
+
+def _parts_class(name: str) -> type[Parts]:
+    base, extra_at = _PART_INDEX.get(name, {}), _EXTRA_INDEX.get(name, {})
+    ns: dict[str, Any] = {"__slots__": (), "_base": base, "_extra_at": extra_at}
+    for p, i in base.items():
+        ns[p] = _base_part(i)
+    for x, i in extra_at.items():
+        ns[x] = _extra_part(i)
+    clash = set(ns) & set(dir(Parts)) - {"__slots__", "_base", "_extra_at"}
+    if clash:
+        raise TypeError(f"{name}: part names {sorted(clash)} clash with Parts' own attributes")
+    return type(f"Parts_{name}", (Parts,), ns)
+
+
+_PARTS_CLASSES: dict[str, type[Parts]] = {name: _parts_class(name) for name in {*PARTS, *EXTRAS}}
+
+
 def parts(row: Row) -> Parts:
-    return Parts(row)
+    return _PARTS_CLASSES.get(row["name"] or "", Parts)(row)
+
+
+def part_index(*calls: tuple[str, str]) -> int:
+    """Where the system call table puts a call's named base part in ``mem``, resolved once at
+    import: a hot decoder (or one shared by calls that name the part differently) then reads
+    ``part(row, INDEX)`` at the cost of a position, with the name checked against the table.
+    Every ``(call, part name)`` given must sit at the same position."""
+    found = {_PART_INDEX[call][name] for call, name in calls}
+    if len(found) != 1:
+        raise ValueError(f"parts {calls} sit at different positions {sorted(found)}")
+    return found.pop()
 
 
 def unpack(fmt: str, data: bytes | None, offset: int = 0) -> tuple[Any, ...] | None:
@@ -437,22 +474,3 @@ def int_ptr(data: bytes | None, addr: int | None = None) -> str:
     """``[1]``: an int the argument points to."""
     v = unpack("<i", data)
     return ptr(addr) if v is None else f"[{v[0]}]"
-
-
-# --- building rows (tests, tools) -----------------------------------------------------------------
-
-def make_row(name: str, *args: int, ret: int | None = 0, err: str | None = None, **columns: Any) -> dict[str, Any]:
-    """A returned syscall row with every schema column: ``make_row("close", 3)``. Negative
-    arguments are stored as the 64-bit registers hold them; ``err="ENOENT"`` makes it fail."""
-    from renacer.schema.trace import TRACE_SCHEMA  # pyarrow: only tools and tests build rows
-
-    row: dict[str, Any] = dict.fromkeys(f.name for f in TRACE_SCHEMA)
-    row.update(seq=0, exit_seq=1, ts_ns=0, dur_ns=1000, pid=1, tid=1, kind="syscall", nr=0, name=name)
-    for i in range(6):
-        row[f"a{i}"] = (args[i] & U64) if i < len(args) else 0
-    if err is not None:
-        ret = -C.ERRNO[err]
-        row["errno"] = err
-    row["ret"] = ret
-    row.update(columns)
-    return row

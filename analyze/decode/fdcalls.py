@@ -13,7 +13,7 @@ import struct
 from renacer.schema import constants as C
 
 from . import files
-from .common import Decoded, DecodeOptions, Row, fd, flags, part, ptr, s32, sigmask, succeeded, table, u32, xlat
+from .common import Decoded, DecodeOptions, Row, fd, flags, parts, ptr, s32, sigmask, succeeded, table, u32, xlat
 
 
 def _itimerspec(data: bytes | None, addr: int | None) -> str:
@@ -31,7 +31,7 @@ def eventfd2(row: Row, opts: DecodeOptions) -> list[str]:
 
 
 def signalfd4(row: Row, opts: DecodeOptions) -> list[str]:
-    return [fd(row["a0"]), sigmask(part(row, 0), row["a1"]), str(row["a2"] or 0),
+    return [fd(row["a0"]), sigmask(parts(row).mask, row["a1"]), str(row["a2"] or 0),
             flags(table("SFD"), u32(row["a3"]), "SFD_???")]
 
 
@@ -40,16 +40,17 @@ def timerfd_create(row: Row, opts: DecodeOptions) -> list[str]:
 
 
 def timerfd_settime(row: Row, opts: DecodeOptions) -> Decoded:
-    old = part(row, 1) if succeeded(row) else None
+    p = parts(row)
+    old = p.old if succeeded(row) else None
     return Decoded(
         [fd(row["a0"]), flags(table("TFD_TIMER"), u32(row["a1"]), "TFD_TIMER_???"),
-         _itimerspec(part(row, 0), row["a2"]), _itimerspec(old, row["a3"])],
+         _itimerspec(p.new, row["a2"]), _itimerspec(old, row["a3"])],
         entry=3,
     )
 
 
 def timerfd_gettime(row: Row, opts: DecodeOptions) -> Decoded:
-    value = part(row, 0) if succeeded(row) else None
+    value = parts(row).curr if succeeded(row) else None
     return Decoded([fd(row["a0"]), _itimerspec(value, row["a1"])], entry=1)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from renacer.schema import constants as C
 
-from .common import part
+from .common import parts
 
 _F_DUPFD = C.FCNTL_CMD["F_DUPFD"]
 _F_DUPFD_CLOEXEC = C.FCNTL_CMD["F_DUPFD_CLOEXEC"]
@@ -57,7 +57,7 @@ class SocketTable:
                 return
             flags = row["a0"] or 0
             if name == "clone3":  # the flags are the first field of the captured clone_args
-                args = part(row, 0)
+                args = parts(row).clone_args
                 flags = int.from_bytes(args[:8], "little") if args and len(args) >= 8 else _CLONE_FILES
             elif name != "clone":
                 flags = 0

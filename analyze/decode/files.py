@@ -24,6 +24,8 @@ from .common import (
     int_ptr,
     octal,
     part,
+    part_index,
+    parts,
     path,
     ptr,
     s32,
@@ -38,6 +40,17 @@ from .common import (
     xval,
 )
 from .sockets import iov_arg, iovecs
+
+# Named parts read by position once resolved (part_index): stat is the most frequent call of many
+# programs, and the second path is named differently by the calls that share its decoder.
+_STATBUF = part_index(("stat", "statbuf"), ("lstat", "statbuf"), ("fstat", "statbuf"), ("newfstatat", "statbuf"))
+_SECOND_PATH = part_index(("rename", "newpath"), ("link", "newpath"), ("symlink", "linkpath"),
+                          ("renameat", "newpath"), ("renameat2", "newpath"), ("linkat", "newpath"),
+                          ("symlinkat", "linkpath"))
+# Recordings made before the table named these: the iovec array of readv/writev... was base part 0
+# before it moved to the extras, and the xattr calls name no capture today (part 0 is then absent).
+_LEGACY_IOV = 0
+_LEGACY_XATTR_NAME = 0
 
 _O_CREAT = C.OPEN_FLAGS["O_CREAT"]
 _O_TMPFILE = C.OPEN_FLAGS["__O_TMPFILE"]
@@ -57,8 +70,8 @@ def _path_arg(row: Row, opts: DecodeOptions, arg: str) -> str:
 
 
 def _second_path(row: Row, opts: DecodeOptions, arg: str) -> str:
-    """The other path of rename/link/symlink, captured as mem part 0."""
-    return path(part(row, 0), opts, row[arg])
+    """The other path of rename/link/symlink and their *at forms (a STR capture)."""
+    return path(part(row, _SECOND_PATH), opts, row[arg])
 
 
 # --- open, close ----------------------------------------------------------------------------------
@@ -81,7 +94,7 @@ def openat(row: Row, opts: DecodeOptions) -> list[str]:
 
 
 def openat2(row: Row, opts: DecodeOptions) -> list[str]:
-    how = unpack("<QQQ", part(row, 0))
+    how = unpack("<QQQ", parts(row).how)
     if how is None:
         how_text = ptr(row["a2"])
     else:
@@ -138,14 +151,14 @@ def _iov_out(row: Row, opts: DecodeOptions) -> str:
         return iov_arg(row, opts)
     if not succeeded(row):
         return ptr(row["a1"])
-    return iovecs(part(row, 0), row["a2"] or 0, row["data"], row["ret"], opts, row["a1"])
+    return iovecs(part(row, _LEGACY_IOV), row["a2"] or 0, row["data"], row["ret"], opts, row["a1"])
 
 
 def _iov_in(row: Row, opts: DecodeOptions) -> str:
     # Printed at entry: only what was known then (the bytes gathered), never the result.
     if extras(row) is not None:
         return iov_arg(row, opts)
-    return iovecs(part(row, 0), row["a2"] or 0, row["data"], None, opts, row["a1"])
+    return iovecs(part(row, _LEGACY_IOV), row["a2"] or 0, row["data"], None, opts, row["a1"])
 
 
 def readv(row: Row, opts: DecodeOptions) -> Decoded:
@@ -196,12 +209,12 @@ def dup3(row: Row, opts: DecodeOptions) -> list[str]:
 
 
 def pipe(row: Row, opts: DecodeOptions) -> Decoded:
-    fds = part(row, 0) if succeeded(row) else None
+    fds = parts(row).pipefd if succeeded(row) else None
     return Decoded([int_array(fds, row["a0"], 2)], entry=0)
 
 
 def pipe2(row: Row, opts: DecodeOptions) -> Decoded:
-    fds = part(row, 0) if succeeded(row) else None
+    fds = parts(row).pipefd if succeeded(row) else None
     return Decoded([int_array(fds, row["a0"], 2), flags(C.OPEN_FLAGS, u32(row["a1"]), "O_???")], entry=0)
 
 
@@ -238,9 +251,9 @@ def _fcntl_lock(row: Row, args: list[str], cmd: int, arg: int) -> Decoded:
     if not row["mem"]:
         return Decoded([*args, ptr(arg)])
     if cmd in _GETLK:
-        shown = flock(part(row, 1), arg, True) if succeeded(row) else ptr(arg)
+        shown = flock(parts(row).flock_out, arg, True) if succeeded(row) else ptr(arg)
         return Decoded([*args, shown], entry=2)
-    return Decoded([*args, flock(part(row, 0), arg, False)])
+    return Decoded([*args, flock(parts(row).flock, arg, False)])
 
 
 def fcntl(row: Row, opts: DecodeOptions) -> Decoded:
@@ -288,10 +301,10 @@ def ioctl(row: Row, opts: DecodeOptions) -> Decoded | list[str]:
     req = u32(row["a1"])
     head = [fd(row["a0"]), ioctl_request(req)]
     if req in captures.IOCTL_INT_OUT:
-        value = part(row, 0) if succeeded(row) else None
+        value = parts(row).intarg if succeeded(row) else None
         return Decoded([*head, int_ptr(value, row["a2"]) if value is not None else ptr(row["a2"])], entry=2)
     if req in captures.IOCTL_INT_IN and row["mem"]:
-        return [*head, int_ptr(part(row, 0), row["a2"])]
+        return [*head, int_ptr(parts(row).intarg, row["a2"])]
     return [*head, xval(row["a2"])]
 
 
@@ -361,21 +374,21 @@ def statx_struct(data: bytes | None, addr: int | None) -> str:
             f"stx_mode={file_mode(mode)}, stx_size={size}, ...}}")
 
 
-def _stat_out(row: Row, index: int, arg: str) -> str:
-    return stat_struct(part(row, index) if succeeded(row) else None, row[arg])
+def _stat_out(row: Row, arg: str) -> str:
+    return stat_struct(part(row, _STATBUF) if succeeded(row) else None, row[arg])
 
 
 def stat(row: Row, opts: DecodeOptions) -> Decoded:
-    return split_at([_path_arg(row, opts, "a0"), _stat_out(row, 0, "a1")], 1)
+    return split_at([_path_arg(row, opts, "a0"), _stat_out(row, "a1")], 1)
 
 
 def fstat(row: Row, opts: DecodeOptions) -> Decoded:
-    return split_at([fd(row["a0"]), _stat_out(row, 0, "a1")], 1)
+    return split_at([fd(row["a0"]), _stat_out(row, "a1")], 1)
 
 
 def newfstatat(row: Row, opts: DecodeOptions) -> Decoded:
     # The most frequent call of many programs (every stat() of glibc): kept lean.
-    out = part(row, 0) if succeeded(row) else None
+    out = part(row, _STATBUF) if succeeded(row) else None
     return split_at(
         [dirfd(row["a0"]), path(row["path"], opts, row["a1"]), stat_struct(out, row["a2"]),
          flags(C.AT_FLAGS, u32(row["a3"]), "AT_???")],
@@ -391,7 +404,7 @@ def _statx_flags(v: int) -> str:
 
 
 def statx(row: Row, opts: DecodeOptions) -> Decoded:
-    out = part(row, 0) if succeeded(row) else None
+    out = parts(row).statxbuf if succeeded(row) else None
     return Decoded(
         [dirfd(row["a0"]), _path_arg(row, opts, "a1"), _statx_flags(u32(row["a2"])),
          flags(table("STATX_MASK"), u32(row["a3"]), "STATX_???"), statx_struct(out, row["a4"])],
@@ -422,24 +435,24 @@ def faccessat2(row: Row, opts: DecodeOptions) -> list[str]:
     return [*faccessat(row, opts), flags(_FACCESSAT2_FLAGS, u32(row["a3"]), "AT_???")]
 
 
-def _link_target(row: Row, index: int, arg: str, opts: DecodeOptions) -> str:
-    data = part(row, index) if succeeded(row) else None
+def _link_target(row: Row, arg: str, opts: DecodeOptions) -> str:
+    data = parts(row).buf if succeeded(row) else None
     return buf(data, row["ret"], opts, row[arg]) if data is not None else ptr(row[arg])
 
 
 def readlink(row: Row, opts: DecodeOptions) -> Decoded:
-    return Decoded([_path_arg(row, opts, "a0"), _link_target(row, 0, "a1", opts), str(row["a2"] or 0)], entry=1)
+    return Decoded([_path_arg(row, opts, "a0"), _link_target(row, "a1", opts), str(row["a2"] or 0)], entry=1)
 
 
 def readlinkat(row: Row, opts: DecodeOptions) -> Decoded:
     return Decoded(
-        [dirfd(row["a0"]), _path_arg(row, opts, "a1"), _link_target(row, 0, "a2", opts), str(row["a3"] or 0)],
+        [dirfd(row["a0"]), _path_arg(row, opts, "a1"), _link_target(row, "a2", opts), str(row["a3"] or 0)],
         entry=2,
     )
 
 
 def getcwd(row: Row, opts: DecodeOptions) -> Decoded:
-    data = part(row, 0) if succeeded(row) else None
+    data = parts(row).buf if succeeded(row) else None
     text = path(data, opts) if data is not None else ptr(row["a0"])
     return Decoded([text, str(row["a1"] or 0)], entry=0)
 
@@ -533,7 +546,7 @@ def utimensat(row: Row, opts: DecodeOptions) -> list[str]:
 
 
 def _xattr_name(row: Row, opts: DecodeOptions, arg: str) -> str:
-    return path(part(row, 0), opts, row[arg])
+    return path(part(row, _LEGACY_XATTR_NAME), opts, row[arg])
 
 
 def getxattr(row: Row, opts: DecodeOptions) -> Decoded:

@@ -6,8 +6,9 @@ import struct
 import pytest
 
 from renacer.analyze.decode import DecodeOptions, decode, format_return
-from renacer.analyze.decode.common import make_row, table
+from renacer.analyze.decode.common import table
 from renacer.schema.trace import join_mem
+from tests.analyze.rows import make_row
 
 AT_FDCWD = -100
 O_WRONLY, O_CREAT, O_TRUNC, O_CLOEXEC, O_NONBLOCK, O_TMPFILE = 1, 0o100, 0o1000, 0o2000000, 0o4000, 0o20200000

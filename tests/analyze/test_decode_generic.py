@@ -6,9 +6,9 @@ import random
 import pytest
 
 from renacer.analyze.decode import DECODERS, Decoded, DecodeOptions, decode, format_return
-from renacer.analyze.decode.common import make_row
 from renacer.schema import captures
 from renacer.schema.trace import join_mem, split_mem_extras
+from tests.analyze.rows import make_row
 
 U64 = 2**64 - 1
 

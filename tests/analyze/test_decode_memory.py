@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from renacer.analyze.decode import DecodeOptions, decode, format_return
-from renacer.analyze.decode.common import make_row
+from tests.analyze.rows import make_row
 
 PROT_READ, PROT_WRITE, PROT_EXEC = 1, 2, 4
 MAP_PRIVATE, MAP_FIXED, MAP_ANONYMOUS, MAP_DENYWRITE, MAP_STACK = 2, 0x10, 0x20, 0x800, 0x20000

@@ -12,9 +12,9 @@ from typing import Callable
 import pytest
 
 from renacer.analyze.decode import DECODERS, DecodeOptions, decode
-from renacer.analyze.decode.common import make_row
 from renacer.analyze.render import RenderOptions, render_trace_file
 from renacer.schema.nargs_x86_64 import NARGS
+from tests.analyze.rows import make_row
 from tests.conftest import needs, run_renacer
 
 HAVE_RECORDER = importlib.util.find_spec("renacer.capture._recorder") is not None

@@ -7,10 +7,11 @@ import struct
 
 from renacer.analyze.decode import decode
 from renacer.analyze.decode.cmsg import cmsgs
-from renacer.analyze.decode.common import DecodeOptions, make_row
+from renacer.analyze.decode.common import DecodeOptions
 from renacer.analyze.decode.fdtable import SocketTable
 from renacer.analyze.decode.netlink import messages
 from renacer.schema import constants as C
+from tests.analyze.rows import make_row
 
 OPTS = DecodeOptions(string_size=32, interfaces={1: "lo"}, sockets=SocketTable())
 

@@ -6,8 +6,9 @@ import struct
 import pytest
 
 from renacer.analyze.decode import DecodeOptions, decode
-from renacer.analyze.decode.common import make_row, parts
+from renacer.analyze.decode.common import parts
 from renacer.schema.trace import join_mem
+from tests.analyze.rows import make_row
 
 
 def test_base_and_extra_parts_by_name() -> None:
@@ -39,3 +40,21 @@ def test_a_named_part_decodes_as_the_positional_one_did() -> None:
     row = make_row("rt_sigprocmask", 0, 0x1000, 0x2000, 8,
                    mem=join_mem([struct.pack("<Q", 1 << 9), struct.pack("<Q", 0)]))
     assert decode(row, DecodeOptions()).args == ["SIG_BLOCK", "[USR1]", "[]", "8"]
+
+
+def test_part_index_resolves_a_named_part_and_refuses_names_at_different_positions() -> None:
+    from renacer.analyze.decode.common import part_index
+
+    assert part_index(("newfstatat", "statbuf")) == 0
+    assert part_index(("epoll_pwait2", "events")) == 1
+    assert part_index(("rename", "newpath"), ("symlink", "linkpath")) == 0
+    with pytest.raises(ValueError, match="different positions"):
+        part_index(("epoll_wait", "events"), ("epoll_pwait2", "events"))
+    with pytest.raises(KeyError):
+        part_index(("newfstatat", "no_such_part"))
+
+
+def test_each_mmsg_message_is_read_after_the_named_parts() -> None:
+    row = make_row("sendmmsg", 3, 0x1000, 2, mem=join_mem([b"V" * 64, b"first", b"second"]))
+    p = parts(row)
+    assert (p.msgvec, p.message(0), p.message(1), p.message(2)) == (b"V" * 64, b"first", b"second", None)

@@ -6,9 +6,9 @@ import struct
 import pytest
 
 from renacer.analyze.decode import DecodeOptions, decode, format_return
-from renacer.analyze.decode.common import make_row
 from renacer.analyze.decode.processes import wait_status
 from renacer.schema.trace import join_mem
+from tests.analyze.rows import make_row
 
 CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND = 0x100, 0x200, 0x400, 0x800
 CLONE_THREAD, CLONE_SYSVSEM, CLONE_SETTLS, CLONE_PARENT_SETTID = 0x10000, 0x40000, 0x80000, 0x100000

@@ -6,9 +6,10 @@ import struct
 import pytest
 
 from renacer.analyze.decode import DecodeOptions, decode, format_return
-from renacer.analyze.decode.common import make_row, sigmask, table
+from renacer.analyze.decode.common import sigmask, table
 from renacer.analyze.decode.signals import siginfo_text, signal_line
 from renacer.schema.trace import join_mem
+from tests.analyze.rows import make_row
 
 SA_RESTORER, SA_RESTART, SA_SIGINFO, SA_ONSTACK = 0x4000000, 0x10000000, 4, 0x8000000
 

@@ -11,8 +11,8 @@ import struct
 import pytest
 
 from renacer.analyze.decode import DecodeOptions, decode, format_return
-from renacer.analyze.decode.common import make_row
 from renacer.schema.trace import join_mem
+from tests.analyze.rows import make_row
 
 AF_INET, AF_INET6, AF_UNIX, AF_NETLINK = 2, 10, 1, 16
 

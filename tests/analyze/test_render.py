@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from renacer.analyze.decode.common import make_row, table
+from renacer.analyze.decode.common import table
 from renacer.analyze.render import (
     JsonRenderer,
     RenderOptions,
@@ -34,6 +34,7 @@ from renacer.schema.trace import (
     schema_with_metadata,
     split_mem,
 )
+from tests.analyze.rows import make_row
 from tests.conftest import run_renacer
 
 HAVE_RECORDER = importlib.util.find_spec("renacer.capture._recorder") is not None
