@@ -11,6 +11,7 @@ import struct
 from typing import Callable
 
 from renacer.schema import constants as C
+from renacer.schema.captures import MAX_MEM_PART
 
 from .cmsg import cmsgs
 from .common import (
@@ -637,7 +638,7 @@ def getsockopt(row: Row, opts: DecodeOptions) -> Decoded:
 # --- poll, select, epoll --------------------------------------------------------------------------
 
 
-_POLL_CAPTURED = 4096 // 8  # pollfds the recorder copies at most (captures.MAX_MEM_PART)
+_POLL_CAPTURED = MAX_MEM_PART // 8  # pollfds the recorder copies at most
 
 
 def _pollfds(data: bytes | None, count: int, opts: DecodeOptions, addr: int | None, out: bool) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from renacer.analyze.decode.common import part, u32
+from renacer.analyze.decode.common import parts, u32
 from renacer.analyze.render.columns import Rows
 from renacer.schema import constants as C
 from renacer.schema.trace import failed
@@ -108,7 +108,7 @@ class ConnectOutcomes:
                 expires.pop(key, None)
         elif name == "getsockopt":
             if after and ret == 0 and u32(row["a1"]) == _SOL_SOCKET and u32(row["a2"]) == _SO_ERROR:
-                data = part(row, 0)
+                data = parts(row).optval
                 if data is not None and len(data) >= 4:
                     err = int.from_bytes(data[:4], "little")
                     self._settle(key, " (then connected)" if err == 0 else f" (then {C.errno_name(err) or err})")
