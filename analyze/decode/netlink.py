@@ -9,8 +9,9 @@ answers, a family's fixed header (ifinfomsg, ifaddrmsg) where one is registered 
 else the bytes in hex.
 
 Which protocol a socket speaks comes from the renderer's socket table (fdtable.py, learned from
-the trace's socket() calls); a descriptor it does not know, but whose address in the same call
-is an AF_NETLINK one, is decoded with the shared control types only. Only the bytes the recorder
+the trace's socket() calls and dup* copies, also those a subset such as ``-e trace=sendto``
+records hidden); a descriptor it does not know, but whose address in the same call is an
+AF_NETLINK one, is decoded with the shared control types only. Only the bytes the recorder
 captured (the first -s of each buffer) are decoded: a message that runs past them shows its
 header and ``...``. Attributes after a fixed header are decoded as strace 6.1 does for
 addresses (IFA_*) and links (IFLA_*, nested: IFLA_XDP, IFLA_AF_SPEC's IPv4/IPv6 conf and stats).
