@@ -1137,6 +1137,11 @@ cdef class Recorder:
             if self.seccomp_mode:
                 s.in_syscall = 0   # resumed without an exit stop
             return 0
+        # a hidden dup/dup2/dup3 (filter_expr.SOCKET_COPIES): recorded only when it copies a socket
+        if self.track_socks and nr != NR_CLOSE and self.sock_only[nr] and not fdset_get(self.fds_of(s), args[0]):
+            if self.seccomp_mode:
+                s.in_syscall = 0
+            return 0
         s.recorded = 1
         if self.stack_window and not s.maps_ok:
             self.note_image(s)
@@ -1200,6 +1205,11 @@ cdef class Recorder:
                 self.capture(s, &self.ops[nr][i], rval, 1)
         if self.track_socks and rval >= 0 and (nr == NR_SOCKET or nr == NR_ACCEPT or nr == NR_ACCEPT4 or nr == NR_SOCKETPAIR):
             self.note_socket_made(s, nr, rval)
+        elif self.track_socks and rval >= 0 and nr != NR_CLOSE and self.sock_only[nr]:
+            # the copy of a socket is a socket (its close is recorded too); dup3's O_CLOEXEC is
+            # SOCK_CLOEXEC's bit
+            fdset_put(self.fds_of(s), <uint64_t>rval,
+                      SOCK_FD | (SOCK_CLOEXEC_FD if nr == NR_DUP3 and s.rec.a2 & SOCK_CLOEXEC else 0))
         s.rec.exit_seq = self.counter
         self.counter += 1
         self.emit(s, 1)
@@ -1551,11 +1561,13 @@ cdef class Recorder:
                 raise MemoryError()
 
     def record_socket_closes_only(self, numbers):
-        """Record the calls ``numbers`` (close) only when their descriptor is a socket this
+        """Record the calls ``numbers`` (close; dup, dup2, dup3, whose result then is a known
+        socket too) only when their descriptor is a socket this
         recording saw made (socket, accept, accept4, socketpair; those must be traced too).
         A close of anything else costs its seccomp stop and nothing more: it resumes with
         PTRACE_CONT, without an exit stop and without a row. Descriptors made otherwise (dup,
-        fcntl F_DUPFD, SCM_RIGHTS, inherited, or before an attach) are not known as sockets, and
+        unless dup* is recorded this way; fcntl F_DUPFD, SCM_RIGHTS, inherited, or before an
+        attach) are not known as sockets, and
         one closed implicitly (dup2 onto it, close_range) stays known until its number is
         closed again."""
         cdef int nr

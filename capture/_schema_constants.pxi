@@ -89,6 +89,7 @@ cdef enum:
     NR_ACCEPT = 43
     NR_ACCEPT4 = 288
     NR_SOCKETPAIR = 53
+    NR_DUP3 = 292
 
 # socket flags (schema/constants_x86_64.py, from the kernel headers)
 cdef enum:

@@ -84,19 +84,25 @@ COMPANIONS: dict[str, tuple[str, ...]] = {"connect": ("getsockopt",)}
 # recorder saw made as sockets (SOCKET_ONLY), and any other close resumes at its one seccomp stop
 # with no exit stop and no row (capture/_recorder.pyx, record_socket_closes_only).
 SOCKET_LIFECYCLE: tuple[str, ...] = ("socket", "accept", "accept4", "socketpair", "close", "shutdown")
-SOCKET_ONLY: tuple[str, ...] = ("close",)
+# Copies of a socket's descriptor (dup, dup2, dup3), hidden too and recorded only when the
+# descriptor copied is a socket: the text renderer's socket table (analyze/decode/fdtable.py)
+# learns from them which protocol a netlink descriptor speaks, as it learns from socket(). Not
+# fcntl's F_DUPFD: fcntl is frequent (F_GETFL/F_SETFL on every non-blocking socket) and a socket
+# copied by it is rare.
+SOCKET_COPIES: tuple[str, ...] = ("dup", "dup2", "dup3")
+SOCKET_ONLY: tuple[str, ...] = ("close",) + SOCKET_COPIES
 
 
 def companion_numbers(numbers: frozenset[int]) -> frozenset[int]:
     """The companions of the traced ``numbers`` that are not traced themselves."""
     extra = {NUMBER_OF[c] for name, calls in COMPANIONS.items() if NUMBER_OF[name] in numbers for c in calls}
     if numbers & _CLASS_NUMBERS["network"]:
-        extra |= {NUMBER_OF[c] for c in SOCKET_LIFECYCLE}
+        extra |= {NUMBER_OF[c] for c in SOCKET_LIFECYCLE + SOCKET_COPIES}
     return frozenset(extra) - numbers
 
 
 def socket_only_numbers(numbers: frozenset[int]) -> frozenset[int]:
-    """Companions recorded only on socket descriptors (close, unless -e traces it itself)."""
+    """Companions recorded only on socket descriptors (close and dup*, unless -e traces them)."""
     return companion_numbers(numbers) & {NUMBER_OF[c] for c in SOCKET_ONLY}
 
 

@@ -23,7 +23,8 @@ OUTPUT = HERE.parent / "capture" / "_schema_constants.pxi"
 
 # Syscalls the recorder names in its own logic (hidden child before exec, --source's map watch,
 # the socket descriptors a network subset follows to record their closes).
-SPECIAL_SYSCALLS = ("execve", "execveat", "mmap", "mprotect", "close", "socket", "accept", "accept4", "socketpair")
+SPECIAL_SYSCALLS = ("execve", "execveat", "mmap", "mprotect", "close", "socket", "accept", "accept4", "socketpair",
+                    "dup3")
 # captures.py sizes and limits the C side uses.
 CAPTURE_SIZES = (
     "MAX_OPS", "MAX_MEM_PART", "MAX_SOCKADDR", "MSGHDR_SIZE", "MMSGHDR_SIZE", "MMSG_MAX",

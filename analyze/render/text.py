@@ -9,6 +9,7 @@ timestamps, durations, source locations, and with ``-c`` the summary table at th
 """
 from __future__ import annotations
 
+import heapq
 import time
 from typing import Any
 
@@ -102,10 +103,20 @@ class TextRenderer(Renderer):
         self._memo: dict[tuple[Any, ...], tuple[str, str, int]] = {}
         self._memo_chars = 0  # characters of the large lines in the memo
         self._durations = self.options.durations
+        self._quiet: list[tuple[int, int, RowView]] = []  # hidden calls to learn from (_learn)
 
     def _learn(self, rows: Rows) -> None:
         if self._outcomes is not None:
             self._outcomes.learn(rows)
+        hidden = self._hidden
+        if hidden is not None and not hidden.isdisjoint(LEARNS):
+            # Companions recorded hidden (a subset's socket(), close, dup…): not printed, but
+            # the socket table learns from them in print order, at their return, as if shown.
+            names, kinds, seqs, exits = rows["name"], rows["kind"], rows["seq"], rows["exit_seq"]
+            for i, name in enumerate(names):
+                if name in hidden and name in LEARNS and kinds[i] == "syscall":
+                    end = exits[i]
+                    heapq.heappush(self._quiet, (seqs[i] if end is None else end, seqs[i], RowView(rows, i)))
 
     def _pad(self, line: str) -> str:
         return _pad(line) if self._padded else line
@@ -201,8 +212,11 @@ class TextRenderer(Renderer):
         current = None
         tids = pids = names = rets = a0s = a1s = a2s = a3s = a4s = a5s = datas = sas = paths = mems = ()
         i = 0
+        quiet = self._quiet
         while i < n:
             pos, kind, obj, cols = events[i]
+            while quiet and quiet[0][0] < pos:
+                self._after(heapq.heappop(quiet)[2])
             if kind == LINE:
                 if not show:
                     i += 1

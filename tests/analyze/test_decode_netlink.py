@@ -128,3 +128,39 @@ def test_an_address_dump_reply_decodes_its_attributes_and_hex_for_the_unknown() 
         'ifa_index=if_nametoindex("lo")}, [[{nla_len=8, nla_type=IFA_ADDRESS}, inet_addr("127.0.0.1")], '
         '[{nla_len=7, nla_type=IFA_LABEL}, "lo"], [{nla_len=8, nla_type=IFA_FLAGS}, IFA_F_PERMANENT], '
         '[{nla_len=5, nla_type=0x63 /* IFA_??? */}, "\\x01"]]]')
+
+
+def _nla(ntype: int, body: bytes) -> bytes:
+    return struct.pack("<HH", 4 + len(body), ntype) + body + b"\0" * (-len(body) % 4)
+
+
+def _link_reply(attrs: bytes) -> bytes:
+    body = struct.pack("<BBHiII", 0, 0, 772, 1, 0x9, 0) + attrs
+    return _hdr(16 + len(body), C.RTM["RTM_NEWLINK"], 0) + body
+
+
+def test_a_links_attributes_print_by_kind_nested_and_indexed_arrays_limited_by_s() -> None:
+    devconf = struct.pack("<3i", 0, 64, -1) + struct.pack("<i", 7) * 62  # index 58+ unknown; 65 entries
+    af_spec = _nla(10, _nla(1, struct.pack("<I", 0x80000000)) + _nla(2, devconf))
+    attrs = (_nla(3, b"lo\0") + _nla(4, struct.pack("<I", 65536)) + _nla(1, b"\0" * 6)
+             + _nla(43, _nla(2, b"\0")) + _nla(0x8000 | 62, b"") + _nla(26, af_spec)
+             + _nla(23, b"\0" * 12))  # a STATS64 of no known length: hex
+    wide = DecodeOptions(string_size=64, interfaces={1: "lo"}, sockets=OPTS.sockets)
+    data = _link_reply(attrs)
+    text = messages(data, len(data), 0, wide)
+    assert '[{nla_len=7, nla_type=IFLA_IFNAME}, "lo"], [{nla_len=8, nla_type=IFLA_MTU}, 65536]' in text
+    assert "[{nla_len=10, nla_type=IFLA_ADDRESS}, 00:00:00:00:00:00]" in text
+    assert "[{nla_len=12, nla_type=IFLA_XDP}, [{nla_len=5, nla_type=IFLA_XDP_ATTACHED}, XDP_ATTACHED_NONE]]" in text
+    assert "{nla_len=4, nla_type=NLA_F_NESTED|0x3e /* IFLA_??? */}" in text
+    assert "[{nla_len=8, nla_type=IFLA_INET6_FLAGS}, IF_READY]" in text
+    assert "[[DEVCONF_FORWARDING]=0, [DEVCONF_HOPLIMIT]=64, [DEVCONF_MTU6]=-1," in text
+    assert "[58 /* DEVCONF_??? */]=7, [59 /* DEVCONF_??? */]=7," in text and "[63 /* DEVCONF_??? */]=7, ...]" in text
+    assert '[{nla_len=16, nla_type=IFLA_STATS64}, "\\x00\\x00' in text
+
+
+def test_ipv4_conf_is_indexed_from_one_as_strace_prints_it() -> None:
+    af_spec = _nla(2, _nla(1, struct.pack("<2i", 1, 0)))
+    data = _link_reply(_nla(26, af_spec))
+    text = messages(data, len(data), 0, OPTS)
+    assert ("[{nla_len=16, nla_type=AF_INET}, [{nla_len=12, nla_type=IFLA_INET_CONF}, "
+            "[[IPV4_DEVCONF_FORWARDING-1]=1, [IPV4_DEVCONF_MC_FORWARDING-1]=0]]]") in text

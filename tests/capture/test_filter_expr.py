@@ -146,12 +146,13 @@ def test_a_subset_with_connect_brings_the_calls_that_tell_its_outcome() -> None:
     def companions(expr: str) -> set[str]:
         return {SYSCALLS[n] for n in parse_trace_expr(expr).companions}
 
-    lifecycle = {"socket", "accept", "accept4", "socketpair", "close", "shutdown"}
+    lifecycle = {"socket", "accept", "accept4", "socketpair", "close", "shutdown", "dup", "dup2", "dup3"}
     assert companions("trace=connect") == {"getsockopt"} | lifecycle
     # a traced call is shown, not hidden
-    assert companions("trace=connect,getsockopt,socket,accept,accept4,socketpair,close,shutdown") == set()
+    assert companions("trace=connect,getsockopt,socket,accept,accept4,socketpair,close,shutdown,dup,dup2,dup3") == set()
     assert companions("trace=%file") == set()
-    assert companions("trace=network") == {"close"}  # the rest of the lifecycle is in the class
+    # the rest of the lifecycle is in the class; copies of a socket teach the text its protocol
+    assert companions("trace=network") == {"close", "dup", "dup2", "dup3"}
     assert companions("trace=sendto") == lifecycle
 
 
@@ -159,7 +160,8 @@ def test_a_hidden_close_is_recorded_only_for_sockets_and_a_traced_one_always() -
     def socket_only(expr: str) -> set[str]:
         return {SYSCALLS[n] for n in parse_trace_expr(expr).socket_only}
 
-    assert socket_only("trace=network") == {"close"}
-    assert socket_only("trace=connect") == {"close"}
-    assert socket_only("trace=network,close") == set()
+    assert socket_only("trace=network") == {"close", "dup", "dup2", "dup3"}
+    assert socket_only("trace=connect") == {"close", "dup", "dup2", "dup3"}
+    assert socket_only("trace=network,close,dup,dup2,dup3") == set()
+    assert socket_only("trace=network,close") == {"dup", "dup2", "dup3"}
     assert socket_only("trace=read,openat") == set()

@@ -284,7 +284,8 @@ def test_network_filter_without_seccomp_stops_for_every_call_but_records_the_sam
     rows = read_trace(trace)
     meta = trace_metadata(trace)
     # getsockopt is recorded beside connect to learn a non-blocking connect's outcome
-    assert meta["hidden_syscalls"] == ["accept", "accept4", "close", "getsockopt", "shutdown", "socket", "socketpair"]
+    assert meta["hidden_syscalls"] == ["accept", "accept4", "close", "dup", "dup2", "dup3", "getsockopt", "shutdown",
+                                       "socket", "socketpair"]
     assert [r["name"] for r in syscalls(rows) if r["name"] not in meta["hidden_syscalls"]] == ["connect"] * 3
     assert meta["ptrace_stops"] > 4000
 
@@ -298,8 +299,8 @@ def test_a_connect_subset_records_its_outcome_calls_as_hidden_companions(tmp_pat
     res = run_renacer(["-e", "trace=connect", "-w", str(trace), "--", "curl", "-s", f"http://127.0.0.1:{port}/"])
     assert res.returncode == 7
     meta = trace_metadata(trace)
-    assert meta["hidden_syscalls"] == ["accept", "accept4", "close", "getsockopt", "shutdown", "socket",
-                                       "socketpair"] and meta["seccomp"] is True
+    assert meta["hidden_syscalls"] == ["accept", "accept4", "close", "dup", "dup2", "dup3", "getsockopt",
+                                       "shutdown", "socket", "socketpair"] and meta["seccomp"] is True
     rows = syscalls(read_trace(trace))
     assert {r["name"] for r in rows} == {"connect", "getsockopt", "socket", "socketpair", "close"}
     assert "getsockopt(" not in res.stderr and "socket(" not in res.stderr and "connect(" in res.stderr  # recorded, not shown

@@ -91,6 +91,14 @@ static void route(void) {
     send(fd, &addr, sizeof addr, 0);
     drain(fd);
 
+    /* a copy of the socket speaks its protocol; a copy of a file is no socket */
+    int copy = dup(fd);
+    bare.nlmsg_seq = 7;
+    sendto(copy, &bare, sizeof bare, 0, (struct sockaddr *)&kernel, sizeof kernel);
+    drain(copy);
+    close(copy);
+    close(dup(2));
+
     /* bad pointers and a message shorter than its header */
     sendto(fd, NULL, 16, 0, NULL, 0);
     sendto(fd, "\x10\0\0\0", 4, 0, (struct sockaddr *)&kernel, sizeof kernel);
