@@ -93,6 +93,7 @@ class TextRenderer(Renderer):
         self._open: dict[int, Call] = {}  # tid -> its call printed as <unfinished ...>
         self._last_ts: int | None = None
         self._summary = Summary()
+        self._summarized = False  # this trace's -c table is written (end_trace runs again in finish)
         self._stamp = self._stamp_fn()
         # The common case, worth a shortcut per line: no timestamps, strace's [pid N] rule.
         self._plain = self._stamp is None and self.options.pid_prefix == "auto"
@@ -404,7 +405,8 @@ class TextRenderer(Renderer):
         super().end_trace()
         # Several traces: one table each, headed by the trace's name, as `renacer-analyze summary`
         # gives one set of rows per trace (begin starts the next trace's Summary afresh).
-        if self.options.summary and self.trace_label is not None:
+        if self.options.summary and self.trace_label is not None and not self._summarized:
+            self._summarized = True
             self.out.write(("\n" if self._tables else "") + f"{self.trace_label}:\n")
             self._tables += 1
             self._write_summary()

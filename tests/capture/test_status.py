@@ -62,12 +62,12 @@ def test_redrawn_at_most_a_few_times_a_second(monkeypatch: pytest.MonkeyPatch, t
     batch = SimpleNamespace(num_rows=1000)
     for _ in range(40):  # 40 flushes in one second
         clock[0] += 0.025
-        line.write(batch, None, 0)
+        line.write(batch, None)
     assert out.getvalue().count("recording") == status.MAX_PER_SECOND
     assert [int(n.replace(",", "")) for n in re.findall(r": ([\d,]+) events,", out.getvalue())] == [
         1_000, 11_000, 21_000, 31_000]
     clock[0] += 1  # a quiet second, then one more flush: drawn, with the rate since the last line
-    line.write(batch, None, 0)
+    line.write(batch, None)
     # 10,000 events since the line drawn at 100.775 s, 1.225 s ago
     assert out.getvalue().endswith("41,000 events, 8,163 events/s, 2.0 KiB written")
     line.close({})
