@@ -72,3 +72,17 @@ def test_redrawn_at_most_a_few_times_a_second(monkeypatch: pytest.MonkeyPatch, t
     assert out.getvalue().endswith("41,000 events, 8,163 events/s, 2.0 KiB written")
     line.close({})
     assert out.getvalue().endswith(status.CLEAR)
+
+
+def test_the_status_line_and_the_live_renderer_are_consumers(tmp_path: Path) -> None:
+    # The session calls begin/write/close on every consumer, without asking what it has.
+    from renacer.analyze.render import RenderOptions
+    from renacer.analyze.render.live import live_renderer
+    from renacer.capture.consumer import Consumer
+
+    line = status.StatusLine(str(tmp_path / "t.parquet"), io.StringIO())
+    assert isinstance(line, Consumer)
+    assert isinstance(live_renderer(io.StringIO(), RenderOptions()), Consumer)
+    line.begin({"start_wall_ns": 1})  # nothing to set up: no output, no error
+    line.close({})
+    assert line.events == 0 and not line.shown
