@@ -821,16 +821,15 @@ def resymbolizer(meta: dict[str, Any], debug_dirs: Iterable[str]) -> Symbolizer 
     return _RESYMBOLIZERS[key]
 
 
-def _annotate_table(self: Symbolizer, table: Any) -> Any:
+def annotate_table(sym: Symbolizer, table: Any) -> Any:
+    """A table's callchains symbolized, batch by batch (replay --debug-dir, symbolize)."""
     import pyarrow as pa
 
     if "callchain" not in table.schema.names or table.num_rows == 0:
         return table
-    batches = [self.annotate(b) for b in table.combine_chunks().to_batches()]
+    batches = [sym.annotate(b) for b in table.combine_chunks().to_batches()]
     return pa.Table.from_batches(batches, schema=table.schema)
 
-
-Symbolizer.annotate_table = _annotate_table  # type: ignore[attr-defined]
 
 
 def symbolize_file(path: str, out: str, debug_dirs: list[str], skip: str | None = None) -> tuple[int, int]:
@@ -848,7 +847,7 @@ def symbolize_file(path: str, out: str, debug_dirs: list[str], skip: str | None 
     if sym is None:
         raise TraceFormatError(f"{path} was recorded without --source: it holds no callchains")
     files.check_new_file(out, "symbolized trace")
-    table = _annotate_table(sym, pf.read().cast(TRACE_SCHEMA))
+    table = annotate_table(sym, pf.read().cast(TRACE_SCHEMA))
     chains = table.column("callchain")
     rows = len(chains) - chains.null_count
     located = rows - (table.column("src_file").null_count - chains.null_count)

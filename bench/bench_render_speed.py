@@ -81,7 +81,7 @@ def run(module: Any, data: list[Batch], options: Any) -> float:
         renderer = module.make_renderer(out, replace(options), {"start_wall_ns": 0})
         start = time.process_time()  # CPU time: other users of a shared machine add less noise
         for batch in data:
-            renderer.feed(batch, None, 0)
+            renderer.feed(batch, None)
         renderer.finish()
         return time.process_time() - start
 

@@ -2097,7 +2097,7 @@ cdef class Recorder:
             self.live_sent += 1
             if batch is not None:
                 self.last_sent = self.last_flush
-            self.sink.write(batch, pending, self.counter)
+            self.sink.write(batch, pending)
 
     cdef object snapshot_pending(self):
         cdef size_t i

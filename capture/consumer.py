@@ -20,10 +20,9 @@ class Consumer(Protocol):
     def begin(self, metadata: dict[str, Any]) -> None:
         """Before the first batch: the metadata with the start anchors (``start_wall_ns``)."""
 
-    def write(self, batch: Any, pending: Any, next_seq: int) -> None:
+    def write(self, batch: Any, pending: Any) -> None:
         """A flushed batch of completed rows (column lists with ``num_rows``, or an Arrow batch
-        with --source), and the calls in progress when ``wants_pending``. ``next_seq`` is the
-        event counter at the flush."""
+        with --source), and the calls in progress when ``wants_pending``."""
 
     def close(self, metadata: dict[str, Any]) -> None:
         """The recording ended: print what is left (the rest of the timeline, the ``-c`` table)."""

@@ -173,6 +173,7 @@ def _runtime_symbol(path: str, ino: int, mtime_ns: int) -> tuple[int, int | None
     if quick is not None and quick[1] is not None:
         return quick
     from elftools.elf.elffile import ELFFile
+    from elftools.elf.sections import SymbolTableSection
 
     with open(path, "rb") as fh:
         elf = ELFFile(fh)
@@ -180,7 +181,7 @@ def _runtime_symbol(path: str, ino: int, mtime_ns: int) -> tuple[int, int | None
         dyn = elf.header["e_type"] == "ET_DYN"
         for name in (".symtab", ".dynsym"):
             sec = elf.get_section_by_name(name)
-            syms = sec.get_symbol_by_name("_PyRuntime") if sec is not None else None
+            syms = sec.get_symbol_by_name("_PyRuntime") if isinstance(sec, SymbolTableSection) else None
             if syms:
                 return low, syms[0]["st_value"], dyn
     return low, None, dyn
@@ -343,15 +344,15 @@ class PyFrames:
         rec_size = unwinder.rec_size
         cache = self._rows
         for row, raw_py in py.items():
-            rip = regs[row][:8] if row in regs else None
-            key = (rip or b"") + raw_py
+            pc = regs[row][:8] if row in regs else None
+            key = (pc or b"") + raw_py
             body = cache.get(key)
             if body is None:
                 tail = self._row_tail(_I.unpack_from(recs, row * rec_size + REC_PID_OFF)[0], raw_py)
-                if rip is None and not tail:
+                if pc is None and not tail:
                     continue
-                count = len(tail) // 8 + (1 if rip is not None else 0)
-                body = _U32.pack(count) + (rip or b"") + tail
+                count = len(tail) // 8 + (1 if pc is not None else 0)
+                body = _U32.pack(count) + (pc or b"") + tail
                 if len(cache) > 100_000:
                     cache.clear()
                 cache[key] = body

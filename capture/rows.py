@@ -2,7 +2,7 @@
 
 ``capture/batches.py`` turns a batch into Arrow columns with numpy, for the trace file. Live
 text, JSON, CSV and ``-c`` need neither: the renderer reads rows through a dict of column lists
-(``analyze/render.py``), and this module builds exactly that from the same bytes with
+(``analyze/render/columns.py``), and this module builds exactly that from the same bytes with
 ``struct.iter_unpack`` and arena slicing. Importing it costs a few milliseconds, where numpy and
 pyarrow cost half a second, so the live path is ready before the command starts.
 

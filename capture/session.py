@@ -20,7 +20,10 @@ from renacer.schema.syscalls_x86_64 import SYSCALLS
 from renacer.schema.trace import SCHEMA_VERSION
 
 if TYPE_CHECKING:  # -e's parser and class tables load only when -e is given
+    from renacer.capture.consumer import Consumer
     from renacer.capture.filter_expr import TraceFilter
+    from renacer.capture.journal import JournalWriter
+    from renacer.capture.sinks import ArrowFanout
 
 
 class UsageError(Exception):
@@ -33,8 +36,8 @@ class RecordRequest:
 
     def __init__(self, *, command: list[str] | None = None, pids: list[int] | None = None,
                  trace_filter: TraceFilter | None = None, string_size: int = 64, write_path: str | None = None,
-                 use_seccomp: bool = True, live_consumers: list[Callable[[], Any]] | None = None,
-                 quiet_consumers: list[Callable[[], Any]] | None = None, prompt_live: bool = False,
+                 use_seccomp: bool = True, live_consumers: list[Callable[[], Consumer]] | None = None,
+                 quiet_consumers: list[Callable[[], Consumer]] | None = None, prompt_live: bool = False,
                  run: str | None = None, source: bool = False, source_skip: str | None = None) -> None:
         self.command: list[str] = list(command or [])
         self.pids: list[int] = list(pids or [])
@@ -44,10 +47,10 @@ class RecordRequest:
         self.use_seccomp = use_seccomp
         # Factories, called before the command starts (a renderer imports no numpy or pyarrow: a
         # few ms), so that no import runs while the command waits at a stop.
-        self.live_consumers: list[Callable[[], Any]] = live_consumers if live_consumers is not None else []
+        self.live_consumers: list[Callable[[], Consumer]] = live_consumers if live_consumers is not None else []
         # Consumers that are not live output (the -q status line): fed the same batches, but they
         # do not make the recorder flush more often.
-        self.quiet_consumers: list[Callable[[], Any]] = quiet_consumers if quiet_consumers is not None else []
+        self.quiet_consumers: list[Callable[[], Consumer]] = quiet_consumers if quiet_consumers is not None else []
         # Live lines within a few ms of their call (text/JSON lines, not -c): the recorder hands
         # over small batches and waits for a renderer that falls behind (Recorder.prompt).
         self.prompt_live = prompt_live
@@ -65,7 +68,7 @@ class RecordResult(NamedTuple):
 
 def capture_table() -> dict[int, list[tuple[int, int, int, int]]]:
     by_name = {name: nr for nr, name in SYSCALLS.items()}
-    return {by_name[name]: [tuple(op) for op in ops] for name, ops in CAPTURES.items() if name in by_name}
+    return {by_name[name]: [(a, b, c, d) for a, b, c, d in ops] for name, ops in CAPTURES.items() if name in by_name}
 
 
 def resolve_command(command: list[str]) -> str:
@@ -173,7 +176,7 @@ def record(request: RecordRequest) -> RecordResult:
 
     tf = request.trace_filter
     trace_all = tf is None or tf.everything
-    numbers = sorted(SYSCALLS) if trace_all else sorted(tf.numbers | tf.companions)
+    numbers = sorted(SYSCALLS) if tf is None or trace_all else sorted(tf.numbers | tf.companions)
     meta = base_metadata(request)
     use_seccomp = bool(request.command) and request.use_seccomp and not trace_all
     meta["seccomp"] = use_seccomp
@@ -181,7 +184,7 @@ def record(request: RecordRequest) -> RecordResult:
     from renacer.files import UnsafeOutput
 
     try:
-        sink = LazySink(request.write_path, meta, request.live_consumers + request.quiet_consumers)
+        sink = RecordingOutputs(request.write_path, meta, request.live_consumers + request.quiet_consumers)
         if request.source:
             sink.enable_source(request.source_skip)
             meta["source"] = {"skip": request.source_skip}
@@ -197,7 +200,7 @@ def record(request: RecordRequest) -> RecordResult:
         # strace to 0.52-0.65x (bench/bench_record.py --colocate); RENACER_FOLLOW_CPU=0 turns it
         # off, for that comparison.
         recorder.follow_cpu = os.environ.get("RENACER_FOLLOW_CPU", "1") != "0"
-        if not trace_all and tf.socket_only:
+        if tf is not None and not trace_all and tf.socket_only:
             recorder.record_socket_closes_only(sorted(tf.socket_only))
         if sink.source is not None:
             from renacer.capture.unwind import STACK_WINDOW
@@ -240,7 +243,7 @@ class RecordingError(Exception):
     which file, how many events are safe and how to get them back. Exit 2."""
 
 
-class LazySink:
+class RecordingOutputs:
     """The recorder's sink: the crash journal, then a worker thread that renders and writes
     batches.
 
@@ -257,7 +260,7 @@ class LazySink:
 
     QUEUE_BATCHES = 4
 
-    def __init__(self, write_path: str | None, meta: dict[str, Any], live: list[Callable[[], Any]]) -> None:
+    def __init__(self, write_path: str | None, meta: dict[str, Any], live: list[Callable[[], Consumer]]) -> None:
         from renacer import files
         from renacer.capture._recorder import rec_size
         from renacer.capture.rows import check_layout
@@ -265,20 +268,20 @@ class LazySink:
         check_layout(rec_size())
         self.write_path = write_path
         self.meta = meta
-        self.consumers = [make() for make in live]
-        self.wants_pending = any(getattr(c, "wants_pending", False) for c in self.consumers)
+        self.consumers: list[Consumer] = [make() for make in live]
+        self.wants_pending = any(c.wants_pending for c in self.consumers)
         self._live_stopped: str | None = None
-        self._queue: queue.Queue[tuple[Any, Any, int] | None] = queue.Queue(self.QUEUE_BATCHES)
+        self._queue: queue.Queue[tuple[Any, Any] | None] = queue.Queue(self.QUEUE_BATCHES)
         self._worker: threading.Thread | None = None
         self._fed = 0  # batches handed to the live consumers (Recorder.live_done)
         self._rec_size = rec_size()
         self._last_drain = time.monotonic()
         self._built = threading.Event()
         self.recorder: Any = None  # told when the worker is busy (Recorder.sink_busy)
-        self._arrow: Any = None
+        self._arrow: ArrowFanout | None = None
         self._build_error: BaseException | None = None
         self.trace_fd = -1
-        self.journal: Any = None
+        self.journal: JournalWriter | None = None
         self.source: Any = None  # --source: SourceState (mappings), set by enable_source
         self._unwinder: Any = None
         if write_path:
@@ -337,21 +340,20 @@ class LazySink:
         if self.journal is not None:
             self.journal.begin(self.meta)
         for consumer in self.consumers:
-            if hasattr(consumer, "begin"):
-                consumer.begin(self.meta)  # clock anchors for -t/-tt/-ttt
+            consumer.begin(self.meta)  # clock anchors for -t/-tt/-ttt
         self._worker = threading.Thread(target=self._work, name="renacer-sink", daemon=True)
         self._worker.start()
 
     def _build(self) -> None:
         try:
-            from renacer.capture.sinks import ArrowSink, ParquetSink
+            from renacer.capture.sinks import ArrowFanout, TraceWriter
 
             trace = None
             if self.write_path:
-                trace = ParquetSink(self.trace_fd, self.write_path)
-                self.trace_fd = -1  # the ParquetSink owns it now
+                trace = TraceWriter(self.trace_fd, self.write_path)
+                self.trace_fd = -1  # the TraceWriter owns it now
             # the live consumers are fed by _work from the light column lists, except with --source
-            self._arrow = ArrowSink(trace, self.consumers if self._arrow_live else [])
+            self._arrow = ArrowFanout(trace, self.consumers if self._arrow_live else [])
             if self.source is not None:
                 from renacer.analyze.symbolize import Symbolizer
 
@@ -363,12 +365,12 @@ class LazySink:
             self._built.set()
 
     def _work(self) -> None:
-        backlog: list[tuple[Any, Any, int]] = []
+        backlog: list[tuple[Any, Any]] = []
         while (item := self._queue.get()) is not None:
             if self._unwinder is not None:  # stack windows -> callchains, before anything keeps them
                 # (the Python frames, read in C, join them: capture/pyframes.py)
                 item = (self.pyframes.convert(item[0], self._unwinder),
-                        self.pyframes.convert(item[1], self._unwinder, pending=True), item[2])
+                        self.pyframes.convert(item[1], self._unwinder, pending=True))
                 if self.journal is not None:
                     for pid, from_seq, maps in self.source.new_images():
                         self.journal.append_image(pid, from_seq, maps)
@@ -393,7 +395,7 @@ class LazySink:
         self._built.wait()
         self._drain(backlog)
 
-    def _feed(self, raw: Any, raw_pending: Any, next_seq: int) -> None:
+    def _feed(self, raw: Any, raw_pending: Any) -> None:
         """Give the live consumers a batch as column lists. One that fails (a closed pipe, a
         full disk behind ``-o``) is dropped and the reason kept: the recording goes on."""
         from renacer.capture.rows import row_batch
@@ -402,19 +404,19 @@ class LazySink:
         pending = row_batch(raw_pending) if self.wants_pending else None
         for consumer in list(self.consumers):
             try:
-                consumer.write(rows, pending, next_seq)
+                consumer.write(rows, pending)
             except OSError as exc:
                 self._drop(consumer, exc)
 
-    def _drop(self, consumer: Any, exc: OSError) -> None:
+    def _drop(self, consumer: Consumer, exc: OSError) -> None:
         self.consumers.remove(consumer)
-        self.wants_pending = any(getattr(c, "wants_pending", False) for c in self.consumers)
+        self.wants_pending = any(c.wants_pending for c in self.consumers)
         if self._live_stopped is None:
             self._live_stopped = exc.strerror or str(exc)
 
     @property
     def live_stopped(self) -> str | None:
-        return self._live_stopped or getattr(self._arrow, "live_stopped", None)
+        return self._live_stopped or (self._arrow.live_stopped if self._arrow is not None else None)
 
     # Prompt live output hands over a batch every few ms: for the trace file they are joined into
     # batches of about the recorder's own size (one numpy conversion each, not one per 2 ms);
@@ -423,7 +425,7 @@ class LazySink:
     DRAIN_SECONDS = 0.5
     DRAIN_BYTES = 4 << 20
 
-    def _backlog_due(self, backlog: list[tuple[Any, Any, int]]) -> bool:
+    def _backlog_due(self, backlog: list[tuple[Any, Any]]) -> bool:
         """Convert now: the backlog holds a recorder-sized batch (by records or by bytes, payloads
         of -s 1M included: memory stays bounded), or it is DRAIN_SECONDS old."""
         recs = sum(len(item[0][0]) for item in backlog)
@@ -431,23 +433,23 @@ class LazySink:
         return (recs >= self._rec_size * self.DRAIN_RECS // 2 or size >= self.DRAIN_BYTES
                 or time.monotonic() - self._last_drain >= self.DRAIN_SECONDS)
 
-    def _drain(self, backlog: list[tuple[Any, Any, int]]) -> None:
+    def _drain(self, backlog: list[tuple[Any, Any]]) -> None:
         self._last_drain = time.monotonic()
         if self._arrow is not None and not self._arrow_live and len(backlog) > 1:
             # raw batches hold lengths, not offsets: the records and each arena concatenate
             raws = [item[0] for item in backlog]
-            backlog[:] = [(tuple(b"".join(parts) for parts in zip(*raws)), None, backlog[-1][2])]
+            backlog[:] = [(tuple(b"".join(parts) for parts in zip(*raws)), None)]
         if self._arrow is not None:
             for item in backlog:
                 self._arrow.write(*item)
         backlog.clear()
 
-    def write(self, raw: Any, pending: Any, next_seq: int) -> None:
+    def write(self, raw: Any, pending: Any) -> None:
         if self._worker is None:
             self.warm_up()
         if self.recorder is not None:
             self.recorder.sink_busy = 1
-        self._queue.put((raw, pending, next_seq))
+        self._queue.put((raw, pending))
 
     def close(self, metadata: dict[str, Any]) -> None:
         """Finish every output. Raises RecordingError when the trace is incomplete."""
@@ -470,7 +472,7 @@ class LazySink:
                 except OSError as exc:
                     self._drop(consumer, exc)
         arrow = self._arrow
-        failure = getattr(arrow, "trace_error", None) or (self._build_error if self.write_path else None)
+        failure = (arrow.trace_error if arrow is not None else None) or (self._build_error if self.write_path else None)
         if self.write_path and failure is None and arrow is not None and arrow.trace is not None:
             try:
                 arrow.trace.close(metadata)
@@ -483,12 +485,14 @@ class LazySink:
                 raise self._build_error
             return
         self._close_trace_fd()
+        # a failure is the trace file's (its writer or its Arrow side), and a trace has a journal
+        assert self.journal is not None
         self.journal.close(remove=False)
-        raise RecordingError(self._failure_text(failure))
+        raise RecordingError(self._failure_text(failure, self.journal))
 
-    def _failure_text(self, failure: BaseException) -> str:
+    def _failure_text(self, failure: BaseException, journal: JournalWriter) -> str:
         why = getattr(failure, "strerror", None) or str(failure)
-        path, journal = self.write_path, self.journal
+        path = self.write_path
         text = f"could not write the trace {path!r}: {why}."
         if journal.error is not None:
             text += (f" The journal {journal.path!r} stopped too ({journal.error.strerror}) after "

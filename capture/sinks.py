@@ -1,7 +1,7 @@
 """Where recorded batches go once Arrow is loaded: the Parquet trace file and live consumers.
 
 The crash journal is not written here but by ``capture/journal.py``, from the raw C batches,
-before this module (and pyarrow) is even imported: see ``session.LazySink``.
+before this module (and pyarrow) is even imported: see ``session.RecordingOutputs``.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from renacer.capture.batches import RawBatch, to_record_batch
+from renacer.capture.consumer import Consumer
 from renacer.schema.trace import METADATA_KEY, TRACE_SCHEMA, VERSION_KEY
 
 ROW_GROUP_ROWS = 128 * 1024
@@ -60,7 +61,7 @@ def write_whole_trace(table: pa.Table | None, meta: dict[str, Any], target: str,
     files.replace_with(tmp, target, what)
 
 
-class ParquetSink:
+class TraceWriter:
     """Streams batches into row groups of ~128K rows (or ~64 MB), into a file the session
     created; memory holds at most one row group."""
 
@@ -72,7 +73,7 @@ class ParquetSink:
         self._held_rows = 0
         self._held_bytes = 0
 
-    def write(self, batch: pa.RecordBatch | None, pending: pa.RecordBatch | None, next_seq: int) -> None:
+    def write(self, batch: pa.RecordBatch | None) -> None:
         if batch is None:
             return
         self._held.append(batch)
@@ -110,22 +111,22 @@ class ParquetSink:
             self._file.close()
 
 
-class ArrowSink:
+class ArrowFanout:
     """Adapts raw C batches to Arrow once, then hands them to the trace file and live consumers.
 
     A live consumer that fails (a closed pipe, a full disk behind ``-o``) is dropped, and the
     reason kept in ``live_stopped``: the recording goes on, complete.
     """
 
-    def __init__(self, trace: ParquetSink | None, live: list[Any]) -> None:
+    def __init__(self, trace: TraceWriter | None, live: list[Consumer]) -> None:
         self.trace = trace
         self.live = live
-        self.wants_pending = any(getattr(c, "wants_pending", False) for c in live)
+        self.wants_pending = any(c.wants_pending for c in live)
         self.live_stopped: str | None = None
         self.trace_error: BaseException | None = None
         self.symbolizer: Any = None  # --source: fills src_file/src_line/src_func at record time
 
-    def write(self, raw: RawBatch | None, raw_pending: RawBatch | None, next_seq: int) -> None:
+    def write(self, raw: RawBatch | None, raw_pending: RawBatch | None) -> None:
         batch = to_record_batch(raw) if raw is not None else None
         pending = to_record_batch(raw_pending) if raw_pending is not None and self.wants_pending else None
         if self.symbolizer is not None:
@@ -133,20 +134,20 @@ class ArrowSink:
             pending = self.symbolizer.annotate(pending) if pending is not None else None
         if self.trace is not None:
             try:
-                self.trace.write(batch, None, next_seq)
+                self.trace.write(batch)
             except Exception as exc:  # disk full: stop the file, keep the live side and journal
                 self.trace_error = exc
                 self.trace.abort()
                 self.trace = None
         for consumer in list(self.live):
             try:
-                consumer.write(batch, pending, next_seq)
+                consumer.write(batch, pending)
             except OSError as exc:
                 self._drop(consumer, exc)
 
-    def _drop(self, consumer: Any, exc: OSError) -> None:
+    def _drop(self, consumer: Consumer, exc: OSError) -> None:
         self.live.remove(consumer)
-        self.wants_pending = any(getattr(c, "wants_pending", False) for c in self.live)
+        self.wants_pending = any(c.wants_pending for c in self.live)
         if self.live_stopped is None:
             self.live_stopped = exc.strerror or str(exc)
 

@@ -52,7 +52,10 @@ class StatusLine:
                 pass
         return total
 
-    def write(self, batch: Any, pending: Any, next_seq: int) -> None:
+    def begin(self, metadata: dict[str, Any]) -> None:
+        """Nothing to set up: the line needs no clock anchors (the rate is measured here)."""
+
+    def write(self, batch: Any, pending: Any) -> None:
         if batch is not None:
             self.events += batch.num_rows
         now = time.monotonic()

@@ -6,7 +6,7 @@ so a renderer touches only the columns its lines need.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -17,7 +17,7 @@ class RowView:
 
     __slots__ = ("_cols", "_i")
 
-    def __init__(self, cols: dict[str, list[Any]], i: int) -> None:
+    def __init__(self, cols: Rows, i: int) -> None:
         self._cols = cols
         self._i = i
 
@@ -60,7 +60,7 @@ class ArrowColumns(dict):
 class PickedRows(dict):
     """Some rows of a batch (by index), each column picked on first use."""
 
-    def __init__(self, parent: dict[str, list[Any]], index: list[int]) -> None:
+    def __init__(self, parent: Rows, index: list[int]) -> None:
         super().__init__()
         self._parent = parent
         self._index = index
@@ -72,10 +72,19 @@ class PickedRows(dict):
         return values
 
 
-# A batch as the renderer reads it: column name -> list of values, and ``num_rows``.
-Rows = dict
+class Rows(Protocol):
+    """A batch as the renderer reads it: column name -> list of values, and ``num_rows``. Live,
+    ``capture.rows.RowBatch`` (a dict; capture does not import the renderer, so a protocol, not a
+    base class); in replay ``ArrowColumns``; after -e, ``PickedRows``."""
+
+    num_rows: int
+
+    def __getitem__(self, name: str, /) -> list[Any]: ...
+
+    def get(self, name: str, default: Any = None, /) -> Any: ...
 
 
 def as_columns(data: Any) -> Rows:
     """Column lists of a batch: the live path's own (capture/rows.py) as they are, Arrow converted."""
-    return data if isinstance(data, dict) else ArrowColumns(data)
+    # a dict is capture/rows.py's RowBatch (with num_rows), which isinstance cannot name here
+    return cast(Rows, data) if isinstance(data, dict) else ArrowColumns(data)

@@ -30,8 +30,8 @@ class LiveConsumer:
         self.renderer.dopts = self.renderer.options.decode_options(metadata)
         self.renderer.shown_from(metadata)
 
-    def write(self, batch: Any, pending: Any, next_seq: int) -> None:
-        self.renderer.feed(batch, pending, next_seq)
+    def write(self, batch: Any, pending: Any) -> None:
+        self.renderer.feed(batch, pending)
         self.out.flush()
 
     def close(self, metadata: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ from renacer.analyze.render.columns import Rows, RowView
 from renacer.analyze.render.timeline import ENTRY, LINE, POINT, Renderer
 from renacer.analyze.summary import Summary
 from renacer.analyze.source_ref import source_text
-from renacer.schema.trace import failed, split_mem
+from renacer.schema.trace import split_mem
 
 _to_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps minus its per-call setup
 
@@ -51,12 +51,13 @@ class RecordRenderer(Renderer):
         result = decode_fast(row, self.dopts)
         if done and row["name"] in LEARNS:
             self.dopts.sockets.learn(row)  # which fds are netlink sockets, as the text renderer
-        args = result.args if result.__class__ is Decoded else result
+        args = result.args if isinstance(result, Decoded) else result
         value, error = None, None
         if done and cols["exit_seq"][i] is not None:
             value = cols["ret"][i]
-            if failed(value):
-                value, error = -1, error_parts(row)[1]
+            parts = error_parts(row)  # None unless failed(value)
+            if parts is not None:
+                value, error = -1, parts[1]
         src = cols["src_file"][i]
         return {
             "seq": cols["seq"][i],

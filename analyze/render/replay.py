@@ -5,6 +5,7 @@ pyarrow is imported only here (to read a trace file); the renderers read column 
 """
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any, Iterator, TextIO
 
 from renacer.analyze.render.formats import make_renderer
@@ -130,10 +131,22 @@ def recorded_string_size(paths: list[str]) -> int | None:
 
     for path in paths:
         try:
-            return int(read_metadata(pq.read_metadata(path).metadata, path).get("string_size"))
+            size = read_metadata(pq.read_metadata(path).metadata, path).get("string_size")
+            if size is not None:
+                return int(size)
         except (pa.ArrowException, OSError, TypeError, ValueError, TraceFormatError):
             continue
     return None
+
+
+def _labels(paths: list[str]) -> list[str | None]:
+    """Several files: each named as the analyzer's ``trace`` column names it (the path relative to
+    the folder all share: ``analyze.inputs.labels``, not imported here, as it loads DuckDB); one
+    file: no name."""
+    if len(paths) < 2:
+        return [None] * len(paths)
+    common = os.path.commonpath([os.path.dirname(p) for p in paths])
+    return [os.path.relpath(p, common) for p in paths]
 
 
 def render_trace_file(paths: list[str], out: TextIO, options: RenderOptions,
@@ -149,22 +162,23 @@ def render_trace_file(paths: list[str], out: TextIO, options: RenderOptions,
     if syscalls is not None:
         options = options._replace(syscalls=frozenset(syscalls))
     opened = [_open_trace(p) for p in paths]  # check every file before printing anything
-    from renacer.analyze.symbolize import resymbolizer
+    from renacer.analyze.symbolize import annotate_table, resymbolizer
 
     def _resymbolized(table: pa.Table, meta: dict[str, Any]) -> pa.Table:
         # replay --debug-dir: a --source trace's locations found again from binaries here
         sym = resymbolizer(meta, debug_dirs) if debug_dirs else None
-        return sym.annotate_table(table) if sym is not None else table
+        return annotate_table(sym, table) if sym is not None else table
 
     renderer: Renderer | None = None
-    for (pf, meta), path in zip(opened, paths):
+    for (pf, meta), path, name in zip(opened, paths, _labels(paths)):
         if renderer is None:
             renderer = make_renderer(out, options, meta)
         else:
             renderer.begin(meta)
+        renderer.trace_label = name
         summary_only = options.summary and options.format == "text" and not debug_dirs
         for table, in_progress in _row_groups(pf, path, debug_dirs, summary_only):
-            renderer.feed(_resymbolized(table, meta), in_progress, 0)
+            renderer.feed(_resymbolized(table, meta), in_progress)
             del table, in_progress  # the renderer keeps only what is still undecided
         renderer.end_trace()
     if renderer is not None:

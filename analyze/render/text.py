@@ -40,7 +40,7 @@ _NO_OVERRIDE = Decoded([])
 def _split(result: Decoded | list[str]) -> tuple[list[str], int, bool, int]:
     """(args, how many print at entry, whether the comma after them prints at entry, how many
     characters of the last entry argument wait for the exit)."""
-    if result.__class__ is Decoded:
+    if isinstance(result, Decoded):
         n = len(result.args)
         k = n if result.entry is None else min(result.entry, n)
         return result.args, k, result.entry_sep, result.late if k else 0
@@ -86,12 +86,15 @@ _OUT_CHARS = 1 << 20  # large lines' text buffered before a write
 class TextRenderer(Renderer):
     """strace's text format, line for line."""
 
+    _tables = 0  # -c tables written (several traces: a blank line between them)
+
     def begin(self, metadata: dict[str, Any]) -> None:
         super().begin(metadata)
         self._threads = Threads()  # for the [pid N] prefixes
         self._open: dict[int, Call] = {}  # tid -> its call printed as <unfinished ...>
         self._last_ts: int | None = None
         self._summary = Summary()
+        self._summarized = False  # this trace's -c table is written (end_trace runs again in finish)
         self._stamp = self._stamp_fn()
         # The common case, worth a shortcut per line: no timestamps, strace's [pid N] rule.
         self._plain = self._stamp is None and self.options.pid_prefix == "auto"
@@ -168,7 +171,7 @@ class TextRenderer(Renderer):
         """The arguments and the return text of a call that returned at once."""
         result = decode_fast(row, self.dopts)
         ret = format_return(row, result if result.__class__ is Decoded else _NO_OVERRIDE, self._style)
-        return ", ".join(result.args if result.__class__ is Decoded else result), ret
+        return ", ".join(result.args if isinstance(result, Decoded) else result), ret
 
     def _memoized(self, key: tuple[Any, ...], row: RowView, data: bytes | None, mem: bytes | None
                   ) -> tuple[str, str, int]:
@@ -210,7 +213,8 @@ class TextRenderer(Renderer):
         held = 0  # characters of large lines in ``out``: written out past _OUT_CHARS
         has_source = bool(self.metadata.get("source")) if getattr(self, "metadata", None) else False
         current = None
-        tids = pids = names = rets = a0s = a1s = a2s = a3s = a4s = a5s = datas = sas = paths = mems = ()
+        unset: list[Any] = []  # the current batch's columns, set at its first line
+        tids = pids = names = rets = a0s = a1s = a2s = a3s = a4s = a5s = datas = sas = paths = mems = unset
         i = 0
         quiet = self._quiet
         while i < n:
@@ -227,7 +231,7 @@ class TextRenderer(Renderer):
                     a0s, a1s, a2s, a3s, a4s, a5s, datas, sas, paths, mems = (
                         cols[c] for c in _DECODE_INPUTS)
                 name = names[obj]
-                note = ""
+                note: str | None = ""
                 if outcomes is not None and rets[obj] == EINPROGRESS and name == "connect":
                     # Printed once its outcome is known (or can no longer be): the lines after it
                     # wait too, so the order stays the recorded one.
@@ -242,7 +246,7 @@ class TextRenderer(Renderer):
                     live[tid] = pids[obj]
                 # Decoders are pure functions of these columns, and traces repeat themselves
                 # (loops): a call seen before with the same values prints the same text.
-                key = (name, a0s[obj], a1s[obj], a2s[obj], a3s[obj], a4s[obj], a5s[obj], rets[obj],
+                key: tuple[Any, ...] = (name, a0s[obj], a1s[obj], a2s[obj], a3s[obj], a4s[obj], a5s[obj], rets[obj],
                        datas[obj], sas[obj], paths[obj], mems[obj])
                 if name in _BY_SOCKET:
                     key += (self.dopts.sockets.get(pids[obj], a0s[obj]),)
@@ -411,11 +415,24 @@ class TextRenderer(Renderer):
         if self.options.summary:
             self._summary.add(rows)
 
+    def end_trace(self) -> None:
+        super().end_trace()
+        # Several traces: one table each, headed by the trace's name, as `renacer-analyze summary`
+        # gives one set of rows per trace (begin starts the next trace's Summary afresh).
+        if self.options.summary and self.trace_label is not None and not self._summarized:
+            self._summarized = True
+            self.out.write(("\n" if self._tables else "") + f"{self.trace_label}:\n")
+            self._tables += 1
+            self._write_summary()
+
+    def _write_summary(self) -> None:
+        rows = self._summary.rows()
+        if self.options.strace:
+            self.out.write(summary_text(rows))
+        else:
+            self.out.write(guide_summary_text(self._summary.first_call_order(rows)))
+
     def _close(self) -> None:
-        if self.options.summary:
-            rows = self._summary.rows()
-            if self.options.strace:
-                self.out.write(summary_text(rows))
-            else:
-                self.out.write(guide_summary_text(self._summary.first_call_order(rows)))
+        if self.options.summary and self.trace_label is None:  # one trace: its table, no heading
+            self._write_summary()
         self.out.flush()

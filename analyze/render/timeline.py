@@ -45,6 +45,9 @@ class Renderer:
         self.options = options
         self.dopts = options.decode_options()
         self.metadata: dict[str, Any] = {}
+        # The name of the trace being rendered when several are (replay of several files): a
+        # per-trace part of the output (the text -c table) is headed by it.
+        self.trace_label: str | None = None
         self.begin(metadata or {})
 
     # -- per trace ---------------------------------------------------------------------------------
@@ -59,7 +62,7 @@ class Renderer:
         self._calls: dict[int, Call] = {}
         self._settled: set[int] = set()  # pending calls already printed in full
 
-    def feed(self, rows: Any, pending: Any, next_seq: int) -> None:
+    def feed(self, rows: Any, pending: Any) -> None:
         """Add completed rows and the calls in progress (Arrow batches or tables, or column lists
         with ``num_rows``); print what is now decided."""
         added = False
@@ -111,7 +114,7 @@ class Renderer:
             keep = [i for i, (k, nr) in enumerate(zip(rows["kind"], rows["nr"]))
                     if k != "syscall" or nr is None or nr in shown]
         else:
-            hidden = self._hidden
+            hidden = self._hidden or frozenset()  # not None: both None returned above
             keep = [i for i, (k, name) in enumerate(zip(rows["kind"], rows["name"]))
                     if k != "syscall" or name not in hidden]
         if len(keep) == rows.num_rows:

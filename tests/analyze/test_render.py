@@ -124,7 +124,7 @@ def to_table(rows: list[dict]) -> pa.Table:
 def render_once(rows: list[dict], options: RenderOptions = STRACE, meta: dict | None = None) -> str:
     out = io.StringIO()
     renderer = make_renderer(out, options, meta or {"start_wall_ns": START_WALL_NS})
-    renderer.feed(to_table(rows), None, max(r["seq"] for r in rows) + 1)
+    renderer.feed(to_table(rows), None)
     renderer.finish()
     return out.getvalue()
 
@@ -165,7 +165,7 @@ def entry_only(row: dict) -> dict:
     }
 
 
-def live_feeds(rows: list[dict], cuts: list[int]) -> Iterator[tuple[pa.Table | None, pa.Table | None, int]]:
+def live_feeds(rows: list[dict], cuts: list[int]) -> Iterator[tuple[pa.Table | None, pa.Table | None]]:
     """The feeds a live recording would make if it flushed at each counter value in ``cuts``."""
     end = max(r["seq"] for r in rows) + 2
     order = sorted(rows, key=lambda r: (_emitted_at(r, rows), r["seq"]))
@@ -174,15 +174,15 @@ def live_feeds(rows: list[dict], cuts: list[int]) -> Iterator[tuple[pa.Table | N
         batch = [r for r in order if start <= _emitted_at(r, rows) < cut]
         running = [entry_only(r) for r in order
                    if r["kind"] == "syscall" and r["seq"] < cut <= _emitted_at(r, rows)]
-        yield (to_table(batch) if batch else None, to_table(running) if running else None, cut)
+        yield (to_table(batch) if batch else None, to_table(running) if running else None)
         start = cut
 
 
 def render_live(rows: list[dict], cuts: list[int], options: RenderOptions = STRACE, meta: dict | None = None) -> str:
     out = io.StringIO()
     consumer = live_renderer(out, options, meta or {"start_wall_ns": START_WALL_NS})
-    for batch, pending, next_seq in live_feeds(rows, cuts):
-        consumer.write(batch, pending, next_seq)
+    for batch, pending in live_feeds(rows, cuts):
+        consumer.write(batch, pending)
     consumer.close({})
     return out.getvalue()
 
@@ -340,7 +340,7 @@ def test_a_renderer_holds_nothing_per_call_it_has_printed(fmt: str) -> None:
         for b in range(batches):
             rows = [call(4 * b, 100, "getpid", ret=100),
                     point(4 * b + 2, 100, "signal", nr=10, mem=siginfo(10, 0, 100))]
-            renderer.feed(to_table(rows), None, 4 * b + 4)
+            renderer.feed(to_table(rows), None)
         return _held(renderer)
 
     assert held_after(200) == held_after(2000)
@@ -432,6 +432,24 @@ def test_summary_numbers_are_the_analyzers_summary_query() -> None:
     assert render_once(rows, RenderOptions(summary=True, style="strace")) == expected
 
 
+@pytest.mark.parametrize("style", ["strace", "guide"])
+def test_summary_of_several_traces_prints_one_table_per_trace_under_its_name(tmp_path: Path, style: str) -> None:
+    # Like `renacer-analyze summary` (one set of rows per trace), not only the last trace's table.
+    (tmp_path / "b").mkdir()
+    first = save(scenario(), tmp_path / "a.parquet")
+    second = save([call(0, 1, "getpid", pid=1, ret=1), call(2, 3, "getpid", pid=1, ret=1)], tmp_path / "b" / "c.parquet")
+    options = RenderOptions(summary=True, style=style)
+
+    def replayed(paths: list[Path]) -> str:
+        out = io.StringIO()
+        render_trace_file([str(p) for p in paths], out, options)
+        return out.getvalue()
+
+    alone = [replayed([first]), replayed([second])]
+    assert alone[0] != alone[1] and "getpid" in alone[1]
+    assert replayed([first, second]) == f"a.parquet:\n{alone[0]}\nb/c.parquet:\n{alone[1]}"
+
+
 # --- bad input -----------------------------------------------------------------------------------------------
 
 
@@ -483,7 +501,7 @@ def test_several_traces_render_one_after_the_other(tmp_path: Path) -> None:
 def test_text_renderer_needs_no_metadata() -> None:
     out = io.StringIO()
     renderer = TextRenderer(out, STRACE)
-    renderer.feed(to_table([call(0, 1, "getpid", pid=1, ret=1)]), None, 2)
+    renderer.feed(to_table([call(0, 1, "getpid", pid=1, ret=1)]), None)
     renderer.finish()
     assert out.getvalue() == returned("getpid()", "1")
 
@@ -706,7 +724,7 @@ def test_large_lines_are_written_as_they_come_and_the_memo_stays_bounded(monkeyp
     rows = [call(2 * i, 100, "write", 1, 0x7FFD0000, size, ret=size, data=bytes([65 + i]) * size) for i in range(24)]
     out = _Writes()
     renderer = make_renderer(out, RenderOptions(string_size=1 << 20), {"start_wall_ns": START_WALL_NS})
-    renderer.feed(to_table(rows), None, 48)
+    renderer.feed(to_table(rows), None)
     renderer.finish()
     lines = out.getvalue().splitlines()
     assert len(lines) == 24 and lines[3] == f'write(1, "{"D" * size}", {size}) = {size}'

@@ -32,7 +32,7 @@ class _Keep:
         self.raw: list[Any] = []
         self.pending = pending
 
-    def write(self, raw: Any, pending: Any, next_seq: int) -> None:
+    def write(self, raw: Any, pending: Any) -> None:
         self.raw.extend(b for b in (raw, pending if self.pending else None) if b is not None)
 
 

@@ -309,7 +309,7 @@ class _Collect:
     def __init__(self) -> None:
         self.batches: list[tuple[bytes, ...]] = []
 
-    def write(self, batch, pending, next_seq) -> None:  # noqa: ANN001
+    def write(self, batch, pending) -> None:  # noqa: ANN001
         if batch is not None:
             self.batches.append(batch)
 

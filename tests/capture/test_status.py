@@ -62,13 +62,27 @@ def test_redrawn_at_most_a_few_times_a_second(monkeypatch: pytest.MonkeyPatch, t
     batch = SimpleNamespace(num_rows=1000)
     for _ in range(40):  # 40 flushes in one second
         clock[0] += 0.025
-        line.write(batch, None, 0)
+        line.write(batch, None)
     assert out.getvalue().count("recording") == status.MAX_PER_SECOND
     assert [int(n.replace(",", "")) for n in re.findall(r": ([\d,]+) events,", out.getvalue())] == [
         1_000, 11_000, 21_000, 31_000]
     clock[0] += 1  # a quiet second, then one more flush: drawn, with the rate since the last line
-    line.write(batch, None, 0)
+    line.write(batch, None)
     # 10,000 events since the line drawn at 100.775 s, 1.225 s ago
     assert out.getvalue().endswith("41,000 events, 8,163 events/s, 2.0 KiB written")
     line.close({})
     assert out.getvalue().endswith(status.CLEAR)
+
+
+def test_the_status_line_and_the_live_renderer_are_consumers(tmp_path: Path) -> None:
+    # The session calls begin/write/close on every consumer, without asking what it has.
+    from renacer.analyze.render import RenderOptions
+    from renacer.analyze.render.live import live_renderer
+    from renacer.capture.consumer import Consumer
+
+    line = status.StatusLine(str(tmp_path / "t.parquet"), io.StringIO())
+    assert isinstance(line, Consumer)
+    assert isinstance(live_renderer(io.StringIO(), RenderOptions()), Consumer)
+    line.begin({"start_wall_ns": 1})  # nothing to set up: no output, no error
+    line.close({})
+    assert line.events == 0 and not line.shown
