@@ -240,8 +240,11 @@ def test_a_recorder_killed_before_any_flush_leaves_a_journal_that_recovers(progr
     trace = tmp_path / "t.parquet"
     rec = subprocess.Popen([*RENACER, "-q", "-w", str(trace), "--", program("ticker")],
                            stdout=subprocess.DEVNULL, start_new_session=True)
-    time.sleep(0.3)
-    os.killpg(rec.pid, signal.SIGKILL)
+    journal = Path(str(trace) + ".journal")
+    try:  # once a batch is on disk in the journal, whatever the machine's load (not after a fixed time)
+        _wait_for(lambda: journal.exists() and _flushed_events(journal) > 0)
+    finally:
+        os.killpg(rec.pid, signal.SIGKILL)
     rec.wait()
     res = analyze("recover", trace)
     assert res.returncode == 0, res.stderr
@@ -271,8 +274,11 @@ def test_recover_ignores_a_planted_recovering_link_and_refuses_a_linked_target(t
     trace = tmp_path / "t.parquet"
     rec = subprocess.Popen([*RENACER, "-q", "-w", str(trace), "--", program("ticker")],
                            stdout=subprocess.DEVNULL, start_new_session=True)
-    time.sleep(1.3)
-    os.killpg(rec.pid, signal.SIGKILL)
+    journal = Path(str(trace) + ".journal")
+    try:  # once a batch is on disk in the journal, whatever the machine's load (not after a fixed time)
+        _wait_for(lambda: journal.exists() and _flushed_events(journal) > 0)
+    finally:
+        os.killpg(rec.pid, signal.SIGKILL)
     rec.wait()
     target = victim(tmp_path)
     plant_link(tmp_path / "t.parquet.recovering", target)
