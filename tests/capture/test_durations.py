@@ -113,7 +113,11 @@ def test_recorded_durations_stay_within_a_small_bound_of_strace_s(mode: str, pro
         if sock > ref_sock + 1_000_000:
             problems.append(f"socket {sock} ns vs strace's {ref_sock} ns")
         (recv,), (ref_recv,) = got["recvfrom"], ref["recvfrom"]
-        assert recv >= DELAY_S * 1e9  # the server's delay is in it, whatever the noise
+        # The server's delay is in it. Not all of it to the µs: the server starts its 50 ms when the
+        # request arrives, and the client's recvfrom begins a little later (its send returns, then
+        # the tracer sees the next entry), the more so on a loaded machine; 5 ms covers that.
+        if recv < DELAY_S * 1e9 - 5_000_000:
+            problems.append(f"recvfrom {recv} ns is shorter than the server's {DELAY_S * 1e3:.0f} ms delay")
         if recv > ref_recv + 5_000_000:
             problems.append(f"recvfrom {recv} ns vs strace's {ref_recv} ns")
         return f"{mode}: " + ", ".join(problems) if problems else None
