@@ -99,7 +99,7 @@ def _ifinfomsg(body: bytes, opts: DecodeOptions) -> str | None:
             f"ifi_type={xlat(table('ARPHRD'), itype, 'ARPHRD_???')}, ifi_index={ifindex(index, opts)}, "
             f"ifi_flags={flags(table('IFF'), iflags, 'IFF_???')}, "
             f"ifi_change={flags(table('IFF'), change, 'IFF_???')}}}") + (
-                ", " + attributes(body[16:], IFLA_NAMES, "IFLA_???", IFLA_VALUES, opts) if len(body) > 16 else "")
+                ", " + attributes(body[16:], C.IFLA, "IFLA_???", IFLA_VALUES, opts) if len(body) > 16 else "")
 
 
 _NLA = struct.Struct("<HH")  # nla_len, nla_type
@@ -214,48 +214,9 @@ def _ifaddrmsg(body: bytes, opts: DecodeOptions) -> str | None:
 # --- RTM_*LINK attributes (strace 6.1's rtnl_link.c: the names it knows, how it prints each) ----
 
 
-def _names(prefix: str, words: str, start: int = 0) -> dict[str, int]:
-    return {prefix + w: i for i, w in enumerate(words.split(), start) if w != "-"}
-
-
-IFLA_NAMES = _names("IFLA_", """UNSPEC ADDRESS BROADCAST IFNAME MTU LINK QDISC STATS COST PRIORITY MASTER
-    WIRELESS PROTINFO TXQLEN MAP WEIGHT OPERSTATE LINKMODE LINKINFO NET_NS_PID IFALIAS NUM_VF VFINFO_LIST
-    STATS64 VF_PORTS PORT_SELF AF_SPEC GROUP NET_NS_FD EXT_MASK PROMISCUITY NUM_TX_QUEUES NUM_RX_QUEUES
-    CARRIER PHYS_PORT_ID CARRIER_CHANGES PHYS_SWITCH_ID LINK_NETNSID PHYS_PORT_NAME PROTO_DOWN GSO_MAX_SEGS
-    GSO_MAX_SIZE PAD XDP EVENT NEW_NETNSID TARGET_NETNSID CARRIER_UP_COUNT CARRIER_DOWN_COUNT NEW_IFINDEX
-    MIN_MTU MAX_MTU PROP_LIST ALT_IFNAME PERM_ADDRESS PROTO_DOWN_REASON PARENT_DEV_NAME PARENT_DEV_BUS_NAME
-    GRO_MAX_SIZE TSO_MAX_SIZE TSO_MAX_SEGS ALLMULTI""")
-_XDP_NAMES = _names("IFLA_XDP_", "UNSPEC FD ATTACHED FLAGS PROG_ID DRV_PROG_ID SKB_PROG_ID HW_PROG_ID EXPECTED_FD")
-_XDP_ATTACHED = _names("XDP_ATTACHED_", "NONE DRV SKB HW MULTI")
-_INET_NAMES = _names("IFLA_INET_", "UNSPEC CONF")
-_INET6_NAMES = _names("IFLA_INET6_", "UNSPEC FLAGS CONF STATS MCAST CACHEINFO ICMP6STATS TOKEN ADDR_GEN_MODE RA_MTU")
-_INET6_IF_FLAGS = {"IF_RS_SENT": 0x10, "IF_RA_RCVD": 0x20, "IF_RA_MANAGED": 0x40, "IF_RA_OTHERCONF": 0x80,
-                   "IF_READY": 0x80000000}
-_ADDR_GEN_MODE = _names("IN6_ADDR_GEN_MODE_", "EUI64 NONE STABLE_PRIVACY RANDOM")
-_IPV4_DEVCONF = _names("IPV4_DEVCONF_", """FORWARDING MC_FORWARDING PROXY_ARP ACCEPT_REDIRECTS SECURE_REDIRECTS
-    SEND_REDIRECTS SHARED_MEDIA RP_FILTER ACCEPT_SOURCE_ROUTE BOOTP_RELAY LOG_MARTIANS TAG ARPFILTER MEDIUM_ID
-    NOXFRM NOPOLICY FORCE_IGMP_VERSION ARP_ANNOUNCE ARP_IGNORE PROMOTE_SECONDARIES ARP_ACCEPT ARP_NOTIFY
-    ACCEPT_LOCAL SRC_VMARK PROXY_ARP_PVLAN ROUTE_LOCALNET IGMPV2_UNSOLICITED_REPORT_INTERVAL
-    IGMPV3_UNSOLICITED_REPORT_INTERVAL IGNORE_ROUTES_WITH_LINKDOWN DROP_UNICAST_IN_L2_MULTICAST
-    DROP_GRATUITOUS_ARP BC_FORWARDING ARP_EVICT_NOCARRIER""", 1)
-_DEVCONF = _names("DEVCONF_", """FORWARDING HOPLIMIT MTU6 ACCEPT_RA ACCEPT_REDIRECTS AUTOCONF DAD_TRANSMITS
-    RTR_SOLICITS RTR_SOLICIT_INTERVAL RTR_SOLICIT_DELAY USE_TEMPADDR TEMP_VALID_LFT TEMP_PREFERED_LFT
-    REGEN_MAX_RETRY MAX_DESYNC_FACTOR MAX_ADDRESSES FORCE_MLD_VERSION ACCEPT_RA_DEFRTR ACCEPT_RA_PINFO
-    ACCEPT_RA_RTR_PREF RTR_PROBE_INTERVAL ACCEPT_RA_RT_INFO_MAX_PLEN PROXY_NDP OPTIMISTIC_DAD
-    ACCEPT_SOURCE_ROUTE MC_FORWARDING DISABLE_IPV6 ACCEPT_DAD FORCE_TLLAO NDISC_NOTIFY
-    MLDV1_UNSOLICITED_REPORT_INTERVAL MLDV2_UNSOLICITED_REPORT_INTERVAL SUPPRESS_FRAG_NDISC
-    ACCEPT_RA_FROM_LOCAL USE_OPTIMISTIC ACCEPT_RA_MTU STABLE_SECRET USE_OIF_ADDRS_ONLY
-    ACCEPT_RA_MIN_HOP_LIMIT IGNORE_ROUTES_WITH_LINKDOWN DROP_UNICAST_IN_L2_MULTICAST DROP_UNSOLICITED_NA
-    KEEP_ADDR_ON_DOWN RTR_SOLICIT_MAX_INTERVAL SEG6_ENABLED SEG6_REQUIRE_HMAC ENHANCED_DAD ADDR_GEN_MODE
-    DISABLE_POLICY ACCEPT_RA_RT_INFO_MIN_PLEN NDISC_TCLASS RPL_SEG_ENABLED RA_DEFRTR_METRIC IOAM6_ENABLED
-    IOAM6_ID IOAM6_ID_WIDE NDISC_EVICT_NOCARRIER ACCEPT_UNTRACKED_NA""")
-# strace's table starts at IPSTATS_MIB_NUM although the kernel's first u64 is the count
-_IPSTATS = _names("IPSTATS_MIB_", """NUM INPKTS INOCTETS INDELIVERS OUTFORWDATAGRAMS OUTPKTS OUTOCTETS
-    INHDRERRORS INTOOBIGERRORS INNOROUTES INADDRERRORS INUNKNOWNPROTOS INTRUNCATEDPKTS INDISCARDS OUTDISCARDS
-    OUTNOROUTES REASMTIMEOUT REASMREQDS REASMOKS REASMFAILS FRAGOKS FRAGFAILS FRAGCREATES INMCASTPKTS
-    OUTMCASTPKTS INBCASTPKTS OUTBCASTPKTS INMCASTOCTETS OUTMCASTOCTETS INBCASTOCTETS OUTBCASTOCTETS
-    CSUMERRORS NOECTPKTS ECT1PKTS ECT0PKTS CEPKTS REASM_OVERLAPS""")
-_ICMP6_MIB = _names("ICMP6_MIB_", "NUM INMSGS INERRORS OUTMSGS OUTERRORS CSUMERRORS")
+# The name tables are generated from the kernel headers (schema/gen_constants.py: IFLA, IFLA_XDP,
+# XDP_ATTACHED, IFLA_INET, IFLA_INET6, IN6_ADDR_GEN_MODE, IPV4_DEVCONF, DEVCONF, IPSTATS_MIB,
+# ICMP6_MIB, INET6_IF_FLAGS), in the order and with the names strace 6.1 prints.
 _LINK_STATS = ("rx_packets tx_packets rx_bytes tx_bytes rx_errors tx_errors rx_dropped tx_dropped multicast "
                "collisions rx_length_errors rx_over_errors rx_crc_errors rx_frame_errors rx_fifo_errors "
                "rx_missed_errors tx_aborted_errors tx_carrier_errors tx_fifo_errors tx_heartbeat_errors "
@@ -329,48 +290,48 @@ def _inet6_cacheinfo(body: bytes, opts: DecodeOptions, context: int) -> str | No
 
 
 def _inet6_flags(body: bytes, opts: DecodeOptions, context: int) -> str | None:
-    return flags(_INET6_IF_FLAGS, struct.unpack_from("<I", body)[0], "IF_???") if len(body) == 4 else None
+    return flags(C.INET6_IF_FLAGS, struct.unpack_from("<I", body)[0], "IF_???") if len(body) == 4 else None
 
 
 def _inet6_token(body: bytes, opts: DecodeOptions, context: int) -> str | None:
     return _nla_inet(body, opts, 10)
 
 
-_AF_INET_VALUES: dict[int, NlaValue] = {1: _indexed(_IPV4_DEVCONF, "IPV4_DEVCONF_???", "<i", minus_one=True)}
+_AF_INET_VALUES: dict[int, NlaValue] = {1: _indexed(C.IPV4_DEVCONF, "IPV4_DEVCONF_???", "<i", minus_one=True)}
 _AF_INET6_VALUES: dict[int, NlaValue] = {
     1: _inet6_flags,
-    2: _indexed(_DEVCONF, "DEVCONF_???", "<i"),
-    3: _indexed(_IPSTATS, "IPSTATS_MIB_???", "<Q"),
+    2: _indexed(C.DEVCONF, "DEVCONF_???", "<i"),
+    3: _indexed(C.IPSTATS_MIB, "IPSTATS_MIB_???", "<Q"),
     5: _inet6_cacheinfo,
-    6: _indexed(_ICMP6_MIB, "ICMP6_MIB_???", "<Q"),
+    6: _indexed(C.ICMP6_MIB, "ICMP6_MIB_???", "<Q"),
     7: _inet6_token,
-    8: _nla_u8_xlat(_ADDR_GEN_MODE, "IN6_ADDR_GEN_MODE_???"),
+    8: _nla_u8_xlat(C.IN6_ADDR_GEN_MODE, "IN6_ADDR_GEN_MODE_???"),
     9: _nla_u32,  # IFLA_INET6_RA_MTU
 }
 _AF_SPEC_VALUES: dict[int, NlaValue] = {
-    2: _nested(_INET_NAMES, "IFLA_INET_???", _AF_INET_VALUES),
-    10: _nested(_INET6_NAMES, "IFLA_INET6_???", _AF_INET6_VALUES),
+    2: _nested(C.IFLA_INET, "IFLA_INET_???", _AF_INET_VALUES),
+    10: _nested(C.IFLA_INET6, "IFLA_INET6_???", _AF_INET6_VALUES),
 }
-_XDP_VALUES: dict[int, NlaValue] = {1: _nla_s32, 2: _nla_u8_xlat(_XDP_ATTACHED, "XDP_ATTACHED_???"),
+_XDP_VALUES: dict[int, NlaValue] = {1: _nla_s32, 2: _nla_u8_xlat(C.XDP_ATTACHED, "XDP_ATTACHED_???"),
                                     4: _nla_u32, 5: _nla_u32, 6: _nla_u32, 7: _nla_u32, 8: _nla_s32}
 _U32 = ("TXQLEN MTU LINK MASTER WEIGHT NET_NS_PID NUM_VF GROUP NET_NS_FD PROMISCUITY NUM_TX_QUEUES "
         "NUM_RX_QUEUES CARRIER_CHANGES GSO_MAX_SEGS GSO_MAX_SIZE CARRIER_UP_COUNT CARRIER_DOWN_COUNT "
         "NEW_IFINDEX MIN_MTU MAX_MTU GRO_MAX_SIZE TSO_MAX_SIZE TSO_MAX_SEGS ALLMULTI").split()
-IFLA_VALUES: dict[int, NlaValue] = {IFLA_NAMES["IFLA_" + n]: _nla_u32 for n in _U32}
+IFLA_VALUES: dict[int, NlaValue] = {C.IFLA["IFLA_" + n]: _nla_u32 for n in _U32}
 IFLA_VALUES.update({
-    IFLA_NAMES["IFLA_ADDRESS"]: _nla_hwaddr, IFLA_NAMES["IFLA_BROADCAST"]: _nla_hwaddr,
-    IFLA_NAMES["IFLA_PERM_ADDRESS"]: _nla_hwaddr,
-    IFLA_NAMES["IFLA_IFNAME"]: _nla_str, IFLA_NAMES["IFLA_QDISC"]: _nla_str,
-    IFLA_NAMES["IFLA_IFALIAS"]: _nla_str, IFLA_NAMES["IFLA_PHYS_PORT_NAME"]: _nla_str,
-    IFLA_NAMES["IFLA_ALT_IFNAME"]: _nla_str,
-    IFLA_NAMES["IFLA_OPERSTATE"]: _nla_u8, IFLA_NAMES["IFLA_LINKMODE"]: _nla_u8,
-    IFLA_NAMES["IFLA_CARRIER"]: _nla_u8, IFLA_NAMES["IFLA_PROTO_DOWN"]: _nla_u8,
-    IFLA_NAMES["IFLA_LINK_NETNSID"]: _nla_s32, IFLA_NAMES["IFLA_NEW_NETNSID"]: _nla_s32,
-    IFLA_NAMES["IFLA_TARGET_NETNSID"]: _nla_s32,
-    IFLA_NAMES["IFLA_STATS"]: _stats(4, 24), IFLA_NAMES["IFLA_STATS64"]: _stats(8, 25),
-    IFLA_NAMES["IFLA_MAP"]: _nla_ifmap,
-    IFLA_NAMES["IFLA_XDP"]: _nested(_XDP_NAMES, "IFLA_XDP_???", _XDP_VALUES),
-    IFLA_NAMES["IFLA_AF_SPEC"]: _nested(C.AF, "AF_???", _AF_SPEC_VALUES),
+    C.IFLA["IFLA_ADDRESS"]: _nla_hwaddr, C.IFLA["IFLA_BROADCAST"]: _nla_hwaddr,
+    C.IFLA["IFLA_PERM_ADDRESS"]: _nla_hwaddr,
+    C.IFLA["IFLA_IFNAME"]: _nla_str, C.IFLA["IFLA_QDISC"]: _nla_str,
+    C.IFLA["IFLA_IFALIAS"]: _nla_str, C.IFLA["IFLA_PHYS_PORT_NAME"]: _nla_str,
+    C.IFLA["IFLA_ALT_IFNAME"]: _nla_str,
+    C.IFLA["IFLA_OPERSTATE"]: _nla_u8, C.IFLA["IFLA_LINKMODE"]: _nla_u8,
+    C.IFLA["IFLA_CARRIER"]: _nla_u8, C.IFLA["IFLA_PROTO_DOWN"]: _nla_u8,
+    C.IFLA["IFLA_LINK_NETNSID"]: _nla_s32, C.IFLA["IFLA_NEW_NETNSID"]: _nla_s32,
+    C.IFLA["IFLA_TARGET_NETNSID"]: _nla_s32,
+    C.IFLA["IFLA_STATS"]: _stats(4, 24), C.IFLA["IFLA_STATS64"]: _stats(8, 25),
+    C.IFLA["IFLA_MAP"]: _nla_ifmap,
+    C.IFLA["IFLA_XDP"]: _nested(C.IFLA_XDP, "IFLA_XDP_???", _XDP_VALUES),
+    C.IFLA["IFLA_AF_SPEC"]: _nested(C.AF, "AF_???", _AF_SPEC_VALUES),
 })
 
 
